@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up the virtualenv with the dev tools, then lint and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh dev
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+.venv/bin/python -m pytest -n 2 "$@"

@@ -1,0 +1,293 @@
+"""The one credential resolution order, with every candidate kept (winner first, then what it shadows).
+
+Order: explicit profile pin → config `apiKey` (literal, ${VAR} or SecretRef) → the agent's stored profiles
+(in `auth.order`) → the main agent's profiles (only when the agent has none for the provider) → the
+provider's conventional environment variables.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clawgate.auth.keycheck import KeyIssue, check_key
+from clawgate.auth.profiles import Profile, ProfileStore
+from clawgate.auth.secretrefs import SecretResolver
+from clawgate.catalog import ProviderView
+from clawgate.config.schema import SecretRef
+from clawgate.config.substitution import expand
+from clawgate.environment import Environment
+from clawgate.presets import Host
+from clawgate.redaction import fingerprint, register_secret
+
+_THREE_DAYS_MS = 3 * 24 * 3600 * 1000
+
+
+@dataclass
+class Candidate:
+    """One possible credential for a provider. `secret()` is the only way to the value."""
+
+    source: str  # "profile:<id>" | "config:models.providers.<id>.apiKey" | "env:<VAR>" | "none"
+    origin: str  # file:line, file path, or "process environment"
+    kind: str = "api_key"  # api_key | token | oauth
+    fingerprint: str | None = None
+    usable: bool = False
+    issues: list[KeyIssue] = field(default_factory=list)
+    ref: str | None = None  # "${VAR}" or a SecretRef description
+    profile_id: str | None = None
+    agent: str | None = None
+    inherited_from: str | None = None  # the main agent whose profile this borrows
+    expires: int | None = None
+    duplicate_of: str | None = None  # an earlier candidate's source with the same key
+    _secret: str | None = field(default=None, repr=False)
+
+    def secret(self) -> str | None:
+        return self._secret if self.usable else None
+
+    @property
+    def fatal_reason(self) -> str | None:
+        for i in self.issues:
+            if i.fatal:
+                return i.reason
+        return None
+
+    def to_json(self, brief: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "origin": self.origin, "fingerprint": self.fingerprint}
+        if brief:
+            if not self.usable:
+                out["unusable"] = self.fatal_reason
+            return out
+        out["kind"] = self.kind
+        out["usable"] = self.usable
+        if self.ref:
+            out["ref"] = self.ref
+        if self.inherited_from:
+            out["inherited_from"] = f"agent:{self.inherited_from}"
+        if self.expires is not None:
+            out["expires"] = self.expires
+        if self.duplicate_of:
+            out["same_key_as"] = self.duplicate_of
+        if self.issues:
+            out["issues"] = [i.to_json() for i in self.issues]
+        return out
+
+
+@dataclass
+class CredentialResolution:
+    provider: str
+    agent: str
+    candidates: list[Candidate]
+    checked: list[str]
+    optional: bool = False
+    pinned: str | None = None
+
+    @property
+    def winner(self) -> Candidate | None:
+        for c in self.candidates:
+            if c.usable:
+                return c
+        return None
+
+    @property
+    def shadowed(self) -> list[Candidate]:
+        w = self.winner
+        return [c for c in self.candidates if c is not w]
+
+    def distinct_usable(self) -> list[Candidate]:
+        """Usable candidates in order, one per distinct key (the executor's auth failover list)."""
+        seen: set[str] = set()
+        out = []
+        for c in self.candidates:
+            if c.usable and c.fingerprint not in seen:
+                seen.add(c.fingerprint or "")
+                out.append(c)
+        if self.pinned:
+            return out[:1]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        w = self.winner
+        out: dict[str, Any]
+        if w is None:
+            out = {"source": "none", "origin": None, "fingerprint": None}
+            if self.optional:
+                out["note"] = "not required by this provider"
+        else:
+            out = {"source": w.source, "origin": w.origin, "fingerprint": w.fingerprint, "kind": w.kind}
+            if w.inherited_from:
+                out["inherited_from"] = f"agent:{w.inherited_from}"
+            if w.issues:
+                out["issues"] = [i.to_json() for i in w.issues]
+        out["shadowed"] = [c.to_json(brief=True) for c in self.shadowed]
+        out["checked"] = self.checked
+        if self.pinned:
+            out["pinned"] = self.pinned
+        return out
+
+
+def _kind_for(value: str, default: str) -> str:
+    if default == "api_key" and value.startswith("sk-ant-oat"):
+        return "token"
+    return default
+
+
+def resolve_credentials(
+    provider: ProviderView,
+    agent: str,
+    main_agent: str,
+    env: Environment,
+    secrets: SecretResolver,
+    stores: Callable[[str], ProfileStore],
+    config_order: list[str] | None,
+    host: Host | None,
+    pin: str | None = None,
+    now_ms: int | None = None,
+) -> CredentialResolution:
+    """Every candidate credential for (provider, agent), in the documented order."""
+    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+    pid = provider.id
+    cands: list[Candidate] = []
+    checked: list[str] = []
+
+    def finish(c: Candidate, raw: str | None) -> Candidate:
+        if raw is None:
+            return c
+        checked_key = check_key(raw, pid, provider.preset, host)
+        c.issues.extend(checked_key.issues)
+        if checked_key.value is not None:
+            c._secret = checked_key.value
+            c.fingerprint = fingerprint(checked_key.value)
+            register_secret(checked_key.value)
+            register_secret(raw)
+            c.kind = _kind_for(checked_key.value, c.kind)
+            c.usable = not any(i.fatal for i in c.issues)
+        else:
+            c.fingerprint = fingerprint(raw.strip()) if raw.strip() else None
+            register_secret(raw)
+            c.usable = False
+        return c
+
+    def from_profile(p: Profile, store: ProfileStore, inherited: str | None) -> Candidate:
+        c = Candidate(
+            source=f"profile:{p.id}",
+            origin=store.display,
+            kind=p.type,
+            profile_id=p.id,
+            agent=store.agent,
+            inherited_from=inherited,
+            expires=p.expires,
+        )
+        if p.error:
+            c.issues.append(KeyIssue("auth.profile_invalid", p.error, fatal=True))
+            return c
+        raw = p.secret
+        if p.secret_ref is not None:
+            c.ref = p.secret_ref.describe()
+            sv = secrets.resolve(p.secret_ref)
+            c.origin = f"{store.display} → {sv.origin}"
+            if sv.value is None:
+                c.issues.append(KeyIssue("env.unresolved_ref", sv.error or "reference did not resolve", fatal=True))
+                return c
+            raw = sv.value
+        if p.expires is not None and p.type in ("oauth", "token"):
+            if p.expires <= now_ms:
+                c.issues.append(KeyIssue("auth.oauth_expired", "the token has expired", fatal=True))
+            elif p.expires - now_ms < _THREE_DAYS_MS:
+                hours = (p.expires - now_ms) / 3_600_000
+                c.issues.append(KeyIssue("auth.oauth_expired", f"the token expires in {hours:.0f} h", fatal=False))
+        return finish(c, raw)
+
+    agent_store = stores(agent)
+
+    # 1. explicit pin
+    if pin:
+        checked.append(f"profile:{pin} (pinned)")
+        store = agent_store
+        prof = store.profiles.get(pin)
+        inherited = None
+        if prof is None and agent != main_agent:
+            main_store = stores(main_agent)
+            prof = main_store.profiles.get(pin)
+            store, inherited = main_store, (main_agent if prof else None)
+        if prof is None:
+            cands.append(
+                Candidate(
+                    source=f"profile:{pin}",
+                    origin=agent_store.display,
+                    issues=[KeyIssue("auth.missing_credential", f"pinned profile {pin!r} does not exist", fatal=True)],
+                )
+            )
+        else:
+            cands.append(from_profile(prof, store, inherited))
+
+    # 2. config apiKey
+    if provider.api_key is not None:
+        source = f"config:models.providers.{pid}.apiKey"
+        checked.append(source)
+        raw_cfg = provider.api_key
+        if isinstance(raw_cfg, SecretRef):
+            c = Candidate(source=source, origin="", ref=raw_cfg.describe())
+            sv = secrets.resolve(raw_cfg)
+            c.origin = sv.origin
+            if sv.value is None:
+                c.issues.append(KeyIssue("env.unresolved_ref", sv.error or "reference did not resolve", fatal=True))
+                cands.append(c)
+            else:
+                cands.append(finish(c, sv.value))
+        else:
+            exp = expand(raw_cfg, env)
+            if exp.refs:
+                c = Candidate(source=source, origin=", ".join(exp.origins.values()) or "config", ref=raw_cfg)
+                if not exp.ok:
+                    names = ", ".join(exp.missing)
+                    c.origin = "unresolved"
+                    c.issues.append(
+                        KeyIssue("env.unresolved_ref", f"${{{exp.missing[0]}}} is not set in clawgate's environment"
+                                 if len(exp.missing) == 1 else f"not set: {names}", fatal=True)
+                    )
+                    cands.append(c)
+                else:
+                    cands.append(finish(c, exp.value))
+            else:
+                cands.append(finish(Candidate(source=source, origin="config file (plaintext)"), raw_cfg))
+
+    # 3. the agent's stored profiles
+    checked.append(f"profiles of agent {agent} ({agent_store.display})")
+    own = agent_store.for_provider(pid, config_order)
+    for prof in own:
+        if pin and prof.id == pin:
+            continue
+        cands.append(from_profile(prof, agent_store, None))
+
+    # 4. the main agent's profiles, when this agent has none for the provider
+    if not own and agent != main_agent:
+        main_store = stores(main_agent)
+        checked.append(f"profiles of main agent {main_agent} ({main_store.display})")
+        for prof in main_store.for_provider(pid, config_order):
+            if pin and prof.id == pin:
+                continue
+            cands.append(from_profile(prof, main_store, main_agent))
+
+    # 5. conventional environment variables
+    for name in provider.env_vars:
+        checked.append(f"env:{name}")
+        var = env.var(name)
+        if var is None or var.value == "":
+            continue
+        kind = "token" if name.endswith("OAUTH_TOKEN") else "api_key"
+        c = Candidate(source=f"env:{name}", origin=var.winner.origin, kind=kind)
+        cands.append(finish(c, var.value))
+
+    # mark duplicates (same key reached by two routes) so they are not reported as conflicts
+    first_by_fp: dict[str, str] = {}
+    for c in cands:
+        if c.fingerprint and c.usable:
+            if c.fingerprint in first_by_fp:
+                c.duplicate_of = first_by_fp[c.fingerprint]
+            else:
+                first_by_fp[c.fingerprint] = c.source
+    return CredentialResolution(
+        provider=pid, agent=agent, candidates=cands, checked=checked, optional=provider.auth_optional, pinned=pin
+    )

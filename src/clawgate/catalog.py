@@ -1,0 +1,126 @@
+"""The provider catalog: built-in presets merged with `models.providers`, every field with its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clawgate.config.schema import Config, ProviderConfig, SecretInput
+from clawgate.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
+from clawgate.provenance import Valued
+
+
+@dataclass
+class CatalogModel:
+    info: ModelInfo
+    source: str  # "preset:<id>" | "config:models.providers.<id>.models[i]"
+
+
+@dataclass
+class ProviderView:
+    """One provider as clawgate will use it."""
+
+    id: str
+    preset: Preset | None
+    configured: bool
+    api: Valued[str]
+    base_url: Valued[str]  # raw; may contain ${VAR} (expanded by the resolver)
+    timeout: Valued[float]
+    headers: dict[str, Valued[SecretInput]]
+    api_key: SecretInput | None
+    models: dict[str, CatalogModel] = field(default_factory=dict)
+    accepts_any_model: bool = False
+    has_models_endpoint: bool | None = None
+    auth_optional: bool = False
+    auth_mode: str | None = None
+
+    @property
+    def env_vars(self) -> tuple[str, ...]:
+        if self.preset:
+            return self.preset.env_vars
+        return (self.id.upper().replace("-", "_").replace(".", "_") + "_API_KEY",)
+
+    @property
+    def name(self) -> str:
+        return self.preset.name if self.preset else self.id
+
+
+class Catalog:
+    def __init__(self, providers: dict[str, ProviderView], mode: str) -> None:
+        self.providers = providers
+        self.mode = mode
+
+    def get(self, provider_id: str) -> ProviderView | None:
+        return self.providers.get(canonical_provider_id(provider_id))
+
+    def find_model(self, model_id: str) -> list[tuple[ProviderView, CatalogModel]]:
+        return [(p, p.models[model_id]) for p in self.providers.values() if model_id in p.models]
+
+
+def build_catalog(config: Config) -> Catalog:
+    mode = config.models.mode
+    cfg_providers = {canonical_provider_id(k): (k, v) for k, v in config.models.providers.items()}
+    out: dict[str, ProviderView] = {}
+    ids: list[str] = []
+    if mode == "merge":
+        ids.extend(p.id for p in PRESETS)
+    ids.extend(pid for pid in cfg_providers if pid not in ids)
+    for pid in ids:
+        preset = PRESETS_BY_ID.get(pid)
+        raw_key, pc = cfg_providers.get(pid, (pid, None))
+        out[pid] = _view(pid, raw_key, preset, pc, mode)
+    return Catalog(out, mode)
+
+
+def _view(pid: str, raw_key: str, preset: Preset | None, pc: ProviderConfig | None, mode: str) -> ProviderView:
+    base = f"config:models.providers.{raw_key}"
+
+    def pick(cfg_val: object, cfg_name: str, preset_val: object, default: object) -> Valued:
+        if cfg_val is not None:
+            shadows = ((f"preset:{pid}", preset_val),) if preset is not None and preset_val != cfg_val else ()
+            return Valued(cfg_val, f"{base}.{cfg_name}", shadows)
+        if preset is not None:
+            return Valued(preset_val, f"preset:{pid}")
+        return Valued(default, "default")
+
+    api = pick(pc.api if pc else None, "api", preset.api if preset else None, "openai-completions")
+    base_url = pick(pc.base_url if pc else None, "baseUrl", preset.base_url if preset else None, "")
+    timeout = pick(pc.timeout_seconds if pc else None, "timeoutSeconds", preset.timeout_seconds if preset else None, 600.0)
+    headers: dict[str, Valued[SecretInput]] = {}
+    if preset:
+        for k, v in preset.headers:
+            headers[k.lower()] = Valued(v, f"preset:{pid}")
+    if pc:
+        for k, v in pc.headers.items():
+            prev = headers.get(k.lower())
+            headers[k.lower()] = Valued(v, f"{base}.headers.{k}", ((prev.source, prev.value),) if prev else ())
+    models: dict[str, CatalogModel] = {}
+    if preset and not (mode == "replace" and pc and pc.models is not None):
+        for m in preset.models:
+            models[m.id] = CatalogModel(m, f"preset:{pid}")
+    if pc and pc.models:
+        for i, m in enumerate(pc.models):
+            info = ModelInfo(
+                id=m.id,
+                name=m.name,
+                context_window=m.context_window,
+                max_tokens=m.max_tokens,
+                input=tuple(m.input or ("text",)),
+                api=m.api,
+            )
+            models[m.id] = CatalogModel(info, f"{base}.models[{i}]")
+    auth_mode = pc.auth if pc else None
+    return ProviderView(
+        id=pid,
+        preset=preset,
+        configured=pc is not None,
+        api=api,
+        base_url=base_url,
+        timeout=timeout,
+        headers=headers,
+        api_key=pc.api_key if pc else None,
+        models=models,
+        accepts_any_model=bool(preset and preset.accepts_any_model),
+        has_models_endpoint=preset.has_models_endpoint if preset else None,
+        auth_optional=bool(preset and preset.auth_optional) or auth_mode == "none",
+        auth_mode=auth_mode,
+    )

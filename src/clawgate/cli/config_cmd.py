@@ -1,0 +1,203 @@
+"""`clawgate config get|set|unset|validate|path`: edits by key path, and the effective value afterwards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from clawgate.cli.context import json_option, state
+from clawgate.cli.output import console, echo, emit_json, esc
+from clawgate.config import json5io
+from clawgate.config.edit import format_path, get_path, is_missing, modify_config, parse_path, parse_value, set_path, unset_path
+from clawgate.errors import ClawgateError, NotFoundError
+from clawgate.paths import display_path
+from clawgate.redaction import fingerprint
+
+
+@click.group("config")
+def config() -> None:
+    """Read, change and validate the config file (clawgate.json, JSON5)."""
+
+
+def _mask(value: Any, path: str) -> Any:
+    """Config values that are literal secrets are shown as fingerprints."""
+    from clawgate.resolver import looks_secret_name, looks_secret_value
+
+    if isinstance(value, dict):
+        return {k: _mask(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str) and "${" not in value:
+        last = path.rsplit(".", 1)[-1]
+        if last in ("apiKey", "token", "key") or looks_secret_value(value) or (
+            looks_secret_name(last) and ".env" in f".{path}"
+        ) or (".headers." in path and last.lower() in ("authorization", "x-api-key", "api-key")):
+            return f"<secret {fingerprint(value)}>"
+    return value
+
+
+@config.command("path")
+@json_option
+def path_cmd(as_json: bool) -> None:
+    """Show which config file and state dir this CLI uses, and why."""
+    p = state().paths
+    data = {
+        "config": str(p.config),
+        "config_from": p.config_from,
+        "config_exists": p.config.exists(),
+        "home": str(p.home),
+        "home_from": p.home_from,
+    }
+    if as_json:
+        emit_json(data)
+        return
+    c = console()
+    exists = "" if data["config_exists"] else " [yellow](does not exist yet)[/]"
+    c.print(f"config: {esc(display_path(p.config))}{exists}  [dim]({p.config_from})[/]")
+    c.print(f"home:   {esc(display_path(p.home))}  [dim]({p.home_from})[/]")
+
+
+@config.command("get")
+@click.argument("path", required=False)
+@json_option
+def get_cmd(path: str | None, as_json: bool) -> None:
+    """Print the value at PATH (e.g. agents.list[0].model); the whole file when PATH is omitted.
+
+    Literal secrets are shown as fingerprints.
+    """
+    snap = state().snapshot()
+    data = snap.loaded.data
+    parts = parse_path(path) if path else []
+    value = get_path(data, parts) if parts else data
+    if is_missing(value):
+        raise NotFoundError(
+            f"{path} is not set in {snap.loaded.display}",
+            next_steps=[f"clawgate config set {path} VALUE", "clawgate config get --json"],
+        )
+    shown = _mask(value, path or "")
+    if as_json:
+        emit_json(shown)
+    elif isinstance(shown, (dict, list)):
+        echo(json5io.dumps(shown).rstrip())
+    else:
+        echo(str(shown) if shown is not None else "null")
+
+
+@config.command("set")
+@click.argument("path")
+@click.argument("value")
+@click.option("--string", "as_string", is_flag=True, help="Store VALUE as text even if it looks like JSON.")
+@json_option
+def set_cmd(path: str, value: str, as_string: bool, as_json: bool) -> None:
+    """Set PATH to VALUE (JSON5 for numbers, booleans, arrays and objects; text otherwise).
+
+    The change is validated before it is written (atomically, with a .bak of the previous file). Afterwards
+    the effective value is shown, with a warning when another setting shadows the one you changed.
+    """
+    parts = parse_path(path)
+    parsed = parse_value(value, as_string)
+    st = state()
+    old, _new, _cfg = modify_config(st.paths, lambda d: set_path(d, parts, parsed))
+    before = get_path(old, parts)
+    _report_change(path, parts, None if is_missing(before) else before, parsed, as_json, "set")
+
+
+@config.command("unset")
+@click.argument("path")
+@json_option
+def unset_cmd(path: str, as_json: bool) -> None:
+    """Remove PATH from the config file (the value then comes from defaults or presets)."""
+    parts = parse_path(path)
+    st = state()
+    removed: list[bool] = []
+
+    def mutate(d: dict) -> None:
+        removed.append(unset_path(d, parts))
+
+    old, _new, _cfg = modify_config(st.paths, mutate)
+    if not removed or not removed[0]:
+        raise NotFoundError(f"{path} is not set", next_steps=["clawgate config get --json"])
+    _report_change(path, parts, get_path(old, parts), None, as_json, "unset")
+
+
+def _report_change(path: str, parts: list, before: Any, after: Any, as_json: bool, verb: str) -> None:
+    from clawgate.resolver import Snapshot
+
+    st = state()
+    snap = Snapshot.load(st.paths, st.environ)
+    warnings = _shadow_warnings(snap, format_path(parts))
+    out = {
+        "ok": True,
+        "path": format_path(parts),
+        "action": verb,
+        "before": _mask(before, path),
+        "after": _mask(after, path),
+        "file": str(snap.loaded.path),
+        "effective": _effective(snap),
+        "warnings": warnings,
+    }
+    if as_json:
+        emit_json(out)
+        return
+    c = console()
+    if verb == "set":
+        c.print(f"[green]set[/] {esc(out['path'])} = {esc(json5io.dumps(out['after']).strip())}  "
+                f"[dim]({esc(display_path(snap.loaded.path))})[/]")
+    else:
+        c.print(f"[green]removed[/] {esc(out['path'])}  [dim]({esc(display_path(snap.loaded.path))})[/]")
+    for agent in out["effective"]["agents"]:
+        c.print(f"  agent {esc(agent['agent'])}: model {esc(agent['ref'])} [dim](from {esc(agent['from'])})[/]")
+    for w in warnings:
+        c.print(f"[yellow]warning:[/] {esc(w['message'])}")
+        for n in w["next"]:
+            c.print(f"  next: {esc(n)}")
+    c.print("[dim]A running gateway picks up the change by itself (it watches the file).[/]")
+
+
+def _effective(snap: Any) -> dict[str, Any]:
+    agents = []
+    for info in snap.agents():
+        choice = snap.model_choice(info)
+        agents.append({"agent": info.id, "ref": choice.ref, "from": choice.source,
+                       "shadows": [{"from": s, "ref": r} for s, r in choice.shadows]})
+    return {"agents": agents}
+
+
+def _shadow_warnings(snap: Any, changed: str) -> list[dict[str, Any]]:
+    """When the changed path is beaten by another (seed 003), say which and how to fix it."""
+    out = []
+    for info in snap.agents():
+        choice = snap.model_choice(info)
+        for spath, sref in choice.shadows:
+            if changed == spath or changed.startswith(spath + ".") or spath.startswith(changed + "."):
+                out.append({
+                    "agent": info.id,
+                    "message": f"{changed} is shadowed for agent {info.id}: {choice.source} = {choice.ref} wins",
+                    "winner": {"from": choice.source, "ref": choice.ref},
+                    "next": [f"clawgate config unset {choice.source}",
+                             f"clawgate config set {choice.source} {sref}"],
+                })
+    # provider fields shadowed by an explicit profile or a later source are reported by `models status`
+    return out
+
+
+@config.command("validate")
+@json_option
+def validate_cmd(as_json: bool) -> None:
+    """Check the config file: syntax (file:line:col), schema, unknown keys ("did you mean")."""
+    st = state()
+    p = st.paths
+    try:
+        snap = st.snapshot()
+    except ClawgateError as exc:
+        if as_json:
+            emit_json({"ok": False, "file": str(p.config), "error": exc.to_json()})
+            raise click.exceptions.Exit(2) from None
+        raise
+    if as_json:
+        emit_json({"ok": True, "file": str(p.config), "exists": snap.loaded.exists})
+    elif snap.loaded.exists:
+        console().print(f"[green]ok[/] {esc(display_path(p.config))} is valid")
+    else:
+        console().print(f"[green]ok[/] no config file at {esc(display_path(p.config))} (built-in defaults apply)")

@@ -1,0 +1,99 @@
+"""`clawgate env`: each relevant variable's winning source (file:line) and every other definition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from clawgate.cli.context import json_option, state
+from clawgate.cli.output import console, emit_json, esc
+from clawgate.environment import SOURCE_LABEL
+from clawgate.redaction import fingerprint
+
+
+def relevant_names(snap: Any, include_all: bool) -> list[str]:
+    from clawgate.config.schema import SecretRef
+    from clawgate.config.substitution import references
+
+    names: dict[str, None] = {}
+    used = set()
+    for info in snap.agents():
+        for att in snap.plan(info.id).attempts:
+            if att.view is not None:
+                used.add(att.view.id)
+    for view in snap.catalog.providers.values():
+        if view.id in used or view.configured or include_all:
+            for n in view.env_vars:
+                names[n] = None
+        if isinstance(view.api_key, str):
+            for n in references(view.api_key):
+                names[n] = None
+        elif isinstance(view.api_key, SecretRef) and view.api_key.source == "env":
+            names[view.api_key.id] = None
+        for n in references(view.base_url.value or ""):
+            names[n] = None
+    for n in ("CLAWGATE_HOME", "CLAWGATE_CONFIG", "CLAWGATE_GATEWAY_TOKEN", "HTTPS_PROXY", "https_proxy",
+              "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        names[n] = None
+    for n in snap.env.file_names():
+        names[n] = None
+    return list(names)
+
+
+def _show_value(name: str, value: str) -> dict[str, Any]:
+    if name.upper().endswith("PROXY") or name.startswith("CLAWGATE_HOME") or name == "CLAWGATE_CONFIG":
+        from urllib.parse import urlsplit
+
+        p = urlsplit(value)
+        return {"value": value.replace(p.password, "****") if p.password else value}
+    return {"fingerprint": fingerprint(value) if value else "(empty)"}
+
+
+@click.command("env")
+@click.option("--all", "include_all", is_flag=True, help="Also list every preset's key variables.")
+@click.option("--missing", is_flag=True, help="Also list relevant variables that are not set anywhere.")
+@json_option
+def env(include_all: bool, missing: bool, as_json: bool) -> None:
+    """Show relevant variables: which source wins (process, ./.env, $CLAWGATE_HOME/.env, config env,
+    login shell), where (file:line), and every other definition it shadows. Values are fingerprints."""
+    snap = state().snapshot()
+    rows: list[dict[str, Any]] = []
+    for name in relevant_names(snap, include_all):
+        var = snap.env.var(name)
+        if var is None:
+            if missing or include_all:
+                rows.append({"name": name, "set": False})
+            continue
+        w = var.winner
+        row: dict[str, Any] = {"name": name, "set": True, "source": w.source, "origin": w.origin,
+                               **_show_value(name, w.value)}
+        others = []
+        for d in var.shadowed:
+            o: dict[str, Any] = {"source": d.source, "origin": d.origin, **_show_value(name, d.value)}
+            o["same_value"] = d.value == w.value
+            others.append(o)
+        row["shadowed"] = others
+        rows.append(row)
+    files = [{"source": s, "file": f} for s, f in snap.env.dotenv_files()]
+    data = {"order": [SOURCE_LABEL[s] for s in SOURCE_LABEL], "files": files, "variables": rows,
+            "shell_import": snap.config.env.shell_env.enabled,
+            "issues": [{"file": i.file, "line": i.line, "message": i.message} for i in snap.env.issues]}
+    if as_json:
+        emit_json(data)
+        return
+    c = console()
+    c.print("[dim]precedence: " + " → ".join(data["order"]) + " (earlier wins)[/]")
+    if not rows:
+        c.print("no relevant variables are set. Put provider keys in ~/.clawgate/.env, e.g. OPENROUTER_API_KEY=sk-or-...")
+    for r in rows:
+        if not r["set"]:
+            c.print(f"[dim]{esc(r['name'])}  not set[/]")
+            continue
+        shown = r.get("value") or r.get("fingerprint")
+        c.print(f"[bold]{esc(r['name'])}[/]  {esc(shown)}  [dim]{esc(r['origin'])}[/]")
+        for o in r["shadowed"]:
+            same = "same value" if o["same_value"] else f"[yellow]different: {esc(o.get('value') or o.get('fingerprint'))}[/]"
+            c.print(f"    shadows {esc(o['origin'])}  {same}")
+    for i in data["issues"]:
+        c.print(f"[yellow]warning[/] {esc(i['file'])}:{i['line']}: {esc(i['message'])}")

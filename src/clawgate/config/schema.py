@@ -1,0 +1,372 @@
+"""The strict configuration schema (OpenClaw-compatible key names); unknown keys fail with "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from clawgate.errors import ConfigError, Location
+
+API_KINDS = ("openai-completions", "openai-responses", "anthropic-messages")
+ApiKind = Literal["openai-completions", "openai-responses", "anthropic-messages"]
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Strict(BaseModel):
+    """Base for every config object: camelCase keys, unknown keys rejected."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, alias_generator=to_camel, frozen=False
+    )
+
+
+class SecretRef(Strict):
+    """A pointer to a secret kept outside the config: `{source: env|file|exec, provider, id}`."""
+
+    source: Literal["env", "file", "exec"]
+    provider: str = "default"
+    id: str
+
+    def describe(self) -> str:
+        return f"{self.source}:{self.provider}:{self.id}"
+
+
+SecretInput = str | SecretRef
+
+
+class SecretProviderConfig(Strict):
+    """A named secret source used by SecretRefs (`secrets.providers.<name>`)."""
+
+    source: Literal["env", "file", "exec"]
+    path: str | None = None
+    mode: Literal["json", "singleValue"] | None = None
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    timeout_ms: int = Field(default=5000, gt=0, le=120_000)
+    allowlist: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> SecretProviderConfig:
+        if self.source == "file" and not self.path:
+            raise ValueError("a file secret provider needs 'path'")
+        if self.source == "exec" and not self.command:
+            raise ValueError("an exec secret provider needs 'command'")
+        return self
+
+
+class SecretsConfig(Strict):
+    providers: dict[str, SecretProviderConfig] = Field(default_factory=dict)
+
+
+class ShellEnvConfig(Strict):
+    enabled: bool = False
+    timeout_ms: int = Field(default=15_000, gt=0, le=120_000)
+
+
+class EnvConfig(BaseModel):
+    """`env.vars`, `env.shellEnv`, and (as OpenClaw allows) variables written directly under `env`."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    vars: dict[str, str] = Field(default_factory=dict)
+    shell_env: ShellEnvConfig = Field(default_factory=ShellEnvConfig, alias="shellEnv")
+
+    @model_validator(mode="after")
+    def _inline_vars(self) -> EnvConfig:
+        for key, value in (self.model_extra or {}).items():
+            if not _ENV_NAME.match(key) or not key.isupper():
+                raise ValueError(f"__unknown_key__:{key}")
+            if not isinstance(value, str):
+                raise ValueError(f"env.{key} must be a string")
+        for key in self.vars:
+            if not _ENV_NAME.match(key):
+                raise ValueError(f"env.vars: {key!r} is not a valid variable name")
+        return self
+
+    def all_vars(self) -> dict[str, tuple[str, str]]:
+        """name -> (value, config key path) for inline and `vars` entries (inline first, as written)."""
+        out: dict[str, tuple[str, str]] = {}
+        for key, value in (self.model_extra or {}).items():
+            out[key] = (value, f"env.{key}")
+        for key, value in self.vars.items():
+            out.setdefault(key, (value, f"env.vars.{key}"))
+        return out
+
+
+class AuthConfig(Strict):
+    order: dict[str, list[str]] = Field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cooldowns: dict[str, Any] | None = None
+
+
+class ModelCost(Strict):
+    input: float = 0.0
+    output: float = 0.0
+    cache_read: float = 0.0
+    cache_write: float = 0.0
+
+
+class ModelConfig(Strict):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    api: ApiKind | None = None
+    context_window: int | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    input: list[Literal["text", "image", "audio", "video", "document"]] | None = None
+    cost: ModelCost | None = None
+    reasoning: bool | None = None
+
+
+class ProviderConfig(Strict):
+    base_url: str | None = None
+    api_key: SecretInput | None = None
+    api: ApiKind | None = None
+    auth: Literal["api-key", "token", "oauth", "none"] | None = None
+    headers: dict[str, SecretInput] = Field(default_factory=dict)
+    timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
+    models: list[ModelConfig] | None = None
+
+
+class ModelsConfig(Strict):
+    mode: Literal["merge", "replace"] = "merge"
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+
+    @field_validator("providers")
+    @classmethod
+    def _lower_ids(cls, v: dict[str, ProviderConfig]) -> dict[str, ProviderConfig]:
+        for key in v:
+            if key != key.strip().lower():
+                raise ValueError(f"provider id {key!r} must be lowercase (use {key.strip().lower()!r})")
+        return v
+
+
+class ModelSelection(Strict):
+    primary: str | None = None
+    fallbacks: list[str] | None = None
+
+
+ModelSpec = str | ModelSelection
+
+
+class SubagentsConfig(Strict):
+    model: ModelSpec | None = None
+    max_concurrent: int | None = Field(default=None, gt=0, le=64)
+
+
+class AliasEntry(Strict):
+    alias: str | None = None
+    params: dict[str, Any] | None = None
+
+
+class AgentDefaults(Strict):
+    model: ModelSpec | None = None
+    models: dict[str, AliasEntry] = Field(default_factory=dict)
+    subagents: SubagentsConfig | None = None
+    idle_timeout_seconds: float | None = Field(default=None, gt=0)
+    run_timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class AgentEntry(Strict):
+    id: str = Field(min_length=1)
+    default: bool = False
+    name: str | None = None
+    model: ModelSpec | None = None
+    subagents: SubagentsConfig | None = None
+    idle_timeout_seconds: float | None = Field(default=None, gt=0)
+    run_timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class AgentsConfig(Strict):
+    defaults: AgentDefaults = Field(default_factory=AgentDefaults)
+    entries: list[AgentEntry] = Field(default_factory=list, alias="list")
+
+    @field_validator("entries")
+    @classmethod
+    def _unique_ids(cls, v: list[AgentEntry]) -> list[AgentEntry]:
+        seen: set[str] = set()
+        for entry in v:
+            key = entry.id.strip().lower()
+            if key in seen:
+                raise ValueError(f"agent id {entry.id!r} appears twice")
+            seen.add(key)
+        return v
+
+
+class GatewayAuthConfig(Strict):
+    mode: Literal["none", "token"] = "none"
+    token: SecretInput | None = None
+    max_failures_per_minute: int = Field(default=10, gt=0)
+    lockout_seconds: float = Field(default=300.0, ge=0)
+    exempt_loopback: bool = True
+
+
+class GatewayConfig(Strict):
+    port: int = Field(default=18789, ge=1, le=65535)
+    bind: str = "loopback"
+    auth: GatewayAuthConfig = Field(default_factory=GatewayAuthConfig)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    drain_seconds: float = Field(default=10.0, ge=0, le=600)
+    max_retry_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+
+class CronJob(Strict):
+    id: str = Field(min_length=1)
+    agent: str | None = None
+    prompt: str
+    schedule: str | None = None
+    delay_seconds: float | None = Field(default=None, ge=0)
+    model: str | None = None
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> CronJob:
+        if (self.schedule is None) == (self.delay_seconds is None):
+            raise ValueError("give exactly one of 'schedule' (cron expression) or 'delaySeconds'")
+        return self
+
+
+class CronConfig(Strict):
+    jobs: list[CronJob] = Field(default_factory=list)
+
+
+class Config(Strict):
+    """The whole `clawgate.json`."""
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    env: EnvConfig = Field(default_factory=EnvConfig)
+    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
+    cron: CronConfig = Field(default_factory=CronConfig)
+
+
+# ---------------------------------------------------------------- validation with good messages
+
+
+def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class that owns the object at `path` (to list valid keys for "did you mean")."""
+    model: Any = Config
+    for part in path:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
+        target = None
+        for name, info in fields.items():
+            if part in (name, info.alias):
+                target = info.annotation
+                break
+        if target is None:
+            # dict values (providers.<id>, secrets.providers.<name>): keep the value type
+            model = _dict_value_type(model, part)
+            continue
+        model = _unwrap(target)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    import typing
+
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (list, dict):
+        return _unwrap(args[-1])
+    if args:
+        for a in args:
+            inner = _unwrap(a)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+        return None
+    return annotation
+
+
+def _dict_value_type(model: Any, key: str) -> Any:
+    return model if key else None
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _fmt_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's union-branch labels (e.g. 'str', 'SecretRef') from an error location."""
+    return tuple(p for p in loc if isinstance(p, int) or not _is_branch_label(str(p)))
+
+
+def _is_branch_label(part: str) -> bool:
+    return part in {"str", "SecretRef", "ModelSelection", "function-after[_needs(), SecretProviderConfig]"} or (
+        part.startswith(("function-", "tagged-union", "literal["))
+    )
+
+
+def validate(data: Any, filename: str, text: str | None = None) -> Config:
+    """Validate parsed config; the first problems become one ConfigError naming key, line and fix."""
+    from clawgate.config.json5io import locate_key
+
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "the top level must be an object ({ ... })",
+            location=Location(file=filename, line=1),
+            next_steps=["clawgate config validate"],
+        )
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        messages: list[str] = []
+        first_loc: Location | None = None
+        seen: set[str] = set()
+        for err in exc.errors():
+            loc = _clean_loc(tuple(err["loc"]))
+            msg = err["msg"]
+            etype = err["type"]
+            ctx_err = str((err.get("ctx") or {}).get("error", ""))
+            if etype == "extra_forbidden" or "__unknown_key__" in ctx_err:
+                if "__unknown_key__" in ctx_err:
+                    key = ctx_err.split("__unknown_key__:", 1)[1]
+                    loc = (*loc, key)
+                key = str(loc[-1])
+                parent = _model_at(loc[:-1])
+                allowed = _allowed_keys(parent) if parent else []
+                guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                if not guess:
+                    lowered = {a.lower(): a for a in allowed}
+                    if key.lower() in lowered:
+                        guess = [lowered[key.lower()]]
+                msg = "unknown key" + (f" (did you mean {guess[0]!r}?)" if guess else "")
+                if allowed:
+                    msg += f"; allowed here: {', '.join(allowed)}"
+            elif msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            path = _fmt_path(loc)
+            if path in seen:
+                continue
+            seen.add(path)
+            line = locate_key(text, list(loc)) if text else None
+            where = f"{filename}:{line}" if line else filename
+            messages.append(f"{where}: {path or '(top level)'}: {msg}")
+            if first_loc is None:
+                first_loc = Location(file=filename, line=line, key=path or None)
+        body = messages[0] if len(messages) == 1 else "\n  ".join(["invalid configuration:", *messages])
+        raise ConfigError(
+            body,
+            location=None,
+            evidence={"errors": messages, "first": first_loc.to_json() if first_loc else {}},
+            next_steps=["clawgate config validate", f"edit {filename} (or use: clawgate config set PATH VALUE)"],
+        ) from None

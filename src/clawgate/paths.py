@@ -1,0 +1,106 @@
+"""Where clawgate keeps its state: CLAWGATE_HOME, the config file, .env, auth profiles, state.db, logs."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from clawgate.errors import UsageError
+
+DEFAULT_HOME = "~/.clawgate"
+CONFIG_NAME = "clawgate.json"
+_AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def normalize_agent_id(agent_id: str) -> str:
+    """Agent ids are lowercase; reject anything that could escape the agents directory."""
+    norm = agent_id.strip().lower()
+    if not _AGENT_ID.match(norm):
+        raise UsageError(
+            f"invalid agent id {agent_id!r}: use lowercase letters, digits, '-', '_' or '.'",
+            next_steps=["clawgate config get agents.list --json"],
+        )
+    return norm
+
+
+def display_path(path: Path | str) -> str:
+    """A path as a person would type it: under $HOME shown with `~`."""
+    p = str(path)
+    home = os.path.expanduser("~")
+    if home and home != "/" and (p == home or p.startswith(home + os.sep)):
+        return "~" + p[len(home) :]
+    return p
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every file location clawgate uses, and where the choice of home and config came from."""
+
+    home: Path
+    home_from: str
+    config: Path
+    config_from: str
+
+    @classmethod
+    def discover(cls, environ: Mapping[str, str] | None = None) -> Paths:
+        env = os.environ if environ is None else environ
+        if env.get("CLAWGATE_HOME"):
+            home = Path(os.path.expanduser(env["CLAWGATE_HOME"])).absolute()
+            home_from = "env:CLAWGATE_HOME"
+        else:
+            home = Path(os.path.expanduser(DEFAULT_HOME)).absolute()
+            home_from = "default"
+        if env.get("CLAWGATE_CONFIG"):
+            config = Path(os.path.expanduser(env["CLAWGATE_CONFIG"])).absolute()
+            config_from = "env:CLAWGATE_CONFIG"
+        else:
+            config = home / CONFIG_NAME
+            config_from = home_from if home_from != "default" else "default"
+        return cls(home=home, home_from=home_from, config=config, config_from=config_from)
+
+    @property
+    def env_file(self) -> Path:
+        return self.home / ".env"
+
+    @property
+    def agents_dir(self) -> Path:
+        return self.home / "agents"
+
+    @property
+    def state_db(self) -> Path:
+        return self.home / "state.db"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
+
+    def agent_dir(self, agent_id: str) -> Path:
+        return self.agents_dir / normalize_agent_id(agent_id)
+
+    def profiles_file(self, agent_id: str) -> Path:
+        return self.agent_dir(agent_id) / "auth-profiles.json"
+
+    def ensure_home(self) -> None:
+        """Create the state dir (0700) on first use; tighten it if it is open to others."""
+        ensure_private_dir(self.home)
+
+
+def ensure_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            path.chmod(0o700)
+    except OSError:
+        pass

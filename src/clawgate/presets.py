@@ -1,0 +1,332 @@
+"""Built-in provider presets: one data table of base URLs, adapters, key variables and shapes, and quirks.
+
+Facts come from shared/reference/provider-wire.md. A `models.providers.<id>` entry whose id is a preset's
+overrides only the fields it sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model in the static catalog."""
+
+    id: str
+    name: str | None = None
+    context_window: int | None = None
+    max_tokens: int | None = None
+    input: tuple[str, ...] = ("text",)
+    api: str | None = None
+
+
+@dataclass(frozen=True)
+class Host:
+    """A known endpoint of a provider (region or plan) and what is true there."""
+
+    label: str
+    base_url: str
+    region: str | None = None
+    plan: str | None = None  # "payg" | "coding" | "token"
+    key_prefixes: tuple[str, ...] = ()  # the key shapes this host accepts (empty: any of the preset's)
+    has_models_endpoint: bool | None = True
+    apis: tuple[str, ...] = ("openai-completions",)
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    name: str
+    api: str
+    base_url: str
+    env_vars: tuple[str, ...]
+    apis: tuple[str, ...] = ("openai-completions",)
+    key_prefixes: tuple[str, ...] = ()
+    distinctive_prefixes: tuple[str, ...] = ()  # shapes that identify this provider among all presets
+    has_models_endpoint: bool | None = True
+    accepts_any_model: bool = False
+    auth_optional: bool = False  # local servers: a key is only needed when the server was started with one
+    local: bool = False
+    hosts: tuple[Host, ...] = ()
+    models: tuple[ModelInfo, ...] = ()
+    aliases: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout_seconds: float = 600.0
+    region_bound_keys: bool = False  # keys work only on the host/region/plan they were issued for
+    docs: str | None = None
+    key_help: str | None = None
+    model_normalizer: str | None = None  # "openrouter": bare ids get the "openrouter/" vendor prefix
+
+    def host_for(self, base_url: str) -> Host | None:
+        norm = base_url.rstrip("/")
+        for h in self.hosts:
+            if h.base_url.rstrip("/") == norm:
+                return h
+        return None
+
+    def host_by_hostname(self, hostname: str) -> Host | None:
+        from urllib.parse import urlsplit
+
+        for h in self.hosts:
+            if urlsplit(h.base_url).hostname == hostname:
+                return h
+        return None
+
+
+_DASHSCOPE_MODELS = (
+    ModelInfo("qwen-plus", context_window=131072, max_tokens=8192),
+    ModelInfo("qwen-turbo", context_window=1_000_000, max_tokens=8192),
+    ModelInfo("qwen-max", context_window=32768, max_tokens=8192),
+    ModelInfo("qwen3-coder-plus", context_window=1_000_000, max_tokens=65536),
+    ModelInfo("qwen3-max", context_window=262144, max_tokens=65536),
+)
+_CODING_MODELS = (
+    ModelInfo("qwen3-coder-plus", context_window=1_000_000, max_tokens=65536),
+    ModelInfo("qwen3.5-plus", context_window=1_000_000, max_tokens=65536),
+    ModelInfo("qwen3-max", context_window=262144, max_tokens=65536),
+    ModelInfo("kimi-k2.5", context_window=262144, max_tokens=32768),
+    ModelInfo("glm-5", context_window=202752, max_tokens=16384),
+)
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        id="openai",
+        name="OpenAI",
+        api="openai-completions",
+        apis=("openai-completions", "openai-responses"),
+        base_url="https://api.openai.com/v1",
+        env_vars=("OPENAI_API_KEY",),
+        key_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-"),
+        distinctive_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-"),
+        models=(
+            ModelInfo("gpt-4o", context_window=128000, max_tokens=16384, input=("text", "image")),
+            ModelInfo("gpt-4o-mini", context_window=128000, max_tokens=16384, input=("text", "image")),
+            ModelInfo("gpt-4.1", context_window=1_047_576, max_tokens=32768, input=("text", "image")),
+            ModelInfo("gpt-4.1-mini", context_window=1_047_576, max_tokens=32768, input=("text", "image")),
+            ModelInfo("o4-mini", context_window=200000, max_tokens=100000, input=("text", "image")),
+            ModelInfo("gpt-5", context_window=400000, max_tokens=128000, input=("text", "image")),
+            ModelInfo("gpt-5-mini", context_window=400000, max_tokens=128000, input=("text", "image")),
+        ),
+        docs="https://platform.openai.com/docs/api-reference",
+        key_help="https://platform.openai.com/api-keys",
+    ),
+    Preset(
+        id="anthropic",
+        name="Anthropic",
+        api="anthropic-messages",
+        apis=("anthropic-messages",),
+        base_url="https://api.anthropic.com",
+        env_vars=("ANTHROPIC_API_KEY", "ANTHROPIC_OAUTH_TOKEN"),
+        key_prefixes=("sk-ant-api03-", "sk-ant-oat01-", "sk-ant-"),
+        distinctive_prefixes=("sk-ant-",),
+        models=(
+            ModelInfo("claude-opus-4-5", context_window=200000, max_tokens=64000, input=("text", "image")),
+            ModelInfo("claude-sonnet-4-5", context_window=200000, max_tokens=64000, input=("text", "image")),
+            ModelInfo("claude-haiku-4-5", context_window=200000, max_tokens=64000, input=("text", "image")),
+            ModelInfo("claude-sonnet-4-0", context_window=200000, max_tokens=64000, input=("text", "image")),
+        ),
+        aliases=("claude",),
+        docs="https://docs.claude.com/en/api/messages",
+        key_help="https://console.anthropic.com/settings/keys",
+    ),
+    Preset(
+        id="openrouter",
+        name="OpenRouter",
+        api="openai-completions",
+        apis=("openai-completions", "openai-responses"),
+        base_url="https://openrouter.ai/api/v1",
+        env_vars=("OPENROUTER_API_KEY",),
+        key_prefixes=("sk-or-v1-", "sk-or-"),
+        distinctive_prefixes=("sk-or-",),
+        accepts_any_model=True,
+        models=(
+            ModelInfo("openrouter/auto", context_window=2_000_000),
+            ModelInfo("moonshotai/kimi-k2.5", context_window=262144),
+            ModelInfo("anthropic/claude-sonnet-4.5", context_window=1_000_000),
+            ModelInfo("openai/gpt-4o", context_window=128000),
+        ),
+        headers=(("HTTP-Referer", "https://github.com/clawgate/clawgate"), ("X-OpenRouter-Title", "clawgate")),
+        docs="https://openrouter.ai/docs/api-reference/overview",
+        key_help="https://openrouter.ai/settings/keys",
+        model_normalizer="openrouter",
+    ),
+    Preset(
+        id="groq",
+        name="Groq",
+        api="openai-completions",
+        base_url="https://api.groq.com/openai/v1",
+        env_vars=("GROQ_API_KEY",),
+        key_prefixes=("gsk_",),
+        distinctive_prefixes=("gsk_",),
+        models=(
+            ModelInfo("llama-3.3-70b-versatile", context_window=131072, max_tokens=32768),
+            ModelInfo("llama-3.1-8b-instant", context_window=131072, max_tokens=131072),
+            ModelInfo("moonshotai/kimi-k2-instruct", context_window=131072, max_tokens=16384),
+            ModelInfo("openai/gpt-oss-120b", context_window=131072, max_tokens=65536),
+        ),
+        docs="https://console.groq.com/docs/errors",
+        key_help="https://console.groq.com/keys",
+    ),
+    Preset(
+        id="qwen",
+        name="Alibaba Model Studio (DashScope)",
+        api="openai-completions",
+        apis=("openai-completions", "openai-responses"),
+        base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+        env_vars=("DASHSCOPE_API_KEY", "MODELSTUDIO_API_KEY", "QWEN_API_KEY"),
+        key_prefixes=("sk-sp-", "sk-"),
+        distinctive_prefixes=(),
+        region_bound_keys=True,
+        hosts=(
+            Host("cn", "https://dashscope.aliyuncs.com/compatible-mode/v1", region="cn-beijing", plan="payg",
+                 apis=("openai-completions", "openai-responses")),
+            Host("intl", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", region="ap-southeast-1",
+                 plan="payg", apis=("openai-completions", "openai-responses")),
+            Host("us", "https://dashscope-us.aliyuncs.com/compatible-mode/v1", region="us-east-1", plan="payg",
+                 apis=("openai-completions", "openai-responses")),
+            Host("hk", "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1", region="cn-hongkong",
+                 plan="payg"),
+            Host("coding-cn", "https://coding.dashscope.aliyuncs.com/v1", region="cn-beijing", plan="coding",
+                 key_prefixes=("sk-sp-",), has_models_endpoint=False),
+            Host("coding-intl", "https://coding-intl.dashscope.aliyuncs.com/v1", region="ap-southeast-1",
+                 plan="coding", key_prefixes=("sk-sp-",), has_models_endpoint=False),
+            Host("token-plan-cn", "https://token-plan.cn-beijing.maas.aliyuncs.com/compatible-mode/v1",
+                 region="cn-beijing", plan="token", key_prefixes=("sk-sp-",), has_models_endpoint=None),
+            Host("token-plan-intl", "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1",
+                 region="ap-southeast-1", plan="token", key_prefixes=("sk-sp-",), has_models_endpoint=None),
+        ),
+        models=_DASHSCOPE_MODELS + tuple(m for m in _CODING_MODELS if m.id not in {x.id for x in _DASHSCOPE_MODELS}),
+        aliases=("modelstudio", "dashscope", "alibaba", "aliyun", "bailian"),
+        docs="https://www.alibabacloud.com/help/en/model-studio/base-url",
+        key_help="https://www.alibabacloud.com/help/en/model-studio/get-api-key",
+    ),
+    Preset(
+        id="moonshot",
+        name="Moonshot AI (Kimi)",
+        api="openai-completions",
+        base_url="https://api.moonshot.ai/v1",
+        env_vars=("MOONSHOT_API_KEY", "KIMI_API_KEY"),
+        key_prefixes=("sk-kimi-", "sk-"),
+        distinctive_prefixes=("sk-kimi-",),
+        region_bound_keys=True,
+        hosts=(
+            Host("global", "https://api.moonshot.ai/v1", region="global"),
+            Host("cn", "https://api.moonshot.cn/v1", region="cn"),
+        ),
+        models=(
+            ModelInfo("kimi-k2.5", context_window=262144, max_tokens=32768),
+            ModelInfo("kimi-k2-0905-preview", context_window=262144, max_tokens=32768),
+            ModelInfo("kimi-k2-turbo-preview", context_window=262144, max_tokens=32768),
+            ModelInfo("moonshot-v1-128k", context_window=131072),
+        ),
+        aliases=("kimi",),
+        docs="https://platform.kimi.ai/docs/api/errors",
+        key_help="https://platform.moonshot.ai/console/api-keys",
+    ),
+    Preset(
+        id="deepseek",
+        name="DeepSeek",
+        api="openai-completions",
+        base_url="https://api.deepseek.com/v1",
+        env_vars=("DEEPSEEK_API_KEY",),
+        key_prefixes=("sk-",),
+        models=(
+            ModelInfo("deepseek-chat", context_window=131072, max_tokens=8192),
+            ModelInfo("deepseek-reasoner", context_window=131072, max_tokens=65536),
+        ),
+        hosts=(
+            Host("default", "https://api.deepseek.com"),
+            Host("v1", "https://api.deepseek.com/v1"),
+        ),
+        docs="https://api-docs.deepseek.com/quick_start/error_codes",
+        key_help="https://platform.deepseek.com/api_keys",
+    ),
+    Preset(
+        id="gemini",
+        name="Google Gemini (OpenAI-compatible)",
+        api="openai-completions",
+        base_url="https://generativelanguage.googleapis.com/v1beta/openai",
+        env_vars=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        key_prefixes=("AIza",),
+        distinctive_prefixes=("AIza",),
+        has_models_endpoint=None,
+        models=(
+            ModelInfo("gemini-2.5-pro", context_window=1_048_576, max_tokens=65536, input=("text", "image")),
+            ModelInfo("gemini-2.5-flash", context_window=1_048_576, max_tokens=65536, input=("text", "image")),
+            ModelInfo("gemini-3-pro-preview", context_window=1_048_576, max_tokens=65536, input=("text", "image")),
+        ),
+        aliases=("google", "google-gemini"),
+        docs="https://ai.google.dev/gemini-api/docs/openai",
+        key_help="https://aistudio.google.com/apikey",
+    ),
+    Preset(
+        id="ollama",
+        name="Ollama (local)",
+        api="openai-completions",
+        base_url="http://127.0.0.1:11434/v1",
+        env_vars=("OLLAMA_API_KEY",),
+        accepts_any_model=True,
+        auth_optional=True,
+        local=True,
+        timeout_seconds=900.0,
+        docs="https://github.com/ollama/ollama/blob/main/docs/openai.md",
+    ),
+    Preset(
+        id="vllm",
+        name="vLLM (local)",
+        api="openai-completions",
+        apis=("openai-completions", "openai-responses"),
+        base_url="http://127.0.0.1:8000/v1",
+        env_vars=("VLLM_API_KEY",),
+        accepts_any_model=True,
+        auth_optional=True,
+        local=True,
+        timeout_seconds=900.0,
+    ),
+    Preset(
+        id="llamacpp",
+        name="llama.cpp server (local)",
+        api="openai-completions",
+        base_url="http://127.0.0.1:8080/v1",
+        env_vars=("LLAMACPP_API_KEY", "LLAMA_API_KEY"),
+        accepts_any_model=True,
+        auth_optional=True,
+        local=True,
+        timeout_seconds=900.0,
+        aliases=("llama.cpp", "llama-cpp"),
+    ),
+    Preset(
+        id="lmstudio",
+        name="LM Studio (local)",
+        api="openai-completions",
+        apis=("openai-completions", "openai-responses"),
+        base_url="http://127.0.0.1:1234/v1",
+        env_vars=("LMSTUDIO_API_KEY", "LM_API_TOKEN"),
+        accepts_any_model=True,
+        auth_optional=True,
+        local=True,
+        timeout_seconds=900.0,
+        aliases=("lm-studio",),
+    ),
+)
+
+PRESETS_BY_ID: dict[str, Preset] = {p.id: p for p in PRESETS}
+PROVIDER_ALIASES: dict[str, str] = {alias: p.id for p in PRESETS for alias in p.aliases}
+
+
+def canonical_provider_id(raw: str) -> str:
+    """Lowercase, and map well-known alternative names (`modelstudio` → `qwen`)."""
+    pid = raw.strip().lower()
+    return PROVIDER_ALIASES.get(pid, pid)
+
+
+def provider_for_key_shape(key: str) -> str | None:
+    """The preset that a key's distinctive prefix belongs to, if any (longest prefix wins)."""
+    best: tuple[int, str] | None = None
+    for p in PRESETS:
+        for prefix in p.distinctive_prefixes:
+            if key.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), p.id)
+    return best[1] if best else None
+

@@ -1,0 +1,99 @@
+"""Secret fingerprints and redaction: the only way a secret's identity is ever shown."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+
+_NONPRINT = re.compile(r"[^\x21-\x7e]")
+
+
+def _visible(text: str) -> str:
+    """Escape anything that is not plain printable ASCII so a fingerprint never hides a stray byte."""
+    return _NONPRINT.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii") or "?", text)
+
+
+def fingerprint(secret: str) -> str:
+    """`prefix…last4#hash6`: enough to compare two keys, never enough to use one.
+
+    The shown prefix and suffix shrink for short secrets so that at most about a third is visible.
+    """
+    n = len(secret)
+    pre = min(8, n // 4)
+    suf = min(4, n // 6)
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    head = _visible(secret[:pre])
+    tail = _visible(secret[n - suf :]) if suf else ""
+    return f"{head}…{tail}#{digest}"
+
+
+# Key shapes redacted even when the value was never registered (a second line of defence in logs).
+_KEY_SHAPES = re.compile(
+    r"(?:sk-[A-Za-z0-9_\-]{12,}|gsk_[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
+    r"|(?<=Bearer )[A-Za-z0-9_\-\.=+/]{12,})"
+)
+
+
+class Redactor:
+    """Replaces every registered secret (and anything shaped like a provider key) with its fingerprint."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def register(self, secret: str | None) -> None:
+        if not secret or len(secret) < 6:
+            return
+        with self._lock:
+            if secret in self._secrets:
+                return
+            self._secrets[secret] = fingerprint(secret)
+            for variant in (secret.strip(),):
+                if variant and len(variant) >= 6 and variant not in self._secrets:
+                    self._secrets[variant] = fingerprint(variant)
+            self._pattern = None
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                alts = sorted(self._secrets, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(a) for a in alts))
+            return self._pattern
+
+    def redact(self, text: str) -> str:
+        if not text:
+            return text
+        pat = self._compiled()
+        if pat is not None:
+            text = pat.sub(lambda m: self._secrets.get(m.group(0), "[redacted]"), text)
+        return _KEY_SHAPES.sub(lambda m: fingerprint(m.group(0)), text)
+
+
+REDACTOR = Redactor()
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a secret value process-wide so that every output path redacts it."""
+    REDACTOR.register(secret)
+
+
+def redact(text: str) -> str:
+    return REDACTOR.redact(text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts secrets from the formatted message and its arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            msg = record.getMessage()
+        except Exception:
+            msg = str(record.msg)
+        record.msg = redact(msg)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

@@ -1,0 +1,437 @@
+"""The one resolver: (agent, optional model ref) → an ordered plan of attempts, every value with provenance.
+
+Everything that makes a model call — gateway, CLI, probes, subagents, cron, doctor — asks this module.
+A `Snapshot` is an immutable view of config + environment + credential stores at one moment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from clawgate.auth.profiles import ProfileStore, load_store
+from clawgate.auth.resolve import CredentialResolution, resolve_credentials
+from clawgate.auth.secretrefs import SecretResolver
+from clawgate.catalog import Catalog, CatalogModel, ProviderView, build_catalog
+from clawgate.config.loader import LoadedConfig, load_config
+from clawgate.config.schema import AgentEntry, Config, ModelSelection, SecretRef
+from clawgate.config.substitution import expand
+from clawgate.environment import Environment
+from clawgate.errors import NotFoundError
+from clawgate.modelrefs import ModelRef, ModelRefError, parse_ref
+from clawgate.paths import Paths, display_path, normalize_agent_id
+from clawgate.presets import Host
+from clawgate.redaction import register_secret
+
+IMPLICIT_AGENT = "main"
+
+
+@dataclass
+class AgentInfo:
+    id: str
+    name: str | None
+    path: str | None  # "agents.list[0]" or None for the implicit agent
+    entry: AgentEntry | None
+    is_default: bool = False
+
+
+@dataclass
+class ModelChoice:
+    """Which model an agent uses and why: the winning config path and what it shadows."""
+
+    ref: str | None
+    source: str
+    shadows: list[tuple[str, str]] = field(default_factory=list)  # (config path, ref)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)  # (ref, config path)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "from": self.source,
+            "shadows": [{"from": s, "ref": r} for s, r in self.shadows],
+            "fallbacks": [{"ref": r, "from": s} for r, s in self.fallbacks],
+        }
+
+
+@dataclass
+class Attempt:
+    """One step of a plan: a model on a provider with the credentials to try, in order."""
+
+    index: int
+    role: str  # primary | fallback
+    ref: str
+    ref_from: str
+    provider: str
+    model: str
+    api: str
+    api_from: str
+    base_url: str | None
+    base_url_from: str
+    timeout: float
+    credential: CredentialResolution | None
+    model_info: CatalogModel | None
+    catalog_status: str  # listed | any | unlisted | no_catalog
+    host: Host | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    header_sources: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # set when the attempt cannot be made at all
+    view: ProviderView | None = field(default=None, repr=False)
+
+    @property
+    def ready(self) -> bool:
+        if self.error:
+            return False
+        if self.credential is None:
+            return False
+        return self.credential.winner is not None or self.credential.optional
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ref": self.ref,
+            "role": self.role,
+            "from": self.ref_from,
+            "provider": self.provider,
+            "model": self.model,
+            "api": self.api,
+            "base_url": self.base_url,
+            "catalog": self.catalog_status,
+        }
+        if self.model_info and self.model_info.info.context_window:
+            out["context_window"] = self.model_info.info.context_window
+        if self.header_sources:
+            out["headers"] = self.header_sources
+        out["credential"] = self.credential.to_json() if self.credential else {"source": "none"}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class Plan:
+    agent: str
+    agent_from: str
+    model: ModelChoice
+    attempts: list[Attempt]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "agent_from": self.agent_from,
+            "model": {"ref": self.model.ref, "from": self.model.source,
+                      "shadows": [{"from": s, "ref": r} for s, r in self.model.shadows]},
+            "attempts": [a.to_json() for a in self.attempts],
+        }
+
+
+class Snapshot:
+    """Config, environment, catalog and credential stores as loaded at one moment."""
+
+    def __init__(self, paths: Paths, loaded: LoadedConfig, env: Environment, cwd: Path | None) -> None:
+        self.paths = paths
+        self.loaded = loaded
+        self.config: Config = loaded.config
+        self.env = env
+        self.cwd = cwd
+        self.catalog: Catalog = build_catalog(self.config)
+        self.secrets = SecretResolver(self.config.secrets, env, paths.home)
+        self._stores: dict[str, ProfileStore] = {}
+        self._register_config_secrets()
+
+    # -- loading ---------------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        paths: Paths | None = None,
+        environ: Mapping[str, str] | None = None,
+        cwd: Path | None | bool = True,
+    ) -> Snapshot:
+        """Load everything. Raises ConfigParseError/ConfigError for an unusable config file."""
+        environ = dict(os.environ if environ is None else environ)
+        paths = paths or Paths.discover(environ)
+        loaded = load_config(paths)
+        env = load_environment(paths, loaded, environ, cwd)
+        return cls(paths, loaded, env, Path.cwd() if cwd is True else (cwd or None))
+
+    def _register_config_secrets(self) -> None:
+        for pc in self.config.models.providers.values():
+            if isinstance(pc.api_key, str) and "${" not in pc.api_key:
+                register_secret(pc.api_key)
+        tok = self.config.gateway.auth.token
+        if isinstance(tok, str) and "${" not in tok:
+            register_secret(tok)
+        for name, (value, _) in self.config.env.all_vars().items():
+            if looks_secret_name(name) or looks_secret_value(value):
+                register_secret(value)
+
+    def store(self, agent: str) -> ProfileStore:
+        agent = normalize_agent_id(agent)
+        if agent not in self._stores:
+            self._stores[agent] = load_store(self.paths, agent)
+        return self._stores[agent]
+
+    # -- agents ----------------------------------------------------------------------------------------
+
+    def agents(self) -> list[AgentInfo]:
+        entries = self.config.agents.entries
+        if not entries:
+            return [AgentInfo(IMPLICIT_AGENT, None, None, None, is_default=True)]
+        default_idx = next((i for i, e in enumerate(entries) if e.default), 0)
+        return [
+            AgentInfo(normalize_agent_id(e.id), e.name, f"agents.list[{i}]", e, is_default=(i == default_idx))
+            for i, e in enumerate(entries)
+        ]
+
+    def main_agent(self) -> str:
+        return next(a.id for a in self.agents() if a.is_default)
+
+    def agent(self, agent_id: str | None) -> AgentInfo:
+        agents = self.agents()
+        if agent_id is None:
+            return next(a for a in agents if a.is_default)
+        norm = agent_id.strip().lower()
+        for a in agents:
+            if a.id == norm:
+                return a
+        # Any agent id is allowed to exist implicitly only when no list is configured.
+        known = ", ".join(a.id for a in agents)
+        raise NotFoundError(
+            f"no agent {agent_id!r} in the config (agents: {known})",
+            next_steps=["clawgate config get agents.list --json", f"clawgate models status --agent {agents[0].id}"],
+        )
+
+    # -- models ----------------------------------------------------------------------------------------
+
+    def aliases(self) -> dict[str, str]:
+        return {e.alias: ref for ref, e in self.config.agents.defaults.models.items() if e.alias}
+
+    def model_choice(self, agent: AgentInfo, explicit: str | None = None, explicit_from: str = "request",
+                     subagent: bool = False) -> ModelChoice:
+        d = self.config.agents.defaults
+        default_primary, default_fallbacks = _split_spec(d.model)
+        def_fb = [(r, f"agents.defaults.model.fallbacks[{i}]") for i, r in enumerate(default_fallbacks or [])]
+        candidates: list[tuple[str, str]] = []  # (path, ref) in precedence order
+        fallbacks = def_fb
+        entry = agent.entry
+        if explicit:
+            candidates.append((explicit_from, explicit))
+        if subagent:
+            if entry and entry.subagents and entry.subagents.model is not None:
+                p, f = _split_spec(entry.subagents.model)
+                if p:
+                    candidates.append((f"{agent.path}.subagents.model", p))
+            if d.subagents and d.subagents.model is not None:
+                p, f = _split_spec(d.subagents.model)
+                if p:
+                    candidates.append(("agents.defaults.subagents.model", p))
+        if entry is not None and entry.model is not None:
+            p, f = _split_spec(entry.model)
+            base = f"{agent.path}.model"
+            if p:
+                candidates.append((base if isinstance(entry.model, str) else f"{base}.primary", p))
+            if f is not None:
+                fallbacks = [(r, f"{base}.fallbacks[{i}]") for i, r in enumerate(f)]
+        if default_primary:
+            candidates.append(
+                ("agents.defaults.model" if isinstance(d.model, str) else "agents.defaults.model.primary",
+                 default_primary)
+            )
+        if not candidates:
+            return ModelChoice(None, "none", [], fallbacks)
+        win_path, win_ref = candidates[0]
+        shadows = [(p, r) for p, r in candidates[1:] if r != win_ref]
+        return ModelChoice(win_ref, win_path, shadows, fallbacks)
+
+    def parse(self, ref: str) -> ModelRef:
+        return parse_ref(ref, self.catalog, self.aliases())
+
+    # -- plans -----------------------------------------------------------------------------------------
+
+    def credentials(self, provider: ProviderView, agent: str, pin: str | None = None,
+                    host: Host | None = None) -> CredentialResolution:
+        return resolve_credentials(
+            provider,
+            agent=agent,
+            main_agent=self.main_agent(),
+            env=self.env,
+            secrets=self.secrets,
+            stores=self.store,
+            config_order=self.config.auth.order.get(provider.id),
+            host=host,
+            pin=pin,
+        )
+
+    def plan(self, agent_id: str | None = None, model: str | None = None, pin: str | None = None,
+             model_from: str = "request", subagent: bool = False, with_fallbacks: bool | None = None) -> Plan:
+        """The ordered attempts a real call for (agent, model) makes. No network."""
+        agent = self.agent(agent_id)
+        choice = self.model_choice(agent, model, model_from, subagent=subagent)
+        if with_fallbacks is None:
+            with_fallbacks = model is None
+        refs: list[tuple[str, str, str]] = []
+        if choice.ref:
+            refs.append((choice.ref, choice.source, "primary"))
+        if with_fallbacks:
+            refs.extend((r, src, "fallback") for r, src in choice.fallbacks)
+        attempts: list[Attempt] = []
+        seen: set[str] = set()
+        for raw, src, role in refs:
+            att = self._attempt(len(attempts), role, raw, src, agent.id, pin if role == "primary" else None)
+            key = f"{att.ref}@{pin}" if pin else att.ref
+            if key in seen:
+                continue
+            seen.add(key)
+            attempts.append(att)
+        return Plan(agent.id, agent.path or "implicit default agent", choice, attempts)
+
+    def _attempt(self, index: int, role: str, raw: str, source: str, agent: str, pin: str | None) -> Attempt:
+        try:
+            mref = self.parse(raw)
+        except ModelRefError as exc:
+            return Attempt(index, role, raw, source, "", "", "", "", None, "", 0.0, None, None, "unknown",
+                           error={"code": "model.unknown", "owner": "request", "message": exc.message,
+                                  "next": exc.next_steps})
+        view = self.catalog.get(mref.provider)
+        if view is None:
+            known = ", ".join(sorted(self.catalog.providers))
+            return Attempt(index, role, mref.ref, source, mref.provider, mref.model, "", "", None, "", 0.0, None,
+                           None, "unknown",
+                           error={"code": "model.unknown", "owner": "request",
+                                  "message": f"provider {mref.provider!r} is not a preset and not in "
+                                             f"models.providers (known: {known})",
+                                  "next": [f"clawgate config set models.providers.{mref.provider}.baseUrl URL",
+                                           "clawgate models list"]})
+        cm = view.models.get(mref.model)
+        if cm is not None:
+            status = "listed"
+        elif view.accepts_any_model:
+            status = "any"
+        elif view.preset is None and not view.models:
+            status = "no_catalog"
+        elif view.preset is None:
+            status = "unlisted_strict"
+        else:
+            status = "unlisted"
+        api = (cm.info.api if cm and cm.info.api else None) or view.api.value
+        api_from = cm.source if cm and cm.info.api else view.api.source
+        base_url: str | None = None
+        error = None
+        exp = expand(view.base_url.value or "", self.env)
+        if not view.base_url.value:
+            error = {"code": "config.invalid_value", "owner": "config",
+                     "message": f"provider {view.id!r} has no baseUrl",
+                     "next": [f"clawgate config set models.providers.{view.id}.baseUrl https://HOST/v1"]}
+        elif not exp.ok:
+            error = {"code": "env.unresolved_ref", "owner": "environment",
+                     "message": f"baseUrl of {view.id} references unset {', '.join(exp.missing)}",
+                     "next": ["clawgate env"]}
+        else:
+            base_url = (exp.value or "").rstrip("/")
+        host = view.preset.host_for(base_url) if (view.preset and base_url) else None
+        if host is None and view.preset and base_url:
+            host = view.preset.host_by_hostname(urlsplit(base_url).hostname or "")
+        if status == "unlisted_strict" and error is None:
+            known_models = ", ".join(sorted(view.models))
+            error = {"code": "model.unknown", "owner": "request",
+                     "message": f"model {mref.model!r} is not in models.providers.{view.id}.models "
+                                f"(listed: {known_models})",
+                     "next": [f"clawgate config get models.providers.{view.id}.models --json"]}
+        headers: dict[str, str] = {}
+        header_sources: dict[str, str] = {}
+        for name, valued in view.headers.items():
+            value = self._header_value(valued.value)
+            if value is None:
+                if error is None:
+                    error = {"code": "env.unresolved_ref", "owner": "environment",
+                             "message": f"header {name} of {view.id} references an unset variable or secret",
+                             "next": ["clawgate env", "clawgate secrets audit"]}
+                continue
+            headers[name] = value
+            header_sources[name] = valued.source
+        cred = self.credentials(view, agent, pin=pin or mref.profile, host=host)
+        return Attempt(
+            index=index,
+            role=role,
+            ref=mref.ref,
+            ref_from=source if not mref.via_alias else f"{source} (alias {mref.via_alias})",
+            provider=view.id,
+            model=mref.model,
+            api=api,
+            api_from=api_from,
+            base_url=base_url,
+            base_url_from=view.base_url.source,
+            timeout=float(view.timeout.value),
+            credential=cred,
+            model_info=cm,
+            catalog_status=status,
+            host=host,
+            headers=headers,
+            header_sources=header_sources,
+            error=error,
+            view=view,
+        )
+
+    def _header_value(self, raw: str | SecretRef) -> str | None:
+        if isinstance(raw, SecretRef):
+            sv = self.secrets.resolve(raw)
+            if sv.value is not None:
+                register_secret(sv.value)
+            return sv.value
+        exp = expand(raw, self.env)
+        if exp.refs and exp.value:
+            register_secret(exp.value)
+        return exp.value
+
+
+def _split_spec(spec: str | ModelSelection | None) -> tuple[str | None, list[str] | None]:
+    if spec is None:
+        return None, None
+    if isinstance(spec, str):
+        return spec, None
+    return spec.primary, spec.fallbacks
+
+
+def looks_secret_name(name: str) -> bool:
+    upper = name.upper()
+    return any(w in upper for w in ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL"))
+
+
+def looks_secret_value(value: str) -> bool:
+    return len(value) >= 12 and value.startswith(("sk-", "gsk_", "AIza", "xai-", "pplx-"))
+
+
+def load_environment(paths: Paths, loaded: LoadedConfig, environ: Mapping[str, str],
+                     cwd: Path | None | bool = True) -> Environment:
+    cfg = loaded.config
+    cwd_path = Path.cwd() if cwd is True else (cwd or None)
+    return Environment.load(
+        process=environ,
+        cwd=cwd_path if isinstance(cwd_path, Path) else None,
+        home_env_file=paths.env_file,
+        config_vars=cfg.env.all_vars(),
+        config_file=display_path(paths.config),
+        shell_enabled=cfg.env.shell_env.enabled,
+        shell_timeout_ms=cfg.env.shell_env.timeout_ms,
+        shell_names=_wanted_names(cfg),
+    )
+
+
+def _wanted_names(cfg: Config) -> set[str]:
+    from clawgate.config.substitution import references
+    from clawgate.presets import PRESETS
+
+    names = {n for p in PRESETS for n in p.env_vars}
+    for pid, pc in cfg.models.providers.items():
+        names.add(pid.upper().replace("-", "_") + "_API_KEY")
+        if isinstance(pc.api_key, str):
+            names.update(references(pc.api_key))
+        elif isinstance(pc.api_key, SecretRef) and pc.api_key.source == "env":
+            names.add(pc.api_key.id)
+        if pc.base_url:
+            names.update(references(pc.base_url))
+    names.update({"CLAWGATE_GATEWAY_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"})
+    return names

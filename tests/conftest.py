@@ -1,0 +1,116 @@
+"""Shared test fixtures: a temporary CLAWGATE_HOME per test and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SRC = REPO / "src"
+
+# Variables a developer's shell may carry that would leak into tests' resolution.
+_SCRUB = (
+    "CLAWGATE_HOME",
+    "CLAWGATE_CONFIG",
+    "CLAWGATE_GATEWAY_TOKEN",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_OAUTH_TOKEN",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "DASHSCOPE_API_KEY",
+    "MODELSTUDIO_API_KEY",
+    "QWEN_API_KEY",
+    "MOONSHOT_API_KEY",
+    "KIMI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@dataclass
+class Home:
+    """A throwaway clawgate state dir with helpers to write its files."""
+
+    path: Path
+    work: Path  # a separate current directory (so ./.env is not the home .env)
+
+    def config(self, data: dict | str) -> Path:
+        p = self.path / "clawgate.json"
+        p.write_text(data if isinstance(data, str) else json.dumps(data, indent=2))
+        return p
+
+    def dotenv(self, text: str, cwd: bool = False) -> Path:
+        p = (self.work if cwd else self.path) / ".env"
+        p.write_text(text)
+        p.chmod(0o600)
+        return p
+
+    def profiles(self, agent: str, data: dict) -> Path:
+        p = self.path / "agents" / agent / "auth-profiles.json"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(data, indent=2))
+        p.chmod(0o600)
+        return p
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+        env["CLAWGATE_HOME"] = str(self.path)
+        env.update(extra)
+        return env
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    for name in _SCRUB:
+        monkeypatch.delenv(name, raising=False)
+    h = Home(tmp_path / "cghome", tmp_path / "work")
+    h.path.mkdir(mode=0o700)
+    h.work.mkdir()
+    monkeypatch.setenv("CLAWGATE_HOME", str(h.path))
+    monkeypatch.chdir(h.work)
+    return h
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run `clawgate ARGS` in-process (through the real entry point and its error boundary)."""
+    from clawgate.cli.main import main
+
+    def run(*args: str, input: str | None = None) -> Result:
+        capsys.readouterr()
+        stdin = io.StringIO(input if input is not None else "")
+        monkeypatch.setattr(sys, "stdin", stdin)
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
