@@ -71,7 +71,9 @@ def build_catalog(config: Config) -> Catalog:
     return Catalog(out, mode)
 
 
-def _view(pid: str, raw_key: str, preset: Preset | None, pc: ProviderConfig | None, mode: str) -> ProviderView:
+def _view(
+    pid: str, raw_key: str, preset: Preset | None, pc: ProviderConfig | None, mode: str
+) -> ProviderView:
     base = f"config:models.providers.{raw_key}"
 
     def pick(cfg_val: object, cfg_name: str, preset_val: object, default: object) -> Valued:
@@ -84,7 +86,12 @@ def _view(pid: str, raw_key: str, preset: Preset | None, pc: ProviderConfig | No
 
     api = pick(pc.api if pc else None, "api", preset.api if preset else None, "openai-completions")
     base_url = pick(pc.base_url if pc else None, "baseUrl", preset.base_url if preset else None, "")
-    timeout = pick(pc.timeout_seconds if pc else None, "timeoutSeconds", preset.timeout_seconds if preset else None, 600.0)
+    timeout = pick(
+        pc.timeout_seconds if pc else None,
+        "timeoutSeconds",
+        preset.timeout_seconds if preset else None,
+        600.0,
+    )
     headers: dict[str, Valued[SecretInput]] = {}
     if preset:
         for k, v in preset.headers:
@@ -92,7 +99,9 @@ def _view(pid: str, raw_key: str, preset: Preset | None, pc: ProviderConfig | No
     if pc:
         for k, v in pc.headers.items():
             prev = headers.get(k.lower())
-            headers[k.lower()] = Valued(v, f"{base}.headers.{k}", ((prev.source, prev.value),) if prev else ())
+            headers[k.lower()] = Valued(
+                v, f"{base}.headers.{k}", ((prev.source, prev.value),) if prev else ()
+            )
     models: dict[str, CatalogModel] = {}
     if preset and not (mode == "replace" and pc and pc.models is not None):
         for m in preset.models:

@@ -166,7 +166,9 @@ class Environment:
         """Names defined more than once across or within .env files and config env."""
         out = []
         for name in self.file_names():
-            defs = [d for layer in self._layers if layer.source != "login_shell" for d in layer.defs.get(name, [])]
+            defs = [
+                d for layer in self._layers if layer.source != "login_shell" for d in layer.defs.get(name, [])
+            ]
             if len(defs) > 1:
                 out.append((name, defs))
         return out
@@ -176,7 +178,9 @@ class Environment:
         return self._process
 
     def dotenv_files(self) -> list[tuple[str, str]]:
-        return [(layer.source, layer.file) for layer in self._layers if layer.file and layer.source != "config"]
+        return [
+            (layer.source, layer.file) for layer in self._layers if layer.file and layer.source != "config"
+        ]
 
 
 def _read_dotenv(source: str, path: Path, issues: list[DotenvIssue]) -> _Layer:

@@ -53,14 +53,16 @@ def parse_ref(raw: str, catalog: Catalog, aliases: dict[str, str] | None = None)
         prov_raw, _, model = text.partition("/")
         provider = canonical_provider_id(prov_raw)
         if not model:
-            raise ModelRefError(f"model reference {raw!r} has no model after '{prov_raw}/'",
-                                next_steps=[f"clawgate models list --provider {provider}"])
+            raise ModelRefError(
+                f"model reference {raw!r} has no model after '{prov_raw}/'",
+                next_steps=[f"clawgate models list --provider {provider}"],
+            )
         view = catalog.get(provider)
         normalized_from = None
-        if view is not None and view.preset is not None and view.preset.model_normalizer == "openrouter":
-            if "/" not in model:
-                normalized_from = model
-                model = f"openrouter/{model}"
+        preset = view.preset if view is not None else None
+        if preset is not None and preset.model_normalizer == "openrouter" and "/" not in model:
+            normalized_from = model
+            model = f"openrouter/{model}"
         return ModelRef(provider, model, raw, profile, via_alias, normalized_from)
     matches = catalog.find_model(text)
     if len(matches) == 1:
@@ -76,5 +78,8 @@ def parse_ref(raw: str, catalog: Catalog, aliases: dict[str, str] | None = None)
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""
     raise ModelRefError(
         f"model {text!r} has no provider prefix and is not an alias or a catalog model{hint}",
-        next_steps=["write it as provider/model, e.g. openrouter/moonshotai/kimi-k2.5", "clawgate models list"],
+        next_steps=[
+            "write it as provider/model, e.g. openrouter/moonshotai/kimi-k2.5",
+            "clawgate models list",
+        ],
     )

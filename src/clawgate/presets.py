@@ -146,7 +146,10 @@ PRESETS: tuple[Preset, ...] = (
             ModelInfo("anthropic/claude-sonnet-4.5", context_window=1_000_000),
             ModelInfo("openai/gpt-4o", context_window=128000),
         ),
-        headers=(("HTTP-Referer", "https://github.com/clawgate/clawgate"), ("X-OpenRouter-Title", "clawgate")),
+        headers=(
+            ("HTTP-Referer", "https://github.com/clawgate/clawgate"),
+            ("X-OpenRouter-Title", "clawgate"),
+        ),
         docs="https://openrouter.ai/docs/api-reference/overview",
         key_help="https://openrouter.ai/settings/keys",
         model_normalizer="openrouter",
@@ -179,24 +182,68 @@ PRESETS: tuple[Preset, ...] = (
         distinctive_prefixes=(),
         region_bound_keys=True,
         hosts=(
-            Host("cn", "https://dashscope.aliyuncs.com/compatible-mode/v1", region="cn-beijing", plan="payg",
-                 apis=("openai-completions", "openai-responses")),
-            Host("intl", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", region="ap-southeast-1",
-                 plan="payg", apis=("openai-completions", "openai-responses")),
-            Host("us", "https://dashscope-us.aliyuncs.com/compatible-mode/v1", region="us-east-1", plan="payg",
-                 apis=("openai-completions", "openai-responses")),
-            Host("hk", "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1", region="cn-hongkong",
-                 plan="payg"),
-            Host("coding-cn", "https://coding.dashscope.aliyuncs.com/v1", region="cn-beijing", plan="coding",
-                 key_prefixes=("sk-sp-",), has_models_endpoint=False),
-            Host("coding-intl", "https://coding-intl.dashscope.aliyuncs.com/v1", region="ap-southeast-1",
-                 plan="coding", key_prefixes=("sk-sp-",), has_models_endpoint=False),
-            Host("token-plan-cn", "https://token-plan.cn-beijing.maas.aliyuncs.com/compatible-mode/v1",
-                 region="cn-beijing", plan="token", key_prefixes=("sk-sp-",), has_models_endpoint=None),
-            Host("token-plan-intl", "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1",
-                 region="ap-southeast-1", plan="token", key_prefixes=("sk-sp-",), has_models_endpoint=None),
+            Host(
+                "cn",
+                "https://dashscope.aliyuncs.com/compatible-mode/v1",
+                region="cn-beijing",
+                plan="payg",
+                apis=("openai-completions", "openai-responses"),
+            ),
+            Host(
+                "intl",
+                "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+                region="ap-southeast-1",
+                plan="payg",
+                apis=("openai-completions", "openai-responses"),
+            ),
+            Host(
+                "us",
+                "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
+                region="us-east-1",
+                plan="payg",
+                apis=("openai-completions", "openai-responses"),
+            ),
+            Host(
+                "hk",
+                "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1",
+                region="cn-hongkong",
+                plan="payg",
+            ),
+            Host(
+                "coding-cn",
+                "https://coding.dashscope.aliyuncs.com/v1",
+                region="cn-beijing",
+                plan="coding",
+                key_prefixes=("sk-sp-",),
+                has_models_endpoint=False,
+            ),
+            Host(
+                "coding-intl",
+                "https://coding-intl.dashscope.aliyuncs.com/v1",
+                region="ap-southeast-1",
+                plan="coding",
+                key_prefixes=("sk-sp-",),
+                has_models_endpoint=False,
+            ),
+            Host(
+                "token-plan-cn",
+                "https://token-plan.cn-beijing.maas.aliyuncs.com/compatible-mode/v1",
+                region="cn-beijing",
+                plan="token",
+                key_prefixes=("sk-sp-",),
+                has_models_endpoint=None,
+            ),
+            Host(
+                "token-plan-intl",
+                "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1",
+                region="ap-southeast-1",
+                plan="token",
+                key_prefixes=("sk-sp-",),
+                has_models_endpoint=None,
+            ),
         ),
-        models=_DASHSCOPE_MODELS + tuple(m for m in _CODING_MODELS if m.id not in {x.id for x in _DASHSCOPE_MODELS}),
+        models=_DASHSCOPE_MODELS
+        + tuple(m for m in _CODING_MODELS if m.id not in {x.id for x in _DASHSCOPE_MODELS}),
         aliases=("modelstudio", "dashscope", "alibaba", "aliyun", "bailian"),
         docs="https://www.alibabacloud.com/help/en/model-studio/base-url",
         key_help="https://www.alibabacloud.com/help/en/model-studio/get-api-key",
@@ -253,8 +300,12 @@ PRESETS: tuple[Preset, ...] = (
         has_models_endpoint=None,
         models=(
             ModelInfo("gemini-2.5-pro", context_window=1_048_576, max_tokens=65536, input=("text", "image")),
-            ModelInfo("gemini-2.5-flash", context_window=1_048_576, max_tokens=65536, input=("text", "image")),
-            ModelInfo("gemini-3-pro-preview", context_window=1_048_576, max_tokens=65536, input=("text", "image")),
+            ModelInfo(
+                "gemini-2.5-flash", context_window=1_048_576, max_tokens=65536, input=("text", "image")
+            ),
+            ModelInfo(
+                "gemini-3-pro-preview", context_window=1_048_576, max_tokens=65536, input=("text", "image")
+            ),
         ),
         aliases=("google", "google-gemini"),
         docs="https://ai.google.dev/gemini-api/docs/openai",
@@ -329,4 +380,3 @@ def provider_for_key_shape(key: str) -> str | None:
             if key.startswith(prefix) and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), p.id)
     return best[1] if best else None
-

@@ -121,8 +121,11 @@ class Plan:
         return {
             "agent": self.agent,
             "agent_from": self.agent_from,
-            "model": {"ref": self.model.ref, "from": self.model.source,
-                      "shadows": [{"from": s, "ref": r} for s, r in self.model.shadows]},
+            "model": {
+                "ref": self.model.ref,
+                "from": self.model.source,
+                "shadows": [{"from": s, "ref": r} for s, r in self.model.shadows],
+            },
             "attempts": [a.to_json() for a in self.attempts],
         }
 
@@ -148,7 +151,7 @@ class Snapshot:
         cls,
         paths: Paths | None = None,
         environ: Mapping[str, str] | None = None,
-        cwd: Path | None | bool = True,
+        cwd: Path | bool | None = True,
     ) -> Snapshot:
         """Load everything. Raises ConfigParseError/ConfigError for an unusable config file."""
         environ = dict(os.environ if environ is None else environ)
@@ -201,7 +204,10 @@ class Snapshot:
         known = ", ".join(a.id for a in agents)
         raise NotFoundError(
             f"no agent {agent_id!r} in the config (agents: {known})",
-            next_steps=["clawgate config get agents.list --json", f"clawgate models status --agent {agents[0].id}"],
+            next_steps=[
+                "clawgate config get agents.list --json",
+                f"clawgate models status --agent {agents[0].id}",
+            ],
         )
 
     # -- models ----------------------------------------------------------------------------------------
@@ -209,8 +215,13 @@ class Snapshot:
     def aliases(self) -> dict[str, str]:
         return {e.alias: ref for ref, e in self.config.agents.defaults.models.items() if e.alias}
 
-    def model_choice(self, agent: AgentInfo, explicit: str | None = None, explicit_from: str = "request",
-                     subagent: bool = False) -> ModelChoice:
+    def model_choice(
+        self,
+        agent: AgentInfo,
+        explicit: str | None = None,
+        explicit_from: str = "request",
+        subagent: bool = False,
+    ) -> ModelChoice:
         d = self.config.agents.defaults
         default_primary, default_fallbacks = _split_spec(d.model)
         def_fb = [(r, f"agents.defaults.model.fallbacks[{i}]") for i, r in enumerate(default_fallbacks or [])]
@@ -237,8 +248,10 @@ class Snapshot:
                 fallbacks = [(r, f"{base}.fallbacks[{i}]") for i, r in enumerate(f)]
         if default_primary:
             candidates.append(
-                ("agents.defaults.model" if isinstance(d.model, str) else "agents.defaults.model.primary",
-                 default_primary)
+                (
+                    "agents.defaults.model" if isinstance(d.model, str) else "agents.defaults.model.primary",
+                    default_primary,
+                )
             )
         if not candidates:
             return ModelChoice(None, "none", [], fallbacks)
@@ -251,8 +264,9 @@ class Snapshot:
 
     # -- plans -----------------------------------------------------------------------------------------
 
-    def credentials(self, provider: ProviderView, agent: str, pin: str | None = None,
-                    host: Host | None = None) -> CredentialResolution:
+    def credentials(
+        self, provider: ProviderView, agent: str, pin: str | None = None, host: Host | None = None
+    ) -> CredentialResolution:
         return resolve_credentials(
             provider,
             agent=agent,
@@ -265,8 +279,15 @@ class Snapshot:
             pin=pin,
         )
 
-    def plan(self, agent_id: str | None = None, model: str | None = None, pin: str | None = None,
-             model_from: str = "request", subagent: bool = False, with_fallbacks: bool | None = None) -> Plan:
+    def plan(
+        self,
+        agent_id: str | None = None,
+        model: str | None = None,
+        pin: str | None = None,
+        model_from: str = "request",
+        subagent: bool = False,
+        with_fallbacks: bool | None = None,
+    ) -> Plan:
         """The ordered attempts a real call for (agent, model) makes. No network."""
         agent = self.agent(agent_id)
         choice = self.model_choice(agent, model, model_from, subagent=subagent)
@@ -292,19 +313,57 @@ class Snapshot:
         try:
             mref = self.parse(raw)
         except ModelRefError as exc:
-            return Attempt(index, role, raw, source, "", "", "", "", None, "", 0.0, None, None, "unknown",
-                           error={"code": "model.unknown", "owner": "request", "message": exc.message,
-                                  "next": exc.next_steps})
+            return Attempt(
+                index,
+                role,
+                raw,
+                source,
+                "",
+                "",
+                "",
+                "",
+                None,
+                "",
+                0.0,
+                None,
+                None,
+                "unknown",
+                error={
+                    "code": "model.unknown",
+                    "owner": "request",
+                    "message": exc.message,
+                    "next": exc.next_steps,
+                },
+            )
         view = self.catalog.get(mref.provider)
         if view is None:
             known = ", ".join(sorted(self.catalog.providers))
-            return Attempt(index, role, mref.ref, source, mref.provider, mref.model, "", "", None, "", 0.0, None,
-                           None, "unknown",
-                           error={"code": "model.unknown", "owner": "request",
-                                  "message": f"provider {mref.provider!r} is not a preset and not in "
-                                             f"models.providers (known: {known})",
-                                  "next": [f"clawgate config set models.providers.{mref.provider}.baseUrl URL",
-                                           "clawgate models list"]})
+            return Attempt(
+                index,
+                role,
+                mref.ref,
+                source,
+                mref.provider,
+                mref.model,
+                "",
+                "",
+                None,
+                "",
+                0.0,
+                None,
+                None,
+                "unknown",
+                error={
+                    "code": "model.unknown",
+                    "owner": "request",
+                    "message": f"provider {mref.provider!r} is not a preset and not in "
+                    f"models.providers (known: {known})",
+                    "next": [
+                        f"clawgate config set models.providers.{mref.provider}.baseUrl URL",
+                        "clawgate models list",
+                    ],
+                },
+            )
         cm = view.models.get(mref.model)
         if cm is not None:
             status = "listed"
@@ -322,13 +381,19 @@ class Snapshot:
         error = None
         exp = expand(view.base_url.value or "", self.env)
         if not view.base_url.value:
-            error = {"code": "config.invalid_value", "owner": "config",
-                     "message": f"provider {view.id!r} has no baseUrl",
-                     "next": [f"clawgate config set models.providers.{view.id}.baseUrl https://HOST/v1"]}
+            error = {
+                "code": "config.invalid_value",
+                "owner": "config",
+                "message": f"provider {view.id!r} has no baseUrl",
+                "next": [f"clawgate config set models.providers.{view.id}.baseUrl https://HOST/v1"],
+            }
         elif not exp.ok:
-            error = {"code": "env.unresolved_ref", "owner": "environment",
-                     "message": f"baseUrl of {view.id} references unset {', '.join(exp.missing)}",
-                     "next": ["clawgate env"]}
+            error = {
+                "code": "env.unresolved_ref",
+                "owner": "environment",
+                "message": f"baseUrl of {view.id} references unset {', '.join(exp.missing)}",
+                "next": ["clawgate env"],
+            }
         else:
             base_url = (exp.value or "").rstrip("/")
         host = view.preset.host_for(base_url) if (view.preset and base_url) else None
@@ -336,19 +401,25 @@ class Snapshot:
             host = view.preset.host_by_hostname(urlsplit(base_url).hostname or "")
         if status == "unlisted_strict" and error is None:
             known_models = ", ".join(sorted(view.models))
-            error = {"code": "model.unknown", "owner": "request",
-                     "message": f"model {mref.model!r} is not in models.providers.{view.id}.models "
-                                f"(listed: {known_models})",
-                     "next": [f"clawgate config get models.providers.{view.id}.models --json"]}
+            error = {
+                "code": "model.unknown",
+                "owner": "request",
+                "message": f"model {mref.model!r} is not in models.providers.{view.id}.models "
+                f"(listed: {known_models})",
+                "next": [f"clawgate config get models.providers.{view.id}.models --json"],
+            }
         headers: dict[str, str] = {}
         header_sources: dict[str, str] = {}
         for name, valued in view.headers.items():
             value = self._header_value(valued.value)
             if value is None:
                 if error is None:
-                    error = {"code": "env.unresolved_ref", "owner": "environment",
-                             "message": f"header {name} of {view.id} references an unset variable or secret",
-                             "next": ["clawgate env", "clawgate secrets audit"]}
+                    error = {
+                        "code": "env.unresolved_ref",
+                        "owner": "environment",
+                        "message": f"header {name} of {view.id} references an unset variable or secret",
+                        "next": ["clawgate env", "clawgate secrets audit"],
+                    }
                 continue
             headers[name] = value
             header_sources[name] = valued.source
@@ -404,8 +475,9 @@ def looks_secret_value(value: str) -> bool:
     return len(value) >= 12 and value.startswith(("sk-", "gsk_", "AIza", "xai-", "pplx-"))
 
 
-def load_environment(paths: Paths, loaded: LoadedConfig, environ: Mapping[str, str],
-                     cwd: Path | None | bool = True) -> Environment:
+def load_environment(
+    paths: Paths, loaded: LoadedConfig, environ: Mapping[str, str], cwd: Path | bool | None = True
+) -> Environment:
     cfg = loaded.config
     cwd_path = Path.cwd() if cwd is True else (cwd or None)
     return Environment.load(

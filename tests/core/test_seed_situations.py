@@ -51,16 +51,18 @@ def test_key_wrapped_in_quotes_is_unusable(home, cli):
 
 
 def test_unresolved_reference_is_no_credential_never_ok(home, cli):
-    home.config({
-        "models": {"providers": {"openrouter": {"apiKey": "${OPENROUTER_API_KEY}"}}},
-        "agents": {"defaults": {"model": "openrouter/openrouter/auto"}},
-    })
+    home.config(
+        {
+            "models": {"providers": {"openrouter": {"apiKey": "${OPENROUTER_API_KEY}"}}},
+            "agents": {"defaults": {"model": "openrouter/openrouter/auto"}},
+        }
+    )
     status = cli("models", "status", "--json")
     data = status.json()
     att = data["attempts"][0]
     assert att["status"] == "no_credential"
     assert att["credential"]["source"] == "none"
-    assert [f["code"] for f in data["findings"]][0] == "env.unresolved_ref"
+    assert next(f["code"] for f in data["findings"]) == "env.unresolved_ref"
     assert status.code == 1
     doc = cli("doctor", "--json")
     assert doc.code == 1
@@ -72,8 +74,12 @@ def test_unresolved_reference_is_no_credential_never_ok(home, cli):
 
 def test_variable_only_in_the_shell_of_the_cli_is_not_the_gateway_environment(home, cli, monkeypatch):
     """A value in the process env resolves (the CLI sees it) and is reported with its origin."""
-    home.config({"models": {"providers": {"openrouter": {"apiKey": "${OPENROUTER_API_KEY}"}}},
-                 "agents": {"defaults": {"model": "openrouter/openrouter/auto"}}})
+    home.config(
+        {
+            "models": {"providers": {"openrouter": {"apiKey": "${OPENROUTER_API_KEY}"}}},
+            "agents": {"defaults": {"model": "openrouter/openrouter/auto"}},
+        }
+    )
     monkeypatch.setenv("OPENROUTER_API_KEY", OR_KEY_ENV)
     att = cli("models", "status", "--json").json()["attempts"][0]
     assert att["credential"]["origin"] == "process environment"
@@ -82,8 +88,15 @@ def test_variable_only_in_the_shell_of_the_cli_is_not_the_gateway_environment(ho
 def test_stored_profile_shadows_a_different_env_key(home, cli):
     home.config({"agents": {"defaults": {"model": "openrouter/moonshotai/kimi-k2.5"}}})
     home.dotenv(f"OPENROUTER_API_KEY={OR_KEY_ENV}\n")
-    home.profiles("main", {"version": 1, "profiles": {
-        "openrouter:default": {"type": "api_key", "provider": "openrouter", "key": OR_KEY_PROFILE}}})
+    home.profiles(
+        "main",
+        {
+            "version": 1,
+            "profiles": {
+                "openrouter:default": {"type": "api_key", "provider": "openrouter", "key": OR_KEY_PROFILE}
+            },
+        },
+    )
     data = cli("models", "status", "--json").json()
     cred = data["attempts"][0]["credential"]
     assert cred["source"] == "profile:openrouter:default"
@@ -122,15 +135,21 @@ def test_agent_model_shadows_default_and_config_set_warns(home, cli):
 
 def test_static_catalog_without_models_endpoint(home, cli):
     """Seed 001: a Token Plan host with no GET /models works from a static catalog, offline."""
-    home.config({
-        "models": {"providers": {"alibaba-token-plan": {
-            "baseUrl": "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1",
-            "apiKey": "${ALIBABA_TOKEN_PLAN_API_KEY}",
-            "api": "openai-completions",
-            "models": [{"id": "qwen3.6-plus", "contextWindow": 1000000, "maxTokens": 65536}],
-        }}},
-        "agents": {"defaults": {"model": "alibaba-token-plan/qwen3.6-plus"}},
-    })
+    home.config(
+        {
+            "models": {
+                "providers": {
+                    "alibaba-token-plan": {
+                        "baseUrl": "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1",
+                        "apiKey": "${ALIBABA_TOKEN_PLAN_API_KEY}",
+                        "api": "openai-completions",
+                        "models": [{"id": "qwen3.6-plus", "contextWindow": 1000000, "maxTokens": 65536}],
+                    }
+                }
+            },
+            "agents": {"defaults": {"model": "alibaba-token-plan/qwen3.6-plus"}},
+        }
+    )
     home.dotenv("ALIBABA_TOKEN_PLAN_API_KEY=sk-sp-test-0000000000000000000000001\n")
     data = cli("models", "status", "--json").json()
     att = data["attempts"][0]
@@ -149,10 +168,12 @@ def test_static_catalog_without_models_endpoint(home, cli):
 
 
 def test_coding_plan_preset_host_is_known_without_models_endpoint(home, cli):
-    home.config({
-        "models": {"providers": {"qwen": {"baseUrl": "https://coding-intl.dashscope.aliyuncs.com/v1"}}},
-        "agents": {"defaults": {"model": "qwen/qwen3-coder-plus"}},
-    })
+    home.config(
+        {
+            "models": {"providers": {"qwen": {"baseUrl": "https://coding-intl.dashscope.aliyuncs.com/v1"}}},
+            "agents": {"defaults": {"model": "qwen/qwen3-coder-plus"}},
+        }
+    )
     home.dotenv("DASHSCOPE_API_KEY=sk-test-payg-0000000000000000000000001\n")
     doc = cli("doctor", "--json")
     f = finding(doc, "auth.key_provider_mismatch")
@@ -188,7 +209,9 @@ def test_json5_syntax_error_names_file_line_column(home, cli):
 
 
 def test_unknown_key_did_you_mean(home, cli):
-    home.config('{\n  models: {\n    providers: {\n      openrouter: { baseURL: "https://x.example/v1" },\n    },\n  },\n}\n')
+    home.config(
+        '{\n  models: {\n    providers: {\n      openrouter: { baseURL: "https://x.example/v1" },\n    },\n  },\n}\n'
+    )
     res = cli("config", "validate")
     assert res.code == 2
     assert "clawgate.json:4" in res.err and "did you mean 'baseUrl'" in res.err
@@ -196,8 +219,15 @@ def test_unknown_key_did_you_mean(home, cli):
 
 def test_profile_with_apikey_field_is_a_clear_error(home, cli):
     home.config({"agents": {"defaults": {"model": "openrouter/openrouter/auto"}}})
-    path = home.profiles("main", {"version": 1, "profiles": {
-        "openrouter:default": {"type": "api_key", "provider": "openrouter", "apiKey": OR_KEY_PROFILE}}})
+    path = home.profiles(
+        "main",
+        {
+            "version": 1,
+            "profiles": {
+                "openrouter:default": {"type": "api_key", "provider": "openrouter", "apiKey": OR_KEY_PROFILE}
+            },
+        },
+    )
     doc = cli("doctor", "--json")
     assert doc.code == 1
     f = finding(doc, "auth.profile_invalid")
@@ -212,13 +242,19 @@ def test_profile_with_apikey_field_is_a_clear_error(home, cli):
 
 
 def test_healthy_home_has_no_errors(home, cli):
-    home.config({
-        "agents": {
-            "defaults": {"model": {"primary": "openrouter/moonshotai/kimi-k2.5",
-                                   "fallbacks": ["groq/llama-3.3-70b-versatile"]}},
-            "list": [{"id": "main", "default": True}],
-        },
-    })
+    home.config(
+        {
+            "agents": {
+                "defaults": {
+                    "model": {
+                        "primary": "openrouter/moonshotai/kimi-k2.5",
+                        "fallbacks": ["groq/llama-3.3-70b-versatile"],
+                    }
+                },
+                "list": [{"id": "main", "default": True}],
+            },
+        }
+    )
     home.dotenv(f"OPENROUTER_API_KEY={OR_KEY_ENV}\nGROQ_API_KEY={GROQ_KEY}\n")
     doc = cli("doctor", "--json")
     assert doc.code == 0, doc.out
@@ -230,8 +266,18 @@ def test_healthy_home_has_no_errors(home, cli):
 
 
 def test_fallback_without_credential_is_a_warning(home, cli):
-    home.config({"agents": {"defaults": {"model": {"primary": "openrouter/openrouter/auto",
-                                                   "fallbacks": ["anthropic/claude-sonnet-4-5"]}}}})
+    home.config(
+        {
+            "agents": {
+                "defaults": {
+                    "model": {
+                        "primary": "openrouter/openrouter/auto",
+                        "fallbacks": ["anthropic/claude-sonnet-4-5"],
+                    }
+                }
+            }
+        }
+    )
     home.dotenv(f"OPENROUTER_API_KEY={OR_KEY_ENV}\n")
     doc = cli("doctor", "--json")
     assert doc.code == 0
@@ -240,10 +286,23 @@ def test_fallback_without_credential_is_a_warning(home, cli):
 
 
 def test_subagent_profile_falls_back_to_main_agent(home, cli):
-    home.config({"agents": {"defaults": {"model": "openrouter/openrouter/auto"},
-                            "list": [{"id": "main"}, {"id": "helper"}]}})
-    home.profiles("main", {"version": 1, "profiles": {
-        "openrouter:default": {"type": "api_key", "provider": "openrouter", "key": OR_KEY_PROFILE}}})
+    home.config(
+        {
+            "agents": {
+                "defaults": {"model": "openrouter/openrouter/auto"},
+                "list": [{"id": "main"}, {"id": "helper"}],
+            }
+        }
+    )
+    home.profiles(
+        "main",
+        {
+            "version": 1,
+            "profiles": {
+                "openrouter:default": {"type": "api_key", "provider": "openrouter", "key": OR_KEY_PROFILE}
+            },
+        },
+    )
     data = cli("models", "status", "--agent", "helper", "--json").json()
     cred = data["attempts"][0]["credential"]
     assert cred["source"] == "profile:openrouter:default"

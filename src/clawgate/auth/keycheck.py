@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from clawgate.presets import Host, Preset, provider_for_key_shape
 
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\u180e"}
-_QUOTES = {('"', '"'), ("'", "'"), ("`", "`"), ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u00ab", "\u00bb")}
+_QUOTES = {
+    ('"', '"'),
+    ("'", "'"),
+    ("`", "`"),
+    ("\u201c", "\u201d"),
+    ("\u2018", "\u2019"),
+    ("\u00ab", "\u00bb"),
+}
 _PLACEHOLDER = re.compile(
     r"(\.\.\.|…|your[_\-\s]?(api[_\-\s]?)?key|your[_\-]|<[^>]*>|^x{4,}$|xxxx|changeme|replace[_\-]?me|"
     r"placeholder|^sk-\.*$|\$\{[^}]*\}|^todo$|^none$|^null$|^undefined$)",
@@ -67,7 +74,9 @@ def _describe_strip(raw: str, stripped: str) -> str:
     return " and ".join(parts)
 
 
-def check_key(raw: str, provider_id: str, preset: Preset | None = None, host: Host | None = None) -> CheckedKey:
+def check_key(
+    raw: str, provider_id: str, preset: Preset | None = None, host: Host | None = None
+) -> CheckedKey:
     """Decide whether `raw` can be sent as a credential for `provider_id`, and what is wrong with it."""
     issues: list[KeyIssue] = []
     value = raw.strip()
@@ -88,7 +97,9 @@ def check_key(raw: str, provider_id: str, preset: Preset | None = None, host: Ho
         fatal.append("contains a byte-order mark (U+FEFF), usually from a file saved as 'UTF-8 with BOM'")
     zw = sorted({c for c in value if c in _ZERO_WIDTH})
     if zw:
-        fatal.append("contains invisible zero-width characters (" + ", ".join(f"U+{ord(c):04X}" for c in zw) + ")")
+        fatal.append(
+            "contains invisible zero-width characters (" + ", ".join(f"U+{ord(c):04X}" for c in zw) + ")"
+        )
     for q1, q2 in _QUOTES:
         if len(value) >= 2 and value[0] == q1 and value[-1] == q2:
             fatal.append("is wrapped in quotes; store the key without them")
@@ -100,7 +111,9 @@ def check_key(raw: str, provider_id: str, preset: Preset | None = None, host: Ho
         fatal.append("includes the 'Bearer ' prefix; store only the key, clawgate adds the header")
     if any(c.isspace() for c in value):
         fatal.append("contains whitespace inside the key (a paste that wrapped or joined two lines?)")
-    non_ascii = [(i, c) for i, c in enumerate(value) if ord(c) > 126 and c not in _ZERO_WIDTH and c != "\ufeff"]
+    non_ascii = [
+        (i, c) for i, c in enumerate(value) if ord(c) > 126 and c not in _ZERO_WIDTH and c != "\ufeff"
+    ]
     if non_ascii:
         i, c = non_ascii[0]
         label = unicodedata.name(c, "unknown")

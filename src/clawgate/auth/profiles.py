@@ -85,7 +85,10 @@ class ProfileStore:
             for pid in source:
                 if pid in mine and mine[pid] not in ordered:
                     ordered.append(mine[pid])
-        rest = sorted((p for p in mine.values() if p not in ordered), key=lambda p: (not p.id.endswith(":default"), p.id))
+        rest = sorted(
+            (p for p in mine.values() if p not in ordered),
+            key=lambda p: (not p.id.endswith(":default"), p.id),
+        )
         return ordered + rest
 
 
@@ -123,12 +126,15 @@ def load_store(paths: Paths, agent: str) -> ProfileStore:
     version = data.get("version", 1)
     if version != 1:
         store.problems.append(
-            ProfileError(f"unsupported version {version!r} (expected 1)", location=Location(file=shown, key="version"))
+            ProfileError(
+                f"unsupported version {version!r} (expected 1)", location=Location(file=shown, key="version")
+            )
         )
     profiles = data.get("profiles") or {}
     if not isinstance(profiles, dict):
         store.file_error = ProfileError(
-            "'profiles' must be an object of profile-id -> profile", location=Location(file=shown, key="profiles")
+            "'profiles' must be an object of profile-id -> profile",
+            location=Location(file=shown, key="profiles"),
         )
         return store
     for pid, raw in profiles.items():
@@ -138,7 +144,10 @@ def load_store(paths: Paths, agent: str) -> ProfileStore:
             store.problems.append(
                 ProfileError(
                     f"profile {pid!r}: {prof.error}",
-                    location=Location(file=shown, key=f"profiles.{pid}" + (f".{prof.error_field}" if prof.error_field else "")),
+                    location=Location(
+                        file=shown,
+                        key=f"profiles.{pid}" + (f".{prof.error_field}" if prof.error_field else ""),
+                    ),
                     evidence={"profile": pid, "field": prof.error_field, "agent": agent},
                     next_steps=[
                         f"edit {shown} (rename the field), or re-add the key: "
@@ -175,7 +184,10 @@ def _parse_profile(pid: str, raw: Any, shown: str, agent: str) -> Profile:
     allowed = _COMMON | _BY_TYPE[ptype]
     for key in raw:
         if key not in allowed:
-            return bad(f"field {key!r} is not allowed for type {ptype!r} (allowed: {', '.join(sorted(allowed))})", key)
+            return bad(
+                f"field {key!r} is not allowed for type {ptype!r} (allowed: {', '.join(sorted(allowed))})",
+                key,
+            )
     secret: str | None = None
     ref: SecretRef | None = None
     if ptype == "api_key":
@@ -230,8 +242,10 @@ def _read_raw(path: Path) -> dict[str, Any]:
             next_steps=[f"fix or move away {display_path(path)}"],
         ) from None
     if not isinstance(data, dict):
-        raise ProfileError("auth profile store is not a JSON object; refusing to overwrite it",
-                           location=Location(file=display_path(path)))
+        raise ProfileError(
+            "auth profile store is not a JSON object; refusing to overwrite it",
+            location=Location(file=display_path(path)),
+        )
     data.setdefault("version", 1)
     data.setdefault("profiles", {})
     return data

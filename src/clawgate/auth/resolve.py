@@ -188,7 +188,9 @@ def resolve_credentials(
             sv = secrets.resolve(p.secret_ref)
             c.origin = f"{store.display} → {sv.origin}"
             if sv.value is None:
-                c.issues.append(KeyIssue("env.unresolved_ref", sv.error or "reference did not resolve", fatal=True))
+                c.issues.append(
+                    KeyIssue("env.unresolved_ref", sv.error or "reference did not resolve", fatal=True)
+                )
                 return c
             raw = sv.value
         if p.expires is not None and p.type in ("oauth", "token"):
@@ -196,7 +198,9 @@ def resolve_credentials(
                 c.issues.append(KeyIssue("auth.oauth_expired", "the token has expired", fatal=True))
             elif p.expires - now_ms < _THREE_DAYS_MS:
                 hours = (p.expires - now_ms) / 3_600_000
-                c.issues.append(KeyIssue("auth.oauth_expired", f"the token expires in {hours:.0f} h", fatal=False))
+                c.issues.append(
+                    KeyIssue("auth.oauth_expired", f"the token expires in {hours:.0f} h", fatal=False)
+                )
         return finish(c, raw)
 
     agent_store = stores(agent)
@@ -216,7 +220,11 @@ def resolve_credentials(
                 Candidate(
                     source=f"profile:{pin}",
                     origin=agent_store.display,
-                    issues=[KeyIssue("auth.missing_credential", f"pinned profile {pin!r} does not exist", fatal=True)],
+                    issues=[
+                        KeyIssue(
+                            "auth.missing_credential", f"pinned profile {pin!r} does not exist", fatal=True
+                        )
+                    ],
                 )
             )
         else:
@@ -232,7 +240,9 @@ def resolve_credentials(
             sv = secrets.resolve(raw_cfg)
             c.origin = sv.origin
             if sv.value is None:
-                c.issues.append(KeyIssue("env.unresolved_ref", sv.error or "reference did not resolve", fatal=True))
+                c.issues.append(
+                    KeyIssue("env.unresolved_ref", sv.error or "reference did not resolve", fatal=True)
+                )
                 cands.append(c)
             else:
                 cands.append(finish(c, sv.value))
@@ -244,8 +254,13 @@ def resolve_credentials(
                     names = ", ".join(exp.missing)
                     c.origin = "unresolved"
                     c.issues.append(
-                        KeyIssue("env.unresolved_ref", f"${{{exp.missing[0]}}} is not set in clawgate's environment"
-                                 if len(exp.missing) == 1 else f"not set: {names}", fatal=True)
+                        KeyIssue(
+                            "env.unresolved_ref",
+                            f"${{{exp.missing[0]}}} is not set in clawgate's environment"
+                            if len(exp.missing) == 1
+                            else f"not set: {names}",
+                            fatal=True,
+                        )
                     )
                     cands.append(c)
                 else:
@@ -289,5 +304,10 @@ def resolve_credentials(
             else:
                 first_by_fp[c.fingerprint] = c.source
     return CredentialResolution(
-        provider=pid, agent=agent, candidates=cands, checked=checked, optional=provider.auth_optional, pinned=pin
+        provider=pid,
+        agent=agent,
+        candidates=cands,
+        checked=checked,
+        optional=provider.auth_optional,
+        pinned=pin,
     )

@@ -48,10 +48,14 @@ class SecretResolver:
             return SecretValue(None, label, f"secrets.providers.{ref.provider} is not defined")
         if prov.source != ref.source:
             return SecretValue(
-                None, label, f"secrets.providers.{ref.provider} has source {prov.source!r}, ref says {ref.source!r}"
+                None,
+                label,
+                f"secrets.providers.{ref.provider} has source {prov.source!r}, ref says {ref.source!r}",
             )
         if prov.allowlist is not None and ref.id not in prov.allowlist:
-            return SecretValue(None, label, f"id {ref.id!r} is not in secrets.providers.{ref.provider}.allowlist")
+            return SecretValue(
+                None, label, f"id {ref.id!r} is not in secrets.providers.{ref.provider}.allowlist"
+            )
         if prov.source == "env":
             var = self._env.var(ref.id)
             if var is None or not var.value:

@@ -35,7 +35,9 @@ def _read_secret(provider: str) -> str:
 @click.argument("provider")
 @click.option("--agent", "agent_id", help="Agent id (default: the default agent).")
 @click.option("--profile", "profile_id", help="Profile id (default: PROVIDER:default).")
-@click.option("--type", "ptype", type=click.Choice(["api_key", "token"]), default="api_key", show_default=True)
+@click.option(
+    "--type", "ptype", type=click.Choice(["api_key", "token"]), default="api_key", show_default=True
+)
 @json_option
 def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: str, as_json: bool) -> None:
     """Store a key for PROVIDER. The key is read from a hidden prompt, or from stdin when piped:
@@ -53,7 +55,10 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
     if view is None:
         raise NotFoundError(
             f"unknown provider {provider!r} (known: {', '.join(sorted(snap.catalog.providers))})",
-            next_steps=["clawgate models list --all", f"clawgate config set models.providers.{provider}.baseUrl URL"],
+            next_steps=[
+                "clawgate models list --all",
+                f"clawgate config set models.providers.{provider}.baseUrl URL",
+            ],
         )
     agent = snap.agent(agent_id).id
     pid = profile_id or f"{view.id}:default"
@@ -62,7 +67,8 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
     fatal = [i for i in checked.issues if i.fatal]
     if fatal or checked.value is None:
         raise UsageError(
-            f"refusing to store this key for {view.id}: " + "; ".join(i.reason for i in fatal or checked.issues),
+            f"refusing to store this key for {view.id}: "
+            + "; ".join(i.reason for i in fatal or checked.issues),
             next_steps=["copy the key again from the provider's console (no quotes, no 'Bearer ')"],
         )
     replaced = save_profile(st.paths, agent, pid, view.id, ptype, checked.value)
@@ -75,9 +81,18 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
         warnings.append(
             f"this profile is shadowed: {winner.source} ({winner.fingerprint}) wins for {view.id} / agent {agent}"
         )
-    out = {"ok": True, "agent": agent, "profile": pid, "provider": view.id, "type": ptype, "fingerprint": fp,
-           "replaced": replaced, "file": str(st.paths.profiles_file(agent)),
-           "effective": winner.source if winner else None, "warnings": warnings}
+    out = {
+        "ok": True,
+        "agent": agent,
+        "profile": pid,
+        "provider": view.id,
+        "type": ptype,
+        "fingerprint": fp,
+        "replaced": replaced,
+        "file": str(st.paths.profiles_file(agent)),
+        "effective": winner.source if winner else None,
+        "warnings": warnings,
+    }
     if as_json:
         emit_json(out)
         return
@@ -121,7 +136,12 @@ def list_cmd(agent_id: str | None, as_json: bool) -> None:
                 if prof.expires:
                     row["expires"] = prof.expires
             rows.append(row)
-        entry: dict[str, Any] = {"agent": agent, "file": str(store.path), "exists": store.exists, "profiles": rows}
+        entry: dict[str, Any] = {
+            "agent": agent,
+            "file": str(store.path),
+            "exists": store.exists,
+            "profiles": rows,
+        }
         if store.file_error:
             entry["error"] = str(store.file_error)
         out.append(entry)
@@ -139,8 +159,11 @@ def list_cmd(agent_id: str | None, as_json: bool) -> None:
             if "error" in r:
                 c.print(f"  [red]{esc(r['profile'])}: invalid — {esc(r['error'])}[/]")
                 continue
-            state_txt = "[green]in use[/]" if r.get("in_use") else (
-                f"[yellow]shadowed by {esc(r['shadowed_by'])}[/]" if r.get("shadowed_by") else "")
+            state_txt = (
+                "[green]in use[/]"
+                if r.get("in_use")
+                else (f"[yellow]shadowed by {esc(r['shadowed_by'])}[/]" if r.get("shadowed_by") else "")
+            )
             if r.get("unusable"):
                 state_txt = f"[red]unusable: {esc(r['unusable'])}[/]"
             c.print(f"  {esc(r['profile'])}  {esc(r['type'])}  {esc(r.get('fingerprint'))}  {state_txt}")

@@ -9,7 +9,16 @@ import click
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, echo, emit_json, esc
 from clawgate.config import json5io
-from clawgate.config.edit import format_path, get_path, is_missing, modify_config, parse_path, parse_value, set_path, unset_path
+from clawgate.config.edit import (
+    format_path,
+    get_path,
+    is_missing,
+    modify_config,
+    parse_path,
+    parse_value,
+    set_path,
+    unset_path,
+)
 from clawgate.errors import ClawgateError, NotFoundError
 from clawgate.paths import display_path
 from clawgate.redaction import fingerprint
@@ -30,9 +39,12 @@ def _mask(value: Any, path: str) -> Any:
         return [_mask(v, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, str) and "${" not in value:
         last = path.rsplit(".", 1)[-1]
-        if last in ("apiKey", "token", "key") or looks_secret_value(value) or (
-            looks_secret_name(last) and ".env" in f".{path}"
-        ) or (".headers." in path and last.lower() in ("authorization", "x-api-key", "api-key")):
+        if (
+            last in ("apiKey", "token", "key")
+            or looks_secret_value(value)
+            or (looks_secret_name(last) and ".env" in f".{path}")
+            or (".headers." in path and last.lower() in ("authorization", "x-api-key", "api-key"))
+        ):
             return f"<secret {fingerprint(value)}>"
     return value
 
@@ -142,12 +154,16 @@ def _report_change(path: str, parts: list, before: Any, after: Any, as_json: boo
         return
     c = console()
     if verb == "set":
-        c.print(f"[green]set[/] {esc(out['path'])} = {esc(json5io.dumps(out['after']).strip())}  "
-                f"[dim]({esc(display_path(snap.loaded.path))})[/]")
+        c.print(
+            f"[green]set[/] {esc(out['path'])} = {esc(json5io.dumps(out['after']).strip())}  "
+            f"[dim]({esc(display_path(snap.loaded.path))})[/]"
+        )
     else:
         c.print(f"[green]removed[/] {esc(out['path'])}  [dim]({esc(display_path(snap.loaded.path))})[/]")
     for agent in out["effective"]["agents"]:
-        c.print(f"  agent {esc(agent['agent'])}: model {esc(agent['ref'])} [dim](from {esc(agent['from'])})[/]")
+        c.print(
+            f"  agent {esc(agent['agent'])}: model {esc(agent['ref'])} [dim](from {esc(agent['from'])})[/]"
+        )
     for w in warnings:
         c.print(f"[yellow]warning:[/] {esc(w['message'])}")
         for n in w["next"]:
@@ -159,8 +175,14 @@ def _effective(snap: Any) -> dict[str, Any]:
     agents = []
     for info in snap.agents():
         choice = snap.model_choice(info)
-        agents.append({"agent": info.id, "ref": choice.ref, "from": choice.source,
-                       "shadows": [{"from": s, "ref": r} for s, r in choice.shadows]})
+        agents.append(
+            {
+                "agent": info.id,
+                "ref": choice.ref,
+                "from": choice.source,
+                "shadows": [{"from": s, "ref": r} for s, r in choice.shadows],
+            }
+        )
     return {"agents": agents}
 
 
@@ -171,13 +193,17 @@ def _shadow_warnings(snap: Any, changed: str) -> list[dict[str, Any]]:
         choice = snap.model_choice(info)
         for spath, sref in choice.shadows:
             if changed == spath or changed.startswith(spath + ".") or spath.startswith(changed + "."):
-                out.append({
-                    "agent": info.id,
-                    "message": f"{changed} is shadowed for agent {info.id}: {choice.source} = {choice.ref} wins",
-                    "winner": {"from": choice.source, "ref": choice.ref},
-                    "next": [f"clawgate config unset {choice.source}",
-                             f"clawgate config set {choice.source} {sref}"],
-                })
+                out.append(
+                    {
+                        "agent": info.id,
+                        "message": f"{changed} is shadowed for agent {info.id}: {choice.source} = {choice.ref} wins",
+                        "winner": {"from": choice.source, "ref": choice.ref},
+                        "next": [
+                            f"clawgate config unset {choice.source}",
+                            f"clawgate config set {choice.source} {sref}",
+                        ],
+                    }
+                )
     # provider fields shadowed by an explicit profile or a later source are reported by `models status`
     return out
 
@@ -200,4 +226,6 @@ def validate_cmd(as_json: bool) -> None:
     elif snap.loaded.exists:
         console().print(f"[green]ok[/] {esc(display_path(p.config))} is valid")
     else:
-        console().print(f"[green]ok[/] no config file at {esc(display_path(p.config))} (built-in defaults apply)")
+        console().print(
+            f"[green]ok[/] no config file at {esc(display_path(p.config))} (built-in defaults apply)"
+        )

@@ -46,5 +46,12 @@ def json_option(f):  # type: ignore[no-untyped-def]
             STATE.json = True
         return value
 
-    return click.option("--json", "as_json", is_flag=True, expose_value=True, callback=cb, is_eager=True,
-                        help="Print JSON instead of text.")(f)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=True,
+        callback=cb,
+        is_eager=True,
+        help="Print JSON instead of text.",
+    )(f)

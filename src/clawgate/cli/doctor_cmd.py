@@ -37,12 +37,17 @@ def doctor(agent_id: str | None, as_json: bool) -> None:
     Exit status: 0 when nothing is an error, 1 when any finding is an error.
     """
     findings, meta = collect(agent_id)
-    data = {"ok": not any(f.severity == "error" for f in findings), "findings": [f.to_json() for f in findings],
-            **meta}
+    data = {
+        "ok": not any(f.severity == "error" for f in findings),
+        "findings": [f.to_json() for f in findings],
+        **meta,
+    }
     if as_json:
         emit_json(data)
     else:
-        render_findings(data["findings"], header=f"config {display_path(meta['config'])}  ·  home "
-                                                f"{display_path(meta['home'])}")
+        render_findings(
+            data["findings"],
+            header=f"config {display_path(meta['config'])}  ·  home {display_path(meta['home'])}",
+        )
     if not data["ok"]:
         raise click.exceptions.Exit(1)

@@ -33,8 +33,19 @@ def relevant_names(snap: Any, include_all: bool) -> list[str]:
             names[view.api_key.id] = None
         for n in references(view.base_url.value or ""):
             names[n] = None
-    for n in ("CLAWGATE_HOME", "CLAWGATE_CONFIG", "CLAWGATE_GATEWAY_TOKEN", "HTTPS_PROXY", "https_proxy",
-              "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    for n in (
+        "CLAWGATE_HOME",
+        "CLAWGATE_CONFIG",
+        "CLAWGATE_GATEWAY_TOKEN",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ):
         names[n] = None
     for n in snap.env.file_names():
         names[n] = None
@@ -66,8 +77,13 @@ def env(include_all: bool, missing: bool, as_json: bool) -> None:
                 rows.append({"name": name, "set": False})
             continue
         w = var.winner
-        row: dict[str, Any] = {"name": name, "set": True, "source": w.source, "origin": w.origin,
-                               **_show_value(name, w.value)}
+        row: dict[str, Any] = {
+            "name": name,
+            "set": True,
+            "source": w.source,
+            "origin": w.origin,
+            **_show_value(name, w.value),
+        }
         others = []
         for d in var.shadowed:
             o: dict[str, Any] = {"source": d.source, "origin": d.origin, **_show_value(name, d.value)}
@@ -76,16 +92,22 @@ def env(include_all: bool, missing: bool, as_json: bool) -> None:
         row["shadowed"] = others
         rows.append(row)
     files = [{"source": s, "file": f} for s, f in snap.env.dotenv_files()]
-    data = {"order": [SOURCE_LABEL[s] for s in SOURCE_LABEL], "files": files, "variables": rows,
-            "shell_import": snap.config.env.shell_env.enabled,
-            "issues": [{"file": i.file, "line": i.line, "message": i.message} for i in snap.env.issues]}
+    data = {
+        "order": [SOURCE_LABEL[s] for s in SOURCE_LABEL],
+        "files": files,
+        "variables": rows,
+        "shell_import": snap.config.env.shell_env.enabled,
+        "issues": [{"file": i.file, "line": i.line, "message": i.message} for i in snap.env.issues],
+    }
     if as_json:
         emit_json(data)
         return
     c = console()
     c.print("[dim]precedence: " + " → ".join(data["order"]) + " (earlier wins)[/]")
     if not rows:
-        c.print("no relevant variables are set. Put provider keys in ~/.clawgate/.env, e.g. OPENROUTER_API_KEY=sk-or-...")
+        c.print(
+            "no relevant variables are set. Put provider keys in ~/.clawgate/.env, e.g. OPENROUTER_API_KEY=sk-or-..."
+        )
     for r in rows:
         if not r["set"]:
             c.print(f"[dim]{esc(r['name'])}  not set[/]")
@@ -93,7 +115,11 @@ def env(include_all: bool, missing: bool, as_json: bool) -> None:
         shown = r.get("value") or r.get("fingerprint")
         c.print(f"[bold]{esc(r['name'])}[/]  {esc(shown)}  [dim]{esc(r['origin'])}[/]")
         for o in r["shadowed"]:
-            same = "same value" if o["same_value"] else f"[yellow]different: {esc(o.get('value') or o.get('fingerprint'))}[/]"
+            same = (
+                "same value"
+                if o["same_value"]
+                else f"[yellow]different: {esc(o.get('value') or o.get('fingerprint'))}[/]"
+            )
             c.print(f"    shadows {esc(o['origin'])}  {same}")
     for i in data["issues"]:
         c.print(f"[yellow]warning[/] {esc(i['file'])}:{i['line']}: {esc(i['message'])}")

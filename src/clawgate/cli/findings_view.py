@@ -9,7 +9,9 @@ from clawgate.cli.output import SEVERITY_STYLE, console, esc
 _MARK = {"error": "✗", "warn": "!", "info": "i"}
 
 
-def render_findings(findings: list[dict[str, Any]], header: str | None = None, show_info: bool = True) -> None:
+def render_findings(
+    findings: list[dict[str, Any]], header: str | None = None, show_info: bool = True
+) -> None:
     c = console()
     if header:
         c.print(f"[dim]{esc(header)}[/]")
@@ -17,9 +19,13 @@ def render_findings(findings: list[dict[str, Any]], header: str | None = None, s
     for f in shown:
         sev = f["severity"]
         style = SEVERITY_STYLE.get(sev, "white")
-        subj = ", ".join(f"{k} {v if not isinstance(v, list) else ','.join(map(str, v))}" for k, v in f["subject"].items())
-        c.print(f"[{style}]{_MARK.get(sev, '-')} {sev:<5}[/] [bold]{esc(f['code'])}[/] [dim]owner {esc(f['owner'])}"
-                f"{'; ' + esc(subj) if subj else ''}[/]")
+        subj = ", ".join(
+            f"{k} {v if not isinstance(v, list) else ','.join(map(str, v))}" for k, v in f["subject"].items()
+        )
+        c.print(
+            f"[{style}]{_MARK.get(sev, '-')} {sev:<5}[/] [bold]{esc(f['code'])}[/] [dim]owner {esc(f['owner'])}"
+            f"{'; ' + esc(subj) if subj else ''}[/]"
+        )
         c.print(f"    {esc(f['message'])}")
         for n in f["next"]:
             c.print(f"    [cyan]next:[/] {esc(n)}")

@@ -46,10 +46,18 @@ class LazyGroup(click.Group):
 
 COMMANDS = {
     "config": ("clawgate.cli.config_cmd", "config", "Read, change and validate clawgate.json."),
-    "models": ("clawgate.cli.models_cmd", "models", "The model catalog and each agent's plan (with --probe)."),
+    "models": (
+        "clawgate.cli.models_cmd",
+        "models",
+        "The model catalog and each agent's plan (with --probe).",
+    ),
     "auth": ("clawgate.cli.auth_cmd", "auth", "Stored credentials (auth profiles) per agent."),
     "env": ("clawgate.cli.env_cmd", "env", "Relevant environment variables, where each comes from."),
-    "secrets": ("clawgate.cli.secrets_cmd", "secrets", "Audit plaintext keys, unresolved and shadowed credentials."),
+    "secrets": (
+        "clawgate.cli.secrets_cmd",
+        "secrets",
+        "Audit plaintext keys, unresolved and shadowed credentials.",
+    ),
     "doctor": ("clawgate.cli.doctor_cmd", "doctor", "Find what is wrong and the command that fixes it."),
 }
 
@@ -60,10 +68,18 @@ def register(name: str, module: str, attr: str, help_text: str) -> None:
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="clawgate")
-@click.option("--home", type=click.Path(file_okay=False), envvar=None,
-              help="State directory (default: $CLAWGATE_HOME or ~/.clawgate).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file (default: $CLAWGATE_CONFIG or HOME/clawgate.json).")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar=None,
+    help="State directory (default: $CLAWGATE_HOME or ~/.clawgate).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $CLAWGATE_CONFIG or HOME/clawgate.json).",
+)
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
     """clawgate — a self-hosted AI agent gateway that tells you which layer failed and what to run next.

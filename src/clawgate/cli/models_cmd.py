@@ -38,36 +38,49 @@ def list_cmd(provider_id: str | None, show_all: bool, as_json: bool) -> None:
         configured = view.configured or cred.winner is not None
         if not (show_all or configured or provider_id):
             continue
-        rows.append({
-            "provider": view.id,
-            "name": view.name,
-            "api": view.api.value,
-            "base_url": view.base_url.value,
-            "from": view.base_url.source,
-            "credential": cred.winner.source if cred.winner else ("not required" if cred.optional else "none"),
-            "fingerprint": cred.winner.fingerprint if cred.winner else None,
-            "accepts_any_model": view.accepts_any_model,
-            "models_endpoint": view.has_models_endpoint,
-            "models": [
-                {"ref": f"{view.id}/{m.info.id}", "id": m.info.id, "context_window": m.info.context_window,
-                 "max_tokens": m.info.max_tokens, "input": list(m.info.input), "from": m.source}
-                for m in view.models.values()
-            ],
-        })
+        rows.append(
+            {
+                "provider": view.id,
+                "name": view.name,
+                "api": view.api.value,
+                "base_url": view.base_url.value,
+                "from": view.base_url.source,
+                "credential": cred.winner.source
+                if cred.winner
+                else ("not required" if cred.optional else "none"),
+                "fingerprint": cred.winner.fingerprint if cred.winner else None,
+                "accepts_any_model": view.accepts_any_model,
+                "models_endpoint": view.has_models_endpoint,
+                "models": [
+                    {
+                        "ref": f"{view.id}/{m.info.id}",
+                        "id": m.info.id,
+                        "context_window": m.info.context_window,
+                        "max_tokens": m.info.max_tokens,
+                        "input": list(m.info.input),
+                        "from": m.source,
+                    }
+                    for m in view.models.values()
+                ],
+            }
+        )
     aliases = snap.aliases()
     if as_json:
         emit_json({"providers": rows, "aliases": aliases})
         return
     c = console()
     if not rows:
-        c.print("No provider has a credential yet. Presets: "
-                + ", ".join(sorted(snap.catalog.providers)) + "\n"
-                "Add one:  echo 'OPENROUTER_API_KEY=sk-or-...' >> ~/.clawgate/.env   (or: clawgate auth add openrouter)\n"
-                "Show all: clawgate models list --all")
+        c.print(
+            "No provider has a credential yet. Presets: " + ", ".join(sorted(snap.catalog.providers)) + "\n"
+            "Add one:  echo 'OPENROUTER_API_KEY=sk-or-...' >> ~/.clawgate/.env   (or: clawgate auth add openrouter)\n"
+            "Show all: clawgate models list --all"
+        )
         return
     for r in rows:
         cred = r["credential"] + (f" {r['fingerprint']}" if r["fingerprint"] else "")
-        c.print(f"[bold]{esc(r['provider'])}[/]  {esc(r['api'])}  {esc(r['base_url'])}  [dim]credential:[/] {esc(cred)}")
+        c.print(
+            f"[bold]{esc(r['provider'])}[/]  {esc(r['api'])}  {esc(r['base_url'])}  [dim]credential:[/] {esc(cred)}"
+        )
         if r["accepts_any_model"]:
             c.print("  [dim]accepts any model id[/]")
         for m in r["models"]:
@@ -101,7 +114,9 @@ def render_plan(data: dict[str, Any]) -> None:
     m = data["model"]
     c.print(f"[bold]agent[/] {esc(data['agent'])}  [dim]({esc(data['agent_from'])})[/]")
     if m["ref"] is None:
-        c.print("[yellow]no model configured[/]  next: clawgate config set agents.defaults.model.primary PROVIDER/MODEL")
+        c.print(
+            "[yellow]no model configured[/]  next: clawgate config set agents.defaults.model.primary PROVIDER/MODEL"
+        )
     else:
         c.print(f"[bold]model[/] {esc(m['ref'])}  [dim]from {esc(m['from'])}[/]")
         for s in m["shadows"]:
@@ -117,7 +132,9 @@ def render_plan(data: dict[str, Any]) -> None:
             else:
                 status = f"probe failed: {probe.get('owner')} {probe.get('code')}"
                 style = "red"
-        c.print(f" {i}. [bold]{esc(a['ref'])}[/] [dim]{esc(a['role'])}, from {esc(a['from'])}[/]  [{style}]{esc(status)}[/]")
+        c.print(
+            f" {i}. [bold]{esc(a['ref'])}[/] [dim]{esc(a['role'])}, from {esc(a['from'])}[/]  [{style}]{esc(status)}[/]"
+        )
         if a.get("error"):
             c.print(f"    [red]{esc(a['error']['message'])}[/]")
             for n in a["error"].get("next", []):
@@ -128,21 +145,35 @@ def render_plan(data: dict[str, Any]) -> None:
         cred = a["credential"]
         if cred["source"] == "none":
             note = cred.get("note") or "no usable credential"
-            c.print(f"    credential: [red]{esc(note)}[/]" if "note" not in cred else f"    credential: {esc(note)}")
+            c.print(
+                f"    credential: [red]{esc(note)}[/]"
+                if "note" not in cred
+                else f"    credential: {esc(note)}"
+            )
             c.print(f"    [dim]checked: {esc('; '.join(cred.get('checked', [])))}[/]")
         else:
-            inh = f" [dim](inherited from {esc(cred['inherited_from'])})[/]" if cred.get("inherited_from") else ""
-            c.print(f"    credential: {esc(cred['source'])} {esc(cred['fingerprint'])}  "
-                    f"[dim]{esc(cred['origin'])}[/]{inh}")
+            inh = (
+                f" [dim](inherited from {esc(cred['inherited_from'])})[/]"
+                if cred.get("inherited_from")
+                else ""
+            )
+            c.print(
+                f"    credential: {esc(cred['source'])} {esc(cred['fingerprint'])}  "
+                f"[dim]{esc(cred['origin'])}[/]{inh}"
+            )
         for s in cred.get("shadowed", []):
             extra = f" [red]unusable: {esc(s['unusable'])}[/]" if s.get("unusable") else ""
             fp = f" {esc(s['fingerprint'])}" if s.get("fingerprint") else ""
-            c.print(f"      [dim]shadowed:[/] {esc(s['source'])}{fp} [dim]{esc(s.get('origin') or '')}[/]{extra}")
+            c.print(
+                f"      [dim]shadowed:[/] {esc(s['source'])}{fp} [dim]{esc(s.get('origin') or '')}[/]{extra}"
+            )
         health = a.get("health")
         if health and health.get("state") not in (None, "ok"):
             ff = health.get("first_failure") or {}
-            c.print(f"    health: [yellow]{esc(health['state'])}[/] until {esc(health.get('until'))}; first failure: "
-                    f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('message'))}")
+            c.print(
+                f"    health: [yellow]{esc(health['state'])}[/] until {esc(health.get('until'))}; first failure: "
+                f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('message'))}"
+            )
         if probe and not probe.get("ok"):
             c.print(f"    [red]{esc(probe.get('message'))}[/]")
             for n in probe.get("next", []):

@@ -46,8 +46,12 @@ def console(stderr: bool = False) -> Any:
     key = stderr
     cached = _consoles.get(key)
     if cached is None or cached.file._target is not target:  # type: ignore[attr-defined]
-        cached = Console(file=RedactingWriter(target), highlight=False, soft_wrap=True,
-                         force_terminal=None if target.isatty() else False)
+        cached = Console(
+            file=RedactingWriter(target),
+            highlight=False,
+            soft_wrap=True,
+            force_terminal=None if target.isatty() else False,
+        )
         _consoles[key] = cached
     return cached
 

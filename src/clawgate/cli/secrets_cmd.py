@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from clawgate.cli.context import json_option, state
+from clawgate.cli.context import json_option
 from clawgate.cli.findings_view import render_findings
 from clawgate.cli.output import emit_json
 

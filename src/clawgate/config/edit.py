@@ -79,7 +79,9 @@ def set_path(data: dict[str, Any], parts: PathParts, value: Any) -> None:
             cur = cur[p]
         else:
             if not isinstance(cur, dict):
-                raise UsageError(f"{format_path(parts[:i])} is not an object; cannot set {format_path(parts)}")
+                raise UsageError(
+                    f"{format_path(parts[:i])} is not an object; cannot set {format_path(parts)}"
+                )
             if p not in cur or not isinstance(cur[p], (dict, list)):
                 if isinstance(cur.get(p), str) and not isinstance(nxt, int):
                     # e.g. setting agents.list[0].model.primary while model is a string: keep the string
@@ -123,7 +125,9 @@ def parse_value(raw: str, as_string: bool = False) -> Any:
     if as_string:
         return raw
     stripped = raw.strip()
-    if stripped and (stripped[0] in "[{\"'" or stripped in ("true", "false", "null") or _looks_number(stripped)):
+    if stripped and (
+        stripped[0] in "[{\"'" or stripped in ("true", "false", "null") or _looks_number(stripped)
+    ):
         try:
             return json5.loads(stripped)
         except ValueError:

@@ -28,7 +28,7 @@ def parse(text: str, filename: str) -> Any:
         raise ConfigParseError(
             f"not valid JSON5: {msg}{snippet}",
             location=Location(file=filename, line=line, column=col),
-            next_steps=[f"fix the file at the line shown, then run: clawgate config validate"],
+            next_steps=["fix the file at the line shown, then run: clawgate config validate"],
         ) from None
 
 

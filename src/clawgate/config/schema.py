@@ -19,9 +19,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class Strict(BaseModel):
     """Base for every config object: camelCase keys, unknown keys rejected."""
 
-    model_config = ConfigDict(
-        extra="forbid", populate_by_name=True, alias_generator=to_camel, frozen=False
-    )
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel, frozen=False)
 
 
 class SecretRef(Strict):
@@ -311,9 +309,12 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _is_branch_label(part: str) -> bool:
-    return part in {"str", "SecretRef", "ModelSelection", "function-after[_needs(), SecretProviderConfig]"} or (
-        part.startswith(("function-", "tagged-union", "literal["))
-    )
+    return part in {
+        "str",
+        "SecretRef",
+        "ModelSelection",
+        "function-after[_needs(), SecretProviderConfig]",
+    } or (part.startswith(("function-", "tagged-union", "literal[")))
 
 
 def validate(data: Any, filename: str, text: str | None = None) -> Config:
@@ -368,5 +369,8 @@ def validate(data: Any, filename: str, text: str | None = None) -> Config:
             body,
             location=None,
             evidence={"errors": messages, "first": first_loc.to_json() if first_loc else {}},
-            next_steps=["clawgate config validate", f"edit {filename} (or use: clawgate config set PATH VALUE)"],
+            next_steps=[
+                "clawgate config validate",
+                f"edit {filename} (or use: clawgate config set PATH VALUE)",
+            ],
         ) from None

@@ -71,7 +71,11 @@ class Finding:
         return (SEVERITY_RANK.get(self.severity, 3), REGISTRY.get(self.code, ("", "", 99))[2])
 
     def key(self) -> tuple[str, str, str]:
-        return (self.code, self.message, str(sorted((k, str(v)) for k, v in self.subject.items() if k != "agent")))
+        return (
+            self.code,
+            self.message,
+            str(sorted((k, str(v)) for k, v in self.subject.items() if k != "agent")),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,7 +96,9 @@ def order(findings: list[Finding]) -> list[Finding]:
         k = f.key()
         if k in merged:
             prev = merged[k]
-            agents = prev.subject.get("agents") or ([prev.subject["agent"]] if "agent" in prev.subject else [])
+            agents = prev.subject.get("agents") or (
+                [prev.subject["agent"]] if "agent" in prev.subject else []
+            )
             new = f.subject.get("agent")
             if new and new not in agents:
                 agents.append(new)

@@ -26,7 +26,9 @@ def config_error_findings(exc: ClawgateError) -> list[Finding]:
         ev["location"] = loc
     return [
         Finding(
-            exc.code if exc.code in ("config.parse_error", "config.invalid_value") else "config.invalid_value",
+            exc.code
+            if exc.code in ("config.parse_error", "config.invalid_value")
+            else "config.invalid_value",
             str(exc),
             subject={"file": loc.get("file")} if loc.get("file") else {},
             evidence=ev,
@@ -68,12 +70,14 @@ def _permission_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
         except OSError:
             continue
         if mode & 0o077:
-            out.append(Finding(
-                "secrets.file_permissions",
-                f"{display_path(path)} is readable by other users (mode {mode:04o}); it may hold secrets",
-                subject={"file": display_path(path)},
-                next_steps=[f"chmod 600 {display_path(path)}"],
-            ))
+            out.append(
+                Finding(
+                    "secrets.file_permissions",
+                    f"{display_path(path)} is readable by other users (mode {mode:04o}); it may hold secrets",
+                    subject={"file": display_path(path)},
+                    next_steps=[f"chmod 600 {display_path(path)}"],
+                )
+            )
     return out
 
 
@@ -104,8 +108,10 @@ def _model_findings(snap: Snapshot, plan: Plan) -> list[Finding]:
                     f"agent {plan.agent} uses {plan.model.ref} from {plan.model.source}, which beats "
                     f"{path} = {ref}",
                     subject=subj,
-                    evidence={"winner": {"from": plan.model.source, "ref": plan.model.ref},
-                              "shadowed": {"from": path, "ref": ref}},
+                    evidence={
+                        "winner": {"from": plan.model.source, "ref": plan.model.ref},
+                        "shadowed": {"from": path, "ref": ref},
+                    },
                     next_steps=[
                         f"clawgate config unset {plan.model.source}   # inherit {ref}",
                         f"clawgate config set {plan.model.source} {ref}",
@@ -165,7 +171,9 @@ def _attempt_findings(snap: Snapshot, plan: Plan, att: Attempt) -> list[Finding]
     return out
 
 
-def _credential_findings(att: Attempt, cred: CredentialResolution, subj: dict, fallback: bool) -> list[Finding]:
+def _credential_findings(
+    att: Attempt, cred: CredentialResolution, subj: dict, fallback: bool
+) -> list[Finding]:
     out: list[Finding] = []
     winner = cred.winner
     winner_idx = cred.candidates.index(winner) if winner else len(cred.candidates)
@@ -180,11 +188,22 @@ def _credential_findings(att: Attempt, cred: CredentialResolution, subj: dict, f
                 msg = f"{c.source} is {c.ref}: {issue.reason}"
                 if winner is not None and before_winner:
                     msg += f"; clawgate falls back to {winner.source} ({winner.fingerprint})"
-                nxt = [f"add {names[0]}=... to ~/.clawgate/.env (the gateway reads it; your shell's exports it does not)"
-                       if names else "clawgate secrets audit", "clawgate env"]
-                out.append(Finding("env.unresolved_ref", msg, severity=sev,
-                                   subject={**subj, "source": c.source},
-                                   evidence={"ref": c.ref, "variables": names}, next_steps=nxt))
+                nxt = [
+                    f"add {names[0]}=... to ~/.clawgate/.env (the gateway reads it; your shell's exports it does not)"
+                    if names
+                    else "clawgate secrets audit",
+                    "clawgate env",
+                ]
+                out.append(
+                    Finding(
+                        "env.unresolved_ref",
+                        msg,
+                        severity=sev,
+                        subject={**subj, "source": c.source},
+                        evidence={"ref": c.ref, "variables": names},
+                        next_steps=nxt,
+                    )
+                )
             elif code == "auth.profile_invalid":
                 # reported once per store by _store_findings with file, profile and field
                 continue
@@ -193,49 +212,85 @@ def _credential_findings(att: Attempt, cred: CredentialResolution, subj: dict, f
                 if fallback and sev == "error":
                     sev = "warn"
                 fp = f" ({c.fingerprint})" if c.fingerprint else ""
-                out.append(Finding("auth.key_malformed", f"{c.source}{fp} from {c.origin}: {issue.reason}",
-                                   severity=sev, subject={**subj, "source": c.source},
-                                   evidence={"origin": c.origin, "fingerprint": c.fingerprint},
-                                   next_steps=_fix_source_steps(c, pid)))
+                out.append(
+                    Finding(
+                        "auth.key_malformed",
+                        f"{c.source}{fp} from {c.origin}: {issue.reason}",
+                        severity=sev,
+                        subject={**subj, "source": c.source},
+                        evidence={"origin": c.origin, "fingerprint": c.fingerprint},
+                        next_steps=_fix_source_steps(c, pid),
+                    )
+                )
             elif code == "auth.oauth_expired":
-                out.append(Finding("auth.oauth_expired", f"{c.source} ({c.origin}): {issue.reason}",
-                                   severity="error" if issue.fatal else "warn",
-                                   subject={**subj, "source": c.source},
-                                   next_steps=[f"clawgate auth add {pid} --agent {cred.agent}"]))
+                out.append(
+                    Finding(
+                        "auth.oauth_expired",
+                        f"{c.source} ({c.origin}): {issue.reason}",
+                        severity="error" if issue.fatal else "warn",
+                        subject={**subj, "source": c.source},
+                        next_steps=[f"clawgate auth add {pid} --agent {cred.agent}"],
+                    )
+                )
             elif code == "auth.key_provider_mismatch":
-                out.append(Finding("auth.key_provider_mismatch", f"{c.source} ({c.fingerprint}): {issue.reason}",
-                                   subject={**subj, "source": c.source},
-                                   next_steps=_fix_source_steps(c, pid)))
+                out.append(
+                    Finding(
+                        "auth.key_provider_mismatch",
+                        f"{c.source} ({c.fingerprint}): {issue.reason}",
+                        subject={**subj, "source": c.source},
+                        next_steps=_fix_source_steps(c, pid),
+                    )
+                )
             elif code == "auth.missing_credential":
-                out.append(Finding("auth.missing_credential", f"{c.source}: {issue.reason}",
-                                   severity="warn" if fallback else "error", subject=subj,
-                                   next_steps=[f"clawgate auth list --agent {cred.agent}"]))
+                out.append(
+                    Finding(
+                        "auth.missing_credential",
+                        f"{c.source}: {issue.reason}",
+                        severity="warn" if fallback else "error",
+                        subject=subj,
+                        next_steps=[f"clawgate auth list --agent {cred.agent}"],
+                    )
+                )
     if winner is None and not cred.optional and not (att.error and att.error.get("code") != "model.unknown"):
         checked = "; ".join(cred.checked)
         if fallback:
-            out.append(Finding("fallback.not_ready",
-                               f"fallback {att.ref} has no usable credential (checked: {checked})",
-                               subject=subj, evidence={"checked": cred.checked},
-                               next_steps=[f"clawgate auth add {pid}", f"clawgate models status --agent {cred.agent}"]))
+            out.append(
+                Finding(
+                    "fallback.not_ready",
+                    f"fallback {att.ref} has no usable credential (checked: {checked})",
+                    subject=subj,
+                    evidence={"checked": cred.checked},
+                    next_steps=[f"clawgate auth add {pid}", f"clawgate models status --agent {cred.agent}"],
+                )
+            )
         else:
             env_name = att.view.env_vars[0] if att.view else f"{pid.upper()}_API_KEY"
-            out.append(Finding("auth.missing_credential",
-                               f"no usable credential for {pid} (checked: {checked})",
-                               subject=subj, evidence={"checked": cred.checked},
-                               next_steps=[f"echo '{env_name}=...' >> ~/.clawgate/.env",
-                                           f"clawgate auth add {pid} --agent {cred.agent}",
-                                           f"clawgate models status --agent {cred.agent}"]))
+            out.append(
+                Finding(
+                    "auth.missing_credential",
+                    f"no usable credential for {pid} (checked: {checked})",
+                    subject=subj,
+                    evidence={"checked": cred.checked},
+                    next_steps=[
+                        f"echo '{env_name}=...' >> ~/.clawgate/.env",
+                        f"clawgate auth add {pid} --agent {cred.agent}",
+                        f"clawgate models status --agent {cred.agent}",
+                    ],
+                )
+            )
     if winner is not None:
         for c in cred.candidates[winner_idx + 1 :]:
             if c.usable and c.fingerprint != winner.fingerprint and c.duplicate_of is None:
-                out.append(Finding(
-                    "auth.shadowed_credential",
-                    f"{winner.source} ({winner.fingerprint}) wins over {c.source} ({c.fingerprint}) for {pid}; "
-                    "if the winner is stale, every call fails although a valid key is configured",
-                    subject={**subj, "source": winner.source},
-                    evidence={"winner": winner.to_json(brief=True), "shadowed": c.to_json(brief=True)},
-                    next_steps=_remove_winner_steps(winner, pid, cred.agent),
-                ))
+                out.append(
+                    Finding(
+                        "auth.shadowed_credential",
+                        f"{winner.source} ({winner.fingerprint}) wins over {c.source} ({c.fingerprint}) for {pid}; "
+                        "if the winner is stale, every call fails although a valid key is configured",
+                        subject={**subj, "source": winner.source},
+                        evidence={"winner": winner.to_json(brief=True), "shadowed": c.to_json(brief=True)},
+                        next_steps=_remove_winner_steps(winner, pid, cred.agent),
+                    )
+                )
     return out
 
 
@@ -270,36 +325,68 @@ def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
     fix = f"clawgate config set models.providers.{att.provider}.baseUrl "
     problems: list[tuple[str, str, str | None]] = []  # (severity, message, suggested)
     if parts.scheme not in ("http", "https") or not host:
-        problems.append(("error", f"baseUrl {url!r} is not an http(s) URL", preset.base_url if preset else None))
+        problems.append(
+            ("error", f"baseUrl {url!r} is not an http(s) URL", preset.base_url if preset else None)
+        )
     for suffix in ("/chat/completions", "/responses", "/messages", "/completions"):
         if path.endswith(suffix):
-            problems.append(("error", f"baseUrl ends with {suffix!r}: clawgate appends the endpoint itself",
-                             url[: url.rstrip("/").rfind(suffix)]))
+            problems.append(
+                (
+                    "error",
+                    f"baseUrl ends with {suffix!r}: clawgate appends the endpoint itself",
+                    url[: url.rstrip("/").rfind(suffix)],
+                )
+            )
             break
     if preset and host and not problems:
         known = [preset.base_url, *(h.base_url for h in preset.hosts)]
         same_host = [k for k in known if urlsplit(k).hostname == host]
         if same_host and all(urlsplit(k).path.rstrip("/") != path for k in same_host):
-            problems.append(("error", f"{host} is a known {preset.name} host but the path {path or '/'!r} is not "
-                             f"one it serves (expected {urlsplit(same_host[0]).path or '/'})", same_host[0]))
+            problems.append(
+                (
+                    "error",
+                    f"{host} is a known {preset.name} host but the path {path or '/'!r} is not "
+                    f"one it serves (expected {urlsplit(same_host[0]).path or '/'})",
+                    same_host[0],
+                )
+            )
         if parts.scheme == "http" and not preset.local and same_host:
-            problems.append(("error", f"{host} is served over https, not http", url.replace("http://", "https://", 1)))
+            problems.append(
+                ("error", f"{host} is served over https, not http", url.replace("http://", "https://", 1))
+            )
     if not preset and not problems and att.api.startswith("openai") and path in ("",):
-        problems.append(("warn", f"baseUrl {url!r} has no path; OpenAI-compatible servers usually live under /v1",
-                         url.rstrip("/") + "/v1"))
+        problems.append(
+            (
+                "warn",
+                f"baseUrl {url!r} has no path; OpenAI-compatible servers usually live under /v1",
+                url.rstrip("/") + "/v1",
+            )
+        )
     for sev, msg, suggested in problems:
-        out.append(Finding("provider.base_url_suspect", f"{att.provider}: {msg}", severity=sev,
-                           subject={"provider": att.provider},
-                           evidence={"base_url": url, "from": att.base_url_from},
-                           next_steps=[fix + suggested] if suggested else [f"clawgate config get models.providers.{att.provider}"]))
+        out.append(
+            Finding(
+                "provider.base_url_suspect",
+                f"{att.provider}: {msg}",
+                severity=sev,
+                subject={"provider": att.provider},
+                evidence={"base_url": url, "from": att.base_url_from},
+                next_steps=[fix + suggested]
+                if suggested
+                else [f"clawgate config get models.providers.{att.provider}"],
+            )
+        )
     apis = att.host.apis if att.host else (preset.apis if preset else None)
     if apis and att.api not in apis:
         where = f"{att.host.label} host {att.host.base_url}" if att.host else att.provider
-        out.append(Finding("provider.api_mismatch",
-                           f"{att.provider}: adapter {att.api!r} ({att.api_from}) is not served by {where} "
-                           f"(it serves {', '.join(apis)})",
-                           subject={"provider": att.provider},
-                           next_steps=[f"clawgate config set models.providers.{att.provider}.api {apis[0]}"]))
+        out.append(
+            Finding(
+                "provider.api_mismatch",
+                f"{att.provider}: adapter {att.api!r} ({att.api_from}) is not served by {where} "
+                f"(it serves {', '.join(apis)})",
+                subject={"provider": att.provider},
+                next_steps=[f"clawgate config set models.providers.{att.provider}.api {apis[0]}"],
+            )
+        )
     return out
 
 
@@ -327,50 +414,79 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
     out: list[Finding] = []
     env = snap.env
     for issue in env.issues:
-        out.append(Finding("env.dotenv_parse", f"{issue.file}:{issue.line}: {issue.message}",
-                           subject={"file": issue.file}, next_steps=[f"edit {issue.file} line {issue.line}"]))
+        out.append(
+            Finding(
+                "env.dotenv_parse",
+                f"{issue.file}:{issue.line}: {issue.message}",
+                subject={"file": issue.file},
+                next_steps=[f"edit {issue.file} line {issue.line}"],
+            )
+        )
     if env.shell_error:
-        out.append(Finding("env.shell_import_failed", env.shell_error,
-                           next_steps=["clawgate config set env.shellEnv.enabled false",
-                                       "put the variables in ~/.clawgate/.env instead"]))
+        out.append(
+            Finding(
+                "env.shell_import_failed",
+                env.shell_error,
+                next_steps=[
+                    "clawgate config set env.shellEnv.enabled false",
+                    "put the variables in ~/.clawgate/.env instead",
+                ],
+            )
+        )
     for name, defs in env.duplicates():
         lines = ", ".join(d.origin for d in defs)
         values_differ = len({d.value for d in defs}) > 1
         var = env.var(name)
         winner = var.winner.origin if var else "?"
-        out.append(Finding(
-            "env.duplicate_definition",
-            f"{name} is defined {len(defs)} times ({lines}); "
-            + ("the values differ; " if values_differ else "same value; ")
-            + f"the one used comes from {winner}",
-            subject={"variable": name},
-            evidence={"definitions": [d.to_json() for d in defs], "values_differ": values_differ,
-                      "winner": winner},
-            next_steps=[f"remove the extra {name} line(s), keeping one in ~/.clawgate/.env", "clawgate env"],
-        ))
+        out.append(
+            Finding(
+                "env.duplicate_definition",
+                f"{name} is defined {len(defs)} times ({lines}); "
+                + ("the values differ; " if values_differ else "same value; ")
+                + f"the one used comes from {winner}",
+                subject={"variable": name},
+                evidence={
+                    "definitions": [d.to_json() for d in defs],
+                    "values_differ": values_differ,
+                    "winner": winner,
+                },
+                next_steps=[
+                    f"remove the extra {name} line(s), keeping one in ~/.clawgate/.env",
+                    "clawgate env",
+                ],
+            )
+        )
     for name in sorted(used):
         var = env.var(name)
         if var is None:
             continue
-        if var.winner.source == "cwd_dotenv" and not any(d.source in ("home_dotenv", "config") for d in var.shadowed):
-            out.append(Finding(
-                "env.cwd_only",
-                f"{name} is only in {var.winner.origin} (a .env in the current directory); the gateway service "
-                "does not run from here and will not see it",
-                subject={"variable": name},
-                next_steps=[f"move the {name} line to ~/.clawgate/.env", "clawgate env"],
-            ))
+        if var.winner.source == "cwd_dotenv" and not any(
+            d.source in ("home_dotenv", "config") for d in var.shadowed
+        ):
+            out.append(
+                Finding(
+                    "env.cwd_only",
+                    f"{name} is only in {var.winner.origin} (a .env in the current directory); the gateway service "
+                    "does not run from here and will not see it",
+                    subject={"variable": name},
+                    next_steps=[f"move the {name} line to ~/.clawgate/.env", "clawgate env"],
+                )
+            )
         if var.winner.source == "process":
             differing = [d for d in var.shadowed if d.value != var.value and d.source != "login_shell"]
             if differing:
-                out.append(Finding(
-                    "env.process_override",
-                    f"{name} from the process environment overrides a different value in {differing[0].origin}",
-                    subject={"variable": name},
-                    evidence={"shadowed": [d.to_json() for d in differing]},
-                    next_steps=[f"unset {name} in the service/container environment, or update {differing[0].origin}",
-                                "clawgate env"],
-                ))
+                out.append(
+                    Finding(
+                        "env.process_override",
+                        f"{name} from the process environment overrides a different value in {differing[0].origin}",
+                        subject={"variable": name},
+                        evidence={"shadowed": [d.to_json() for d in differing]},
+                        next_steps=[
+                            f"unset {name} in the service/container environment, or update {differing[0].origin}",
+                            "clawgate env",
+                        ],
+                    )
+                )
     return out
 
 
@@ -384,8 +500,15 @@ def _store_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
         for err in errs:
             if err is None:
                 continue
-            out.append(Finding("auth.profile_invalid", str(err), subject={"agent": agent, "file": store.display},
-                               evidence=err.evidence, next_steps=err.next_steps))
+            out.append(
+                Finding(
+                    "auth.profile_invalid",
+                    str(err),
+                    subject={"agent": agent, "file": store.display},
+                    evidence=err.evidence,
+                    next_steps=err.next_steps,
+                )
+            )
     return out
 
 
@@ -396,37 +519,54 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
     for pid, pc in cfg.models.providers.items():
         if isinstance(pc.api_key, str) and "${" not in pc.api_key and pc.api_key.strip():
             var = f"{pid.upper().replace('-', '_')}_API_KEY"
-            out.append(Finding(
-                "config.plaintext_secret",
-                f"models.providers.{pid}.apiKey in {name} is a literal key",
-                subject={"provider": pid, "path": f"models.providers.{pid}.apiKey"},
-                next_steps=[f"move it to ~/.clawgate/.env as {var}=... and run: "
-                            f"clawgate config set models.providers.{pid}.apiKey '${{{var}}}'",
-                            "clawgate doctor --fix (moves it for you)"],
-            ))
-        for hname, hval in pc.headers.items():
-            if isinstance(hval, str) and "${" not in hval and (
-                hname.lower() in ("authorization", "x-api-key", "api-key") or looks_secret_value(hval)
-            ):
-                out.append(Finding(
+            out.append(
+                Finding(
                     "config.plaintext_secret",
-                    f"models.providers.{pid}.headers.{hname} in {name} holds a literal credential",
-                    subject={"provider": pid, "path": f"models.providers.{pid}.headers.{hname}"},
-                    next_steps=["use a ${VAR} reference or a SecretRef for the header value"],
-                ))
+                    f"models.providers.{pid}.apiKey in {name} is a literal key",
+                    subject={"provider": pid, "path": f"models.providers.{pid}.apiKey"},
+                    next_steps=[
+                        f"move it to ~/.clawgate/.env as {var}=... and run: "
+                        f"clawgate config set models.providers.{pid}.apiKey '${{{var}}}'",
+                        "clawgate doctor --fix (moves it for you)",
+                    ],
+                )
+            )
+        for hname, hval in pc.headers.items():
+            if (
+                isinstance(hval, str)
+                and "${" not in hval
+                and (hname.lower() in ("authorization", "x-api-key", "api-key") or looks_secret_value(hval))
+            ):
+                out.append(
+                    Finding(
+                        "config.plaintext_secret",
+                        f"models.providers.{pid}.headers.{hname} in {name} holds a literal credential",
+                        subject={"provider": pid, "path": f"models.providers.{pid}.headers.{hname}"},
+                        next_steps=["use a ${VAR} reference or a SecretRef for the header value"],
+                    )
+                )
     for var, (value, path) in cfg.env.all_vars().items():
         if looks_secret_name(var) and value.strip() and "${" not in value:
-            out.append(Finding(
-                "config.plaintext_secret",
-                f"{path} in {name} holds a literal secret",
-                subject={"variable": var, "path": path},
-                next_steps=[f"move {var}=... to ~/.clawgate/.env and remove {path}"],
-            ))
+            out.append(
+                Finding(
+                    "config.plaintext_secret",
+                    f"{path} in {name} holds a literal secret",
+                    subject={"variable": var, "path": path},
+                    next_steps=[f"move {var}=... to ~/.clawgate/.env and remove {path}"],
+                )
+            )
     tok = cfg.gateway.auth.token
     if isinstance(tok, str) and tok and "${" not in tok:
-        out.append(Finding("config.plaintext_secret", f"gateway.auth.token in {name} is a literal token",
-                           subject={"path": "gateway.auth.token"},
-                           next_steps=["put CLAWGATE_GATEWAY_TOKEN=... in ~/.clawgate/.env and unset gateway.auth.token"]))
+        out.append(
+            Finding(
+                "config.plaintext_secret",
+                f"gateway.auth.token in {name} is a literal token",
+                subject={"path": "gateway.auth.token"},
+                next_steps=[
+                    "put CLAWGATE_GATEWAY_TOKEN=... in ~/.clawgate/.env and unset gateway.auth.token"
+                ],
+            )
+        )
     return out
 
 
