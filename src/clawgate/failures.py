@@ -124,6 +124,8 @@ FALLBACK_CODES = {
     "upstream.overloaded",
     "upstream.server_error",
     "upstream.bad_response",
+    "upstream.stream_error",
+    "upstream.stream_cut",
     "network.timeout",
     "network.connect",
     "network.dns",

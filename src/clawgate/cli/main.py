@@ -59,6 +59,13 @@ COMMANDS = {
         "Audit plaintext keys, unresolved and shadowed credentials.",
     ),
     "doctor": ("clawgate.cli.doctor_cmd", "doctor", "Find what is wrong and the command that fixes it."),
+    "infer": ("clawgate.cli.infer_cmd", "infer", "Make one real model call through the gateway's path."),
+    "health": (
+        "clawgate.cli.health_cmd",
+        "health",
+        "Credentials that are rejected or cooling down, and why.",
+    ),
+    "emulate": ("clawgate.cli.emulate_cmd", "emulate", "Run a local provider emulator with scripted faults."),
 }
 
 

@@ -129,6 +129,9 @@ def render_plan(data: dict[str, Any]) -> None:
             if probe.get("ok"):
                 status = f"probe ok {probe.get('status')} {probe.get('latency_ms')} ms"
                 style = "green"
+            elif probe.get("served"):
+                status = f"served by {probe.get('credential')}, but {probe.get('owner')} {probe.get('code')} on the way"
+                style = "yellow"
             else:
                 status = f"probe failed: {probe.get('owner')} {probe.get('code')}"
                 style = "red"
@@ -174,10 +177,26 @@ def render_plan(data: dict[str, Any]) -> None:
                 f"    health: [yellow]{esc(health['state'])}[/] until {esc(health.get('until'))}; first failure: "
                 f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('message'))}"
             )
-        if probe and not probe.get("ok"):
-            c.print(f"    [red]{esc(probe.get('message'))}[/]")
-            for n in probe.get("next", []):
-                c.print(f"    next: {esc(n)}")
+        if probe:
+            for t in probe.get("credentials", []):
+                cred_txt = (
+                    f"{t['credential']['source']} {t['credential']['fingerprint']}"
+                    if t.get("credential")
+                    else "no credential"
+                )
+                if t["ok"]:
+                    c.print(
+                        f"      [green]✓[/] {esc(cred_txt)}  {esc(t.get('status'))}  {esc(t.get('latency_ms'))} ms"
+                    )
+                else:
+                    sent = "" if t.get("sent", True) else " [dim](not sent)[/]"
+                    c.print(
+                        f"      [red]✗[/] {esc(cred_txt)}  {esc(t.get('owner'))} {esc(t.get('code'))}{sent}: "
+                        f"{esc(t.get('message'))}"
+                    )
+            if not probe.get("ok"):
+                for n in probe.get("next", [])[:3]:
+                    c.print(f"    next: {esc(n)}")
     for f in data.get("findings", []):
         if f["severity"] in ("error", "warn"):
             style = "red" if f["severity"] == "error" else "yellow"
@@ -186,32 +205,125 @@ def render_plan(data: dict[str, Any]) -> None:
                 c.print(f"  next: {esc(n)}")
 
 
+def _health_json(rt_health: Any, att: Attempt) -> dict[str, Any]:
+    cred = att.credential.winner if att.credential else None
+    if rt_health is None or cred is None:
+        return {"state": "ok", "until": None, "first_failure": None}
+    rec = rt_health.get(att.provider, cred.fingerprint, att.model)
+    if rec is None:
+        return {"state": "ok", "until": None, "first_failure": None}
+    data = rec.to_json()
+    return {
+        "state": rec.state,
+        "until": rec.until,
+        "first_failure": data["first_failure"],
+        "failures": rec.count,
+    }
+
+
+def _existing_health(st: Any) -> Any:
+    """Health from state.db when it exists (reading never creates the state dir)."""
+    if not st.paths.state_db.exists():
+        return None
+    from clawgate.health import HealthRegistry
+    from clawgate.store import open_store
+
+    store = open_store(str(st.paths.state_db))
+    try:
+        return HealthRegistry(store)
+    finally:
+        store.close()
+
+
 @models.command("status")
 @click.option("--agent", "agent_id", help="Agent id (default: the default agent).")
 @click.option("--all-agents", is_flag=True, help="Show every agent's plan.")
 @click.option("--model", "model_ref", help="Plan for this model ref instead of the agent's own.")
+@click.option(
+    "--probe", is_flag=True, help="Send a minimal real request per attempt, through the runtime path."
+)
+@click.option("--probe-provider", "probe_provider", help="With --probe: only attempts on this provider.")
+@click.option("--probe-all", is_flag=True, help="Probe every candidate credential, shadowed ones too.")
 @json_option
-def status_cmd(agent_id: str | None, all_agents: bool, model_ref: str | None, as_json: bool) -> None:
+def status_cmd(
+    agent_id: str | None,
+    all_agents: bool,
+    model_ref: str | None,
+    probe: bool,
+    probe_provider: str | None,
+    probe_all: bool,
+    as_json: bool,
+) -> None:
     """Show the plan a real call would follow: model (and where it comes from), provider, endpoint,
-    credential (winner and shadowed, by fingerprint). No network.
+    credential (winner and shadowed, by fingerprint), health. Offline unless --probe.
 
-    Exits 1 when no attempt of the plan can be made.
+    Exits 1 when no attempt of the plan can be made, or (with --probe) when any probe fails.
     """
+    from clawgate.diagnose.findings import order
     from clawgate.diagnose.offline import offline_findings
 
-    snap = state().snapshot()
+    st = state()
+    snap = st.snapshot()
     agents = [a.id for a in snap.agents()] if all_agents else [snap.agent(agent_id).id]
-    datas = []
-    for aid in agents:
-        plan = snap.plan(aid, model_ref)
-        findings = [f for f in offline_findings(snap, aid) if f.severity in ("error", "warn")]
-        from clawgate.diagnose.findings import order
+    probe = probe or probe_all or bool(probe_provider)
+    if probe_provider and snap.catalog.get(probe_provider) is None:
+        from clawgate.errors import NotFoundError
 
-        datas.append(plan_json(snap, plan, order(findings)))
+        raise NotFoundError(f"no provider {probe_provider!r}", next_steps=["clawgate models list --all"])
+    datas = []
+    probe_failed = False
+    health = None if probe else _existing_health(st)
+    runtime = None
+    if probe:
+        from pathlib import Path
+
+        from clawgate.runtime import Runtime
+
+        runtime = Runtime(st.paths, st.environ, cwd=Path.cwd())
+        snap = runtime.snapshot
+        health = runtime.health
+    try:
+        for aid in agents:
+            plan = snap.plan(aid, model_ref)
+            findings = [f for f in offline_findings(snap, aid) if f.severity in ("error", "warn")]
+            data = plan_json(snap, plan, order(findings))
+            if probe and runtime is not None:
+                results = _run_probes(runtime, plan, probe_provider, probe_all, as_json)
+                for row, res in zip(data["attempts"], results, strict=True):
+                    if res is not None:
+                        row["probe"] = res
+                        probe_failed = probe_failed or not res["ok"]
+            for att, row in zip(plan.attempts, data["attempts"], strict=True):
+                row["health"] = _health_json(health, att)
+            datas.append(data)
+    finally:
+        if runtime is not None:
+            runtime.close()
     if as_json:
         emit_json(datas[0] if not all_agents else {"agents": datas})
     else:
         for d in datas:
             render_plan(d)
-    if any(not any(a.get("status") == "ok" for a in d["attempts"]) for d in datas):
+    if probe_failed or any(not any(a.get("status") == "ok" for a in d["attempts"]) for d in datas):
         raise click.exceptions.Exit(1)
+
+
+def _run_probes(runtime: Any, plan: Plan, provider: str | None, every: bool, quiet: bool) -> list[Any]:
+    import asyncio
+    import sys
+
+    from clawgate.presets import canonical_provider_id
+    from clawgate.probe import probe_plan
+
+    async def go() -> list[Any]:
+        try:
+            return await probe_plan(
+                runtime, plan, canonical_provider_id(provider) if provider else None, every
+            )
+        finally:
+            await runtime.aclose()
+
+    if not quiet and sys.stderr.isatty():
+        with console(stderr=True).status(f"probing {len(plan.attempts)} attempt(s) for agent {plan.agent}…"):
+            return asyncio.run(go())
+    return asyncio.run(go())

@@ -1,0 +1,1 @@
+"""Wire dialects (OpenAI chat, OpenAI Responses, Anthropic Messages): one module each, both directions."""

@@ -1,0 +1,1 @@
+"""Provider wire handling: SSE parsing and the failure classifier for upstream errors."""

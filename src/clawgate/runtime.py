@@ -1,0 +1,161 @@
+"""The runtime: the current snapshot (reloaded when config, .env or credential files change), plan cache,
+store, health, transport and executor — the one object the gateway, CLI calls, probes and cron share."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from clawgate.errors import ClawgateError
+from clawgate.executor import CallOutcome, CallRequest, Executor, Policy
+from clawgate.health import HealthRegistry
+from clawgate.paths import Paths
+from clawgate.resolver import Plan, Snapshot
+from clawgate.store import Store, open_store
+from clawgate.transport import ProxyInfo, Transport, proxy_for
+
+PROXY_VARS = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
+
+
+class Runtime:
+    def __init__(
+        self,
+        paths: Paths,
+        environ: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        store: Store | None = None,
+        persist: bool = True,
+    ) -> None:
+        self.paths = paths
+        self.environ = dict(os.environ if environ is None else environ)
+        self.cwd = cwd
+        if store is None:
+            if persist:
+                paths.ensure_home()
+                store = open_store(str(paths.state_db))
+            else:
+                store = open_store(None)
+        self.store = store
+        self.health = HealthRegistry(store)
+        self.transport = Transport()
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._stamp: tuple[Any, ...] | None = None
+        self._plans: dict[tuple[Any, ...], Plan] = {}
+        self._proxy_cache: dict[str, ProxyInfo] = {}
+        self.last_error: ClawgateError | None = None
+        self.reloads = 0
+        self.executor = Executor(self.transport, self.health, self.store, self._policy(), self.proxy)
+        self.refresh(force=True)
+
+    # -- snapshot ------------------------------------------------------------------------------------
+
+    def _watched(self) -> list[Path]:
+        files = [self.paths.config, self.paths.env_file]
+        if self.cwd is not None:
+            files.append(self.cwd / ".env")
+        agents = self.paths.agents_dir
+        if agents.is_dir():
+            files.extend(sorted(agents.glob("*/auth-profiles.json")))
+        return files
+
+    def _stamp_now(self) -> tuple[Any, ...]:
+        out = []
+        for f in self._watched():
+            try:
+                st = f.stat()
+                out.append((str(f), st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append((str(f), None, None))
+        return tuple(out)
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload when a watched file changed. A broken config keeps the last good snapshot serving."""
+        stamp = self._stamp_now()
+        if not force and stamp == self._stamp:
+            return False
+        try:
+            snap = Snapshot.load(self.paths, self.environ, cwd=self.cwd)
+        except ClawgateError as exc:
+            self._stamp = stamp
+            self.last_error = exc
+            if self._snapshot is None:
+                raise
+            return False
+        with self._lock:
+            self._snapshot = snap
+            self._stamp = stamp
+            self._plans = {}
+            self._proxy_cache = {}
+            self.last_error = None
+            self.reloads += 1
+        self.executor.policy = self._policy()
+        return True
+
+    @property
+    def snapshot(self) -> Snapshot:
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def _policy(self) -> Policy:
+        if self._snapshot is None:
+            return Policy()
+        gw = self._snapshot.config.gateway
+        return Policy(max_retry_wait=gw.max_retry_wait_seconds)
+
+    def proxy(self, url: str) -> ProxyInfo:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.hostname}"
+        info = self._proxy_cache.get(key)
+        if info is None:
+            env = self.snapshot.env
+            lookup = {}
+            for name in PROXY_VARS:
+                var = env.var(name)
+                if var is not None:
+                    lookup[name] = (var.value, var.winner.origin)
+            info = proxy_for(url, lookup)
+            self._proxy_cache[key] = info
+        return info
+
+    # -- calls ---------------------------------------------------------------------------------------
+
+    def plan(
+        self,
+        agent: str | None = None,
+        model: str | None = None,
+        pin: str | None = None,
+        model_from: str = "request",
+        subagent: bool = False,
+    ) -> Plan:
+        key = (agent, model, pin, model_from, subagent)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self.snapshot.plan(agent, model, pin=pin, model_from=model_from, subagent=subagent)
+            self._plans[key] = plan
+        return plan
+
+    async def run(self, plan: Plan, req: CallRequest) -> CallOutcome:
+        return await self.executor.run(plan, req)
+
+    async def aclose(self) -> None:
+        await self.transport.close()
+        self.store.flush()
+
+    def close(self) -> None:
+        self.store.flush()
+        self.store.close()
