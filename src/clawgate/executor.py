@@ -440,7 +440,9 @@ class Executor:
                     wait = self._retry_wait(f, try_no)
                     if wait is None:
                         break
+                    t_wait = time.perf_counter()
                     await self._sleep(wait)
+                    upstream_ms += (time.perf_counter() - t_wait) * 1000  # waiting on the provider, not us
                     try_no += 1
                 if (
                     last is not None
@@ -831,7 +833,7 @@ class Executor:
                 failure = classify_exception(TimeoutError(), provider=att.provider, host=host, phase=phase)
             except (aiohttp.ClientError, OSError) as exc:
                 failure = classify_exception(exc, provider=att.provider, host=host, phase="idle")
-            except GeneratorExit:
+            except (GeneratorExit, asyncio.CancelledError):
                 record.ok = False
                 record.failure = Failure(
                     owner="runtime",

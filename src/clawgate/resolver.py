@@ -142,6 +142,7 @@ class Snapshot:
         self.catalog: Catalog = build_catalog(self.config)
         self.secrets = SecretResolver(self.config.secrets, env, paths.home)
         self._stores: dict[str, ProfileStore] = {}
+        self.plan_cache: dict[tuple[Any, ...], Plan] = {}
         self._register_config_secrets()
 
     # -- loading ---------------------------------------------------------------------------------------

@@ -53,7 +53,6 @@ class Runtime:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[Any, ...] | None = None
-        self._plans: dict[tuple[Any, ...], Plan] = {}
         self._proxy_cache: dict[str, ProxyInfo] = {}
         self.last_error: ClawgateError | None = None
         self.reloads = 0
@@ -97,7 +96,6 @@ class Runtime:
         with self._lock:
             self._snapshot = snap
             self._stamp = stamp
-            self._plans = {}
             self._proxy_cache = {}
             self.last_error = None
             self.reloads += 1
@@ -142,11 +140,12 @@ class Runtime:
         model_from: str = "request",
         subagent: bool = False,
     ) -> Plan:
+        snap = self.snapshot  # plans are cached per snapshot, so a reload (in a thread) never mixes them
         key = (agent, model, pin, model_from, subagent)
-        plan = self._plans.get(key)
+        plan = snap.plan_cache.get(key)
         if plan is None:
-            plan = self.snapshot.plan(agent, model, pin=pin, model_from=model_from, subagent=subagent)
-            self._plans[key] = plan
+            plan = snap.plan(agent, model, pin=pin, model_from=model_from, subagent=subagent)
+            snap.plan_cache[key] = plan
         return plan
 
     async def run(self, plan: Plan, req: CallRequest) -> CallOutcome:

@@ -116,7 +116,7 @@ def test_auth_failures_point_at_probe_and_auth_add():
             continue
         f = run_case(case)
         assert f.try_next_credential and f.try_fallback and not f.retryable
-        assert f"clawgate models status --probe --provider {case.provider}" in f.next_steps
+        assert f"clawgate models status --probe --probe-provider {case.provider}" in f.next_steps
         assert f"clawgate auth add {case.provider}" in f.next_steps
         regional = case.provider in ("qwen", "moonshot")
         assert (f"clawgate config get models.providers.{case.provider}.baseUrl" in f.next_steps) is regional

@@ -66,6 +66,8 @@ COMMANDS = {
         "Credentials that are rejected or cooling down, and why.",
     ),
     "emulate": ("clawgate.cli.emulate_cmd", "emulate", "Run a local provider emulator with scripted faults."),
+    "gateway": ("clawgate.cli.gateway_cmd", "gateway", "Run, start, stop and check the gateway service."),
+    "logs": ("clawgate.cli.logs_cmd", "logs", "The gateway's structured log."),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
@@ -173,9 +174,11 @@ def render_plan(data: dict[str, Any]) -> None:
         health = a.get("health")
         if health and health.get("state") not in (None, "ok"):
             ff = health.get("first_failure") or {}
+            until = time.strftime("%H:%M:%S", time.localtime(health["until"])) if health.get("until") else "?"
+            first = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ff["time"])) if ff.get("time") else "?"
             c.print(
-                f"    health: [yellow]{esc(health['state'])}[/] until {esc(health.get('until'))}; first failure: "
-                f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('message'))}"
+                f"    health: [yellow]{esc(health['state'])}[/] until {until}; first failure {first}: "
+                f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('code'))}: {esc(ff.get('message'))}"
             )
         if probe:
             for t in probe.get("credentials", []):

@@ -195,7 +195,7 @@ class AgentsConfig(Strict):
 
 
 class GatewayAuthConfig(Strict):
-    mode: Literal["none", "token"] = "none"
+    mode: Literal["none", "token"] | None = None  # unset: "token" when a token is available, else "none"
     token: SecretInput | None = None
     max_failures_per_minute: int = Field(default=10, gt=0)
     lockout_seconds: float = Field(default=300.0, ge=0)
@@ -209,6 +209,7 @@ class GatewayConfig(Strict):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     drain_seconds: float = Field(default=10.0, ge=0, le=600)
     max_retry_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
+    reload_interval_seconds: float = Field(default=1.0, gt=0, le=60)
 
 
 class CronJob(Strict):

@@ -627,6 +627,11 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
 
     if status == 401 or keys & _AUTH_KEYS:
         return _Verdict("auth.rejected", "rejected the API key")
+    if status == 403 and fam == "gemini" and "unregistered callers" in low:
+        # Google answers a request without any API key with 403 PERMISSION_DENIED "unregistered callers"
+        return _Verdict(
+            "auth.rejected", "received no usable API key (PERMISSION_DENIED: unregistered caller)"
+        )
     if status == 402 or keys & _BILLING_KEYS:
         return _Verdict(
             "access.billing", "refused the request because the account's credit or quota is used up"
@@ -736,7 +741,7 @@ def _next_steps(
     code: str, provider: str, fam: str, host: str | None, model: str | None, retry_after: float | None
 ) -> list[str]:
     p = provider
-    probe = f"clawgate models status --probe --provider {p}"
+    probe = f"clawgate models status --probe --probe-provider {p}"
     if code in ("auth.rejected", "auth.region_mismatch"):
         steps = [probe, f"clawgate auth add {p}"]
         if fam in ("qwen", "moonshot"):

@@ -1,0 +1,149 @@
+"""`clawgate gateway run|start|stop|restart|status|install`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from clawgate.cli.context import json_option, state
+from clawgate.cli.output import console, emit_json, esc
+from clawgate.paths import display_path
+
+
+@click.group("gateway")
+def gateway() -> None:
+    """Run and manage the gateway (the long-running HTTP service agents talk to)."""
+
+
+@gateway.command("run")
+@click.option("--host", help="Listen address (default: gateway.bind, loopback).")
+@click.option("--port", type=int, help="Port (default: gateway.port, 18789).")
+@click.option("--quiet", is_flag=True, help="Log to the log file only (used by `gateway start`).")
+def run_cmd(host: str | None, port: int | None, quiet: bool) -> None:
+    """Run the gateway in the foreground until Ctrl-C / SIGTERM (which drains in-flight streams first)."""
+    from clawgate.gateway.server import run
+
+    st = state()
+    raise click.exceptions.Exit(run(st.paths, st.environ, host, port, console=not quiet))
+
+
+def _url() -> str:
+    from clawgate.gateway.lifecycle import address_for
+
+    return address_for(state().snapshot())
+
+
+@gateway.command("start")
+@json_option
+def start_cmd(as_json: bool) -> None:
+    """Start the gateway in the background (pidfile and log in the state dir)."""
+    from clawgate.gateway.lifecycle import start
+
+    st = state()
+    data = start(st.paths, st.environ, _url())
+    if as_json:
+        emit_json(data)
+        return
+    verb = "already running" if data.get("already_running") else "started"
+    console().print(
+        f"[green]gateway {verb}[/] at {esc(data.get('url'))} (pid {data.get('pid')}); "
+        f"logs: clawgate logs --follow"
+    )
+
+
+@gateway.command("stop")
+@json_option
+def stop_cmd(as_json: bool) -> None:
+    """Stop the background gateway (SIGTERM, drain, then SIGKILL if it does not exit)."""
+    from clawgate.gateway.lifecycle import stop
+
+    st = state()
+    drain = st.snapshot().config.gateway.drain_seconds
+    data = stop(st.paths, drain)
+    if as_json:
+        emit_json(data)
+    elif data["was_running"]:
+        console().print(
+            f"stopped gateway pid {data['pid']}"
+            + (" (killed after the drain window)" if data["killed"] else "")
+        )
+    else:
+        console().print("no gateway was running from this home")
+
+
+@gateway.command("restart")
+@click.pass_context
+def restart_cmd(ctx: click.Context) -> None:
+    """Stop, then start the background gateway."""
+    ctx.invoke(stop_cmd, as_json=False)
+    ctx.invoke(start_cmd, as_json=False)
+
+
+@gateway.command("status")
+@json_option
+def status_cmd(as_json: bool) -> None:
+    """Is a gateway running here, and does it use the same home, config and version as this CLI?
+
+    Exit status: 0 when it runs and matches, 1 on a mismatch or error, 3 when none is running.
+    """
+    from clawgate.gateway.lifecycle import status
+    from clawgate.gateway.token import resolve_gateway_token
+
+    st = state()
+    snap = st.snapshot()
+    tok = resolve_gateway_token(snap)
+    data = status(st.paths, _url(), tok.value)
+    data["cli"]["token"] = tok.to_json()
+    if as_json:
+        emit_json(data)
+    else:
+        c = console()
+        if data["running"] and "gateway" in data:
+            g = data["gateway"]
+            c.print(
+                f"[green]running[/] {esc(data['url'])} pid {g['pid']} up {g['uptime_s']:.0f}s, "
+                f"version {esc(g['version'])}"
+            )
+            c.print(f"  gateway home {esc(display_path(g['home']))}, config {esc(display_path(g['config']))}")
+            c.print(
+                f"  cli     home {esc(display_path(data['cli']['home']))}, config {esc(display_path(data['cli']['config']))}"
+            )
+            fails = g["calls_last_hour"]["failures_by_owner"]
+            c.print(
+                f"  calls last hour: {g['calls_last_hour']['total']}"
+                + (f"; failures by owner: {fails}" if fails else "")
+            )
+        for f in data["findings"]:
+            style = {"error": "red", "warn": "yellow"}.get(f["severity"], "cyan")
+            c.print(f"[{style}]{f['severity']}[/] {esc(f['code'])}: {esc(f['message'])}")
+            for n in f.get("next", []):
+                c.print(f"  next: {esc(n)}")
+    if not data["running"]:
+        raise click.exceptions.Exit(3)
+    if any(f["severity"] == "error" for f in data["findings"]):
+        raise click.exceptions.Exit(1)
+
+
+@gateway.command("install")
+@click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
+@click.option("--path", "unit_path", type=click.Path(dir_okay=False), help="Where to write the unit.")
+def install_cmd(print_only: bool, unit_path: str | None) -> None:
+    """Write a systemd user unit for the gateway. It references the state dir and holds no secret."""
+    from clawgate.atomicfile import atomic_write
+    from clawgate.gateway.lifecycle import unit_text
+
+    st = state()
+    text = unit_text(st.paths, st.snapshot().config.gateway.drain_seconds)
+    if print_only:
+        click.echo(text, nl=False)
+        return
+    path = (
+        Path(unit_path) if unit_path else Path(os.path.expanduser("~/.config/systemd/user/clawgate.service"))
+    )
+    atomic_write(path, text, mode=0o644)
+    c = console()
+    c.print(f"[green]wrote[/] {esc(display_path(path))}")
+    c.print("  systemctl --user daemon-reload && systemctl --user enable --now clawgate")
+    c.print("  keys and the gateway token stay in ~/.clawgate/.env (not in the unit)")

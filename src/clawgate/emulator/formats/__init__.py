@@ -1,0 +1,1 @@
+"""Wire formats shared by several dialects: OpenAI chat completions, OpenAI Responses, Anthropic Messages."""

@@ -1,0 +1,416 @@
+"""The ASGI app. The model-call endpoints are plain ASGI handlers (no per-request framework work on the hot
+path); everything else (status, models, UI, sessions) is routed through Starlette."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from clawgate import __version__
+from clawgate import logs as log
+from clawgate.dialects.internal import StreamEvent
+from clawgate.dialects.registry import get_dialect
+from clawgate.errors import ClawgateError
+from clawgate.executor import CallOutcome, CallRequest, StreamOutcome
+from clawgate.failures import Failure
+from clawgate.gateway.auth import AuthSettings, GatewayAuth
+from clawgate.gateway.errors import error_response, request_error
+from clawgate.gateway.token import resolve_gateway_token
+from clawgate.runtime import Runtime
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_JSON = (b"content-type", b"application/json")
+_SSE_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+MODEL_ENDPOINTS = {
+    "/v1/chat/completions": "openai-completions",
+    "/chat/completions": "openai-completions",
+    "/v1/responses": "openai-responses",
+    "/responses": "openai-responses",
+    "/v1/messages": "anthropic-messages",
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class GatewayApp:
+    """The gateway. `runtime` holds config/credentials/health; `extra` is a Starlette app for the rest."""
+
+    def __init__(self, runtime: Runtime, address: str = "", extra: Any = None) -> None:
+        self.rt = runtime
+        self.address = address
+        self.started = time.time()
+        self.draining = False
+        self.streams: dict[asyncio.Task[Any], bool] = {}  # active stream pumps -> aborted-for-shutdown flag
+        self.inflight = 0
+        self.auth = GatewayAuth(resolve_gateway_token(runtime.snapshot), self._auth_settings())
+        self.extra = extra
+        self.reload_error: str | None = None
+        self.last_reload: float | None = None
+
+    def _auth_settings(self) -> AuthSettings:
+        a = self.rt.snapshot.config.gateway.auth
+        return AuthSettings(a.max_failures_per_minute, a.lockout_seconds, a.exempt_loopback)
+
+    def on_reload(self) -> None:
+        self.auth.update(resolve_gateway_token(self.rt.snapshot), self._auth_settings())
+        self.last_reload = time.time()
+
+    # ------------------------------------------------------------------------------------------ ASGI
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            api = MODEL_ENDPOINTS.get(path)
+            if api is not None and scope["method"] == "POST":
+                await self.model_call(scope, receive, send, api)
+                return
+        if self.extra is not None:
+            await self.extra(scope, receive, send)
+            return
+        if scope["type"] == "http":
+            await _send_json(send, 404, {"error": {"message": f"no route {scope['path']}"}})
+
+    # ------------------------------------------------------------------------------- model endpoints
+
+    def check_auth(self, scope: Scope) -> Failure | None:
+        headers = dict(scope["headers"])
+        client = scope.get("client")
+        return self.auth.check(headers, client[0] if client else None)
+
+    async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
+        t0 = time.perf_counter()
+        self.inflight += 1
+        try:
+            await self._model_call(scope, receive, send, api, t0)
+        finally:
+            self.inflight -= 1
+
+    async def _model_call(self, scope: Scope, receive: Receive, send: Send, api: str, t0: float) -> None:
+        if self.draining:
+            f = Failure(
+                owner="runtime",
+                code="runtime.shutdown",
+                retryable=True,
+                retry_after=2,
+                message="the gateway is shutting down",
+                next_steps=["retry in a moment"],
+            )
+            await self._fail(send, f, api, t0, scope)
+            return
+        denied = self.check_auth(scope)
+        if denied is not None:
+            await self._fail(send, denied, api, t0, scope)
+            return
+        limit = self.rt.snapshot.config.gateway.max_body_bytes
+        try:
+            raw = await _read_body(receive, limit)
+        except BodyTooLarge:
+            await self._fail(
+                send,
+                request_error(
+                    f"request body is larger than gateway.maxBodyBytes ({limit} bytes)",
+                    code="request.too_large",
+                ),
+                api,
+                t0,
+                scope,
+            )
+            return
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            await self._fail(send, request_error(f"request body is not valid JSON: {exc}"), api, t0, scope)
+            return
+        problem = validate_body(body, api)
+        if problem is not None:
+            await self._fail(send, problem, api, t0, scope)
+            return
+        headers = dict(scope["headers"])
+        agent_hdr = headers.get(b"x-clawgate-agent")
+        model = body.get("model")
+        try:
+            plan = self.plan_for(
+                model if isinstance(model, str) else None, agent_hdr.decode() if agent_hdr else None
+            )
+        except ClawgateError as exc:
+            await self._fail(
+                send,
+                Failure(
+                    owner="request",
+                    code=exc.code if exc.code.startswith("model") else "request.invalid",
+                    message=exc.message,
+                    next_steps=exc.next_steps,
+                ),
+                api,
+                t0,
+                scope,
+            )
+            return
+        stream = bool(body.get("stream"))
+        fwd = {}
+        for name in (b"anthropic-version", b"anthropic-beta"):
+            if name in headers:
+                fwd[name.decode()] = headers[name].decode("latin-1")
+        req = CallRequest(
+            stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
+        )
+        outcome = await self.rt.run(plan, req)
+        if not outcome.ok:
+            assert outcome.failure is not None
+            await self._fail(send, outcome.failure, api, t0, scope, outcome)
+            return
+        if stream:
+            assert isinstance(outcome, StreamOutcome)
+            await self._stream(scope, receive, send, api, outcome, t0, body)
+        else:
+            await self._plain(send, api, outcome, t0, scope)
+
+    def plan_for(self, model: str | None, agent: str | None) -> Any:
+        if model and model.startswith("agent/"):
+            return self.rt.plan(model.split("/", 1)[1], None)
+        if not model:
+            return self.rt.plan(agent, None)
+        return self.rt.plan(agent, model)
+
+    async def _plain(self, send: Send, api: str, outcome: CallOutcome, t0: float, scope: Scope) -> None:
+        assert outcome.body is not None and outcome.api is not None
+        if outcome.api == api:
+            data = outcome.body
+        else:
+            assert outcome.attempt is not None
+            data = orjson.dumps(get_dialect(api).encode_response(outcome.result(), outcome.attempt.ref))
+        overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    _JSON,
+                    *self._served_headers(outcome),
+                    (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
+        self._log(scope, 200, t0, outcome, overhead)
+
+    def _served_headers(self, outcome: CallOutcome) -> list[tuple[bytes, bytes]]:
+        att = outcome.attempt
+        out = [(b"x-request-id", outcome.call_id.encode())]
+        if att is not None:
+            out.append((b"x-clawgate-model", att.ref.encode()))
+        return out
+
+    async def _stream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        api: str,
+        outcome: StreamOutcome,
+        t0: float,
+        body: dict[str, Any],
+    ) -> None:
+        overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    *_SSE_HEADERS,
+                    *self._served_headers(outcome),
+                    (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
+                ],
+            }
+        )
+        assert outcome.attempt is not None
+        include_usage = (
+            bool((body.get("stream_options") or {}).get("include_usage"))
+            if api == "openai-completions"
+            else True
+        )
+        encoder = get_dialect(api).stream_encoder(
+            str(body.get("model") or outcome.attempt.ref), include_usage
+        )
+        finished: list[bool] = []
+        pump = asyncio.ensure_future(self._pump(send, api, outcome, encoder, finished))
+        self.streams[pump] = False
+        watcher = asyncio.ensure_future(_wait_disconnect(receive))
+        watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
+        status = 200
+        try:
+            await pump
+        except asyncio.CancelledError:
+            status = 499  # client went away: the upstream request was closed with it
+            if not watcher.done():
+                raise
+        finally:
+            aborted = self.streams.pop(pump, False)
+            watcher.cancel()
+            with contextlib.suppress(Exception):
+                await outcome.aclose()
+        if aborted:
+            status = 503
+        self._log(scope, status, t0, outcome, overhead)
+
+    async def _pump(
+        self, send: Send, api: str, outcome: StreamOutcome, encoder: Any, finished: list[bool]
+    ) -> None:
+        failure: Failure | None = None
+        try:
+            async for item in outcome:
+                if isinstance(item, bytes):
+                    await send({"type": "http.response.body", "body": item, "more_body": True})
+                elif isinstance(item, StreamEvent):
+                    data = encoder.encode(item)
+                    if data:
+                        await send({"type": "http.response.body", "body": data, "more_body": True})
+                else:
+                    failure = item
+        except asyncio.CancelledError:
+            if not self.streams.get(asyncio.current_task(), False):  # type: ignore[arg-type]
+                raise
+            failure = Failure(
+                owner="runtime",
+                code="runtime.shutdown",
+                retryable=True,
+                message="the gateway is shutting down; the stream was ended before it finished",
+                next_steps=["retry the request"],
+            )
+            with contextlib.suppress(Exception):
+                await outcome.aclose()
+        if failure is not None:
+            tail = encoder.error(failure)
+        elif outcome.api == api:
+            tail = b""
+        else:
+            tail = encoder.finish()
+        finished.append(True)
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
+
+    async def _fail(
+        self, send: Send, f: Failure, api: str, t0: float, scope: Scope, outcome: CallOutcome | None = None
+    ) -> None:
+        status, headers, body = error_response(f, api)
+        upstream = outcome.upstream_ms if outcome else 0.0
+        overhead = (time.perf_counter() - t0) * 1000 - upstream
+        headers.append((b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()))
+        if outcome is not None:
+            headers.append((b"x-request-id", outcome.call_id.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        self._log(scope, status, t0, outcome, overhead, f)
+
+    def _log(
+        self,
+        scope: Scope,
+        status: int,
+        t0: float,
+        outcome: CallOutcome | None,
+        overhead: float,
+        f: Failure | None = None,
+    ) -> None:
+        att = outcome.attempt if outcome else None
+        f = f or (outcome.failure if outcome else None)
+        client = scope.get("client")
+        log.event(
+            "request",
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            ms=round((time.perf_counter() - t0) * 1000, 2),
+            overhead_ms=round(overhead, 2),
+            call_id=outcome.call_id if outcome else None,
+            ref=att.ref if att else None,
+            owner=f.owner if f else None,
+            code=f.code if f else None,
+            client=client[0] if client else None,
+        )
+
+    # ------------------------------------------------------------------------------------- draining
+
+    def abort_streams(self) -> int:
+        """End every open stream with an error event (shutdown after the drain window)."""
+        n = 0
+        for task in list(self.streams):
+            if not task.done():
+                self.streams[task] = True
+                task.cancel()
+                n += 1
+        return n
+
+
+def validate_body(body: Any, api: str) -> Failure | None:
+    if not isinstance(body, dict):
+        return request_error("request body must be a JSON object")
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        return request_error("'model' must be a string", "model")
+    if api == "openai-responses":
+        if "input" not in body:
+            return request_error("'input' is required (a string or a list of input items)", "input")
+        if not isinstance(body["input"], (str, list)):
+            return request_error("'input' must be a string or a list", "input")
+        return None
+    msgs = body.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        return request_error("'messages' must be a non-empty list", "messages")
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            return request_error(f"messages[{i}] must be an object with a 'role'", f"messages[{i}]")
+    if api == "anthropic-messages":
+        mt = body.get("max_tokens")
+        if mt is not None and (not isinstance(mt, int) or mt < 1):
+            return request_error("'max_tokens' must be a positive integer", "max_tokens")
+    if "stream" in body and not isinstance(body["stream"], bool):
+        return request_error("'stream' must be true or false", "stream")
+    return None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise asyncio.CancelledError
+        chunk = msg.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
+        if not msg.get("more_body"):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            return
+
+
+async def _send_json(
+    send: Send, status: int, obj: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [_JSON, *(headers or [])]})
+    await send({"type": "http.response.body", "body": orjson.dumps(obj)})
+
+
+VERSION = __version__

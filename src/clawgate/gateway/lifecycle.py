@@ -1,0 +1,251 @@
+"""Managing a background gateway from the CLI: start/stop via pidfile, status against /api/status, and a
+systemd user unit that names the state dir but never holds a secret."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from clawgate import __version__
+from clawgate.errors import ClawgateError
+from clawgate.gateway.server import bind_host, read_pidfile
+from clawgate.paths import Paths, display_path
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def address_for(snap: Any) -> str:
+    gw = snap.config.gateway
+    host = bind_host(gw.bind)
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{gw.port}"
+
+
+def http_get(url: str, token: str | None = None, timeout: float = 2.0) -> tuple[int, dict[str, Any] | None]:
+    req = urllib.request.Request(url)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null")
+        except ValueError:
+            return exc.code, None
+    except (urllib.error.URLError, OSError, ValueError):
+        return 0, None
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, _ = http_get(url + "/healthz", timeout=0.5)
+        if status == 200:
+            return True
+        if proc is not None and proc.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return False
+
+
+def start(paths: Paths, environ: dict[str, str], url: str) -> dict[str, Any]:
+    running = read_pidfile(paths)
+    if running and alive(int(running.get("pid", 0))):
+        return {"ok": True, "already_running": True, **running}
+    paths.ensure_home()
+    paths.logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    out_path = paths.logs_dir / "gateway.out"
+    env = dict(environ)
+    env["CLAWGATE_HOME"] = str(paths.home)
+    if paths.config_from == "env:CLAWGATE_CONFIG":
+        env["CLAWGATE_CONFIG"] = str(paths.config)
+    with out_path.open("ab") as out:
+        os.chmod(out_path, 0o600)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "clawgate", "gateway", "run", "--quiet"],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env=env,
+            cwd=str(paths.home),
+            start_new_session=True,
+        )
+    if not wait_ready(url, proc):
+        tail = _tail(out_path, 15)
+        if proc.poll() is None:
+            proc.terminate()
+        raise ClawgateError(
+            f"the gateway did not become ready at {url}" + (f"; its output:\n{tail}" if tail else ""),
+            code="gateway.not_running",
+            owner="runtime",
+            next_steps=["clawgate gateway run   # in the foreground, to see the error", "clawgate doctor"],
+        )
+    data = read_pidfile(paths) or {"pid": proc.pid, "url": url}
+    return {"ok": True, "already_running": False, **data}
+
+
+def _tail(path: Path, n: int) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def stop(paths: Paths, drain: float) -> dict[str, Any]:
+    data = read_pidfile(paths)
+    if not data or not alive(int(data.get("pid", 0))):
+        return {"ok": True, "was_running": False}
+    pid = int(data["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + drain + 10
+    while time.monotonic() < deadline and alive(pid):
+        time.sleep(0.1)
+    killed = False
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        killed = True
+    return {"ok": True, "was_running": True, "pid": pid, "killed": killed}
+
+
+def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
+    """Compare this CLI's home, config and version with whatever gateway answers at `url`."""
+    cli = {"home": str(paths.home), "config": str(paths.config), "version": __version__, "url": url}
+    code, health = http_get(url + "/healthz")
+    out: dict[str, Any] = {"cli": cli, "url": url, "running": code == 200, "mismatches": [], "findings": []}
+    if code != 200:
+        pid = read_pidfile(paths)
+        out["pidfile"] = pid
+        if pid and alive(int(pid.get("pid", 0))) and pid.get("url") != url:
+            out["findings"].append(
+                {
+                    "code": "gateway.config_mismatch",
+                    "severity": "error",
+                    "message": f"a gateway from this home runs at {pid.get('url')}, but this "
+                    f"CLI's config points at {url}",
+                }
+            )
+        else:
+            out["findings"].append(
+                {
+                    "code": "gateway.not_running",
+                    "severity": "info",
+                    "message": f"no gateway answers at {url}",
+                    "next": ["clawgate gateway start", "clawgate gateway run"],
+                }
+            )
+        return out
+    if not isinstance(health, dict) or health.get("service") != "clawgate":
+        out["findings"].append(
+            {
+                "code": "gateway.config_mismatch",
+                "severity": "error",
+                "message": f"something that is not clawgate answers at {url}",
+            }
+        )
+        return out
+    code, st = http_get(url + "/api/status", token)
+    if code == 401:
+        reason = (st or {}).get("error", {}).get("code") if isinstance(st, dict) else None
+        c = "gateway.token_mismatch" if reason == "AUTH_TOKEN_MISMATCH" else "gateway.token_missing"
+        out["findings"].append(
+            {
+                "code": c,
+                "severity": "error",
+                "message": f"the running gateway refused this CLI's token ({reason})",
+                "next": [
+                    "check CLAWGATE_GATEWAY_TOKEN in the CLI's environment and in "
+                    f"{display_path(paths.env_file)}"
+                ],
+            }
+        )
+        return out
+    if code != 200 or not isinstance(st, dict):
+        out["findings"].append(
+            {"code": "gateway.not_running", "severity": "error", "message": f"/api/status answered {code}"}
+        )
+        return out
+    out["gateway"] = st
+    for key in ("home", "config", "version"):
+        if str(st.get(key)) != str(cli[key]):
+            out["mismatches"].append({"field": key, "cli": cli[key], "gateway": st.get(key)})
+    if out["mismatches"]:
+        fields = ", ".join(m["field"] for m in out["mismatches"])
+        detail = "; ".join(
+            f"{m['field']}: CLI {m['cli']} vs gateway {m['gateway']}" for m in out["mismatches"]
+        )
+        out["findings"].append(
+            {
+                "code": "gateway.config_mismatch",
+                "severity": "error",
+                "message": f"this CLI and the running gateway differ in {fields} ({detail}): what the CLI shows is "
+                "not what the gateway uses",
+                "next": [
+                    f"CLAWGATE_HOME={st.get('home')} clawgate models status   # inspect the gateway's setup",
+                    "clawgate gateway restart   # to run the gateway from this CLI's home",
+                ],
+            }
+        )
+    err = (st.get("reload") or {}).get("error")
+    if err:
+        out["findings"].append(
+            {
+                "code": "config.invalid_value"
+                if err.get("code") != "config.parse_error"
+                else "config.parse_error",
+                "severity": "error",
+                "message": "the last config edit was rejected; the gateway keeps serving the last "
+                f"good config: {err.get('message')}",
+                "next": err.get("next", []),
+            }
+        )
+    return out
+
+
+def unit_text(paths: Paths, drain: float) -> str:
+    exe = Path(sys.executable).parent / "clawgate"
+    cmd = f"{exe} gateway run" if exe.exists() else f"{sys.executable} -m clawgate gateway run"
+    env_lines = [f"Environment=CLAWGATE_HOME={paths.home}"]
+    if paths.config_from == "env:CLAWGATE_CONFIG":
+        env_lines.append(f"Environment=CLAWGATE_CONFIG={paths.config}")
+    return "\n".join(
+        [
+            "# Written by `clawgate gateway install`. Holds no secret: keys and the gateway token live in",
+            f"# {paths.env_file} and the files under {paths.home}, which the gateway reads itself.",
+            "[Unit]",
+            "Description=clawgate AI agent gateway",
+            "After=network-online.target",
+            "Wants=network-online.target",
+            "",
+            "[Service]",
+            "Type=simple",
+            *env_lines,
+            f"WorkingDirectory={paths.home}",
+            f"ExecStart={cmd}",
+            "Restart=on-failure",
+            "RestartSec=2",
+            "KillSignal=SIGTERM",
+            f"TimeoutStopSec={int(drain) + 15}",
+            "",
+            "[Install]",
+            "WantedBy=default.target",
+            "",
+        ]
+    )

@@ -1,0 +1,144 @@
+"""The gateway's non-model endpoints (Starlette): health, readiness, status, the model list."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from clawgate import __version__
+from clawgate.gateway.errors import error_response
+
+if TYPE_CHECKING:
+    from clawgate.gateway.app import GatewayApp
+
+
+def _json(obj: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(obj, default=str), status_code=status, media_type="application/json")
+
+
+def _guard(gw: GatewayApp, request: Request, api: str = "openai-completions") -> Response | None:
+    denied = gw.check_auth(request.scope)
+    if denied is None:
+        return None
+    status, headers, body = error_response(denied, api)
+    return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in headers})
+
+
+def status_payload(gw: GatewayApp) -> dict[str, Any]:
+    rt = gw.rt
+    snap = rt.snapshot
+    agents = []
+    for info in snap.agents():
+        choice = snap.model_choice(info)
+        agents.append(
+            {
+                "id": info.id,
+                "name": info.name,
+                "default": info.is_default,
+                "model": choice.ref,
+                "from": choice.source,
+                "shadows": [{"from": s, "ref": r} for s, r in choice.shadows],
+                "fallbacks": [r for r, _ in choice.fallbacks],
+            }
+        )
+    since = time.time() - 3600
+    recent = rt.store.recent_attempts(limit=5000, since=since)
+    by_owner: dict[str, int] = {}
+    for r in recent:
+        if not r.ok and r.owner:
+            by_owner[r.owner] = by_owner.get(r.owner, 0) + 1
+    err = rt.last_error
+    return {
+        "service": "clawgate",
+        "version": __version__,
+        "pid": os.getpid(),
+        "started_at": gw.started,
+        "uptime_s": round(time.time() - gw.started, 1),
+        "address": gw.address,
+        "home": str(rt.paths.home),
+        "home_from": rt.paths.home_from,
+        "config": str(rt.paths.config),
+        "config_from": rt.paths.config_from,
+        "state_db": str(rt.paths.state_db),
+        "reload": {
+            "count": rt.reloads,
+            "last": gw.last_reload,
+            "error": err.to_json() if err else None,
+        },
+        "auth": gw.auth.token.to_json(),
+        "agents": agents,
+        "health": [h.to_json() for h in rt.health.records()],
+        "calls_last_hour": {"total": len(recent), "failures_by_owner": by_owner},
+        "inflight": gw.inflight,
+        "streams": len(gw.streams),
+        "draining": gw.draining,
+    }
+
+
+def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
+    async def healthz(request: Request) -> Response:
+        return _json({"ok": True, "service": "clawgate", "version": __version__})
+
+    async def readyz(request: Request) -> Response:
+        ready = not gw.draining
+        body = {"ready": ready, "config_error": gw.rt.last_error.to_json() if gw.rt.last_error else None}
+        return _json(body, 200 if ready else 503)
+
+    async def api_status(request: Request) -> Response:
+        return _guard(gw, request) or _json(status_payload(gw))
+
+    async def list_models(request: Request) -> Response:
+        anthropic = "anthropic-version" in request.headers
+        denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions")
+        if denied:
+            return denied
+        return _json(models_payload(gw, anthropic))
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/api/status", api_status),
+        Route("/v1/models", list_models),
+        Route("/models", list_models),
+        *(more or []),
+    ]
+    return Starlette(routes=routes)
+
+
+def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
+    snap = gw.rt.snapshot
+    main = snap.main_agent()
+    ids: list[tuple[str, str]] = []
+    for view in snap.catalog.providers.values():
+        cred = snap.credentials(view, main)
+        if not (view.configured or cred.winner is not None):
+            continue
+        for m in view.models.values():
+            ids.append((f"{view.id}/{m.info.id}", view.id))
+    for alias in snap.aliases():
+        ids.append((alias, "alias"))
+    for info in snap.agents():
+        ids.append((f"agent/{info.id}", "clawgate"))
+    created = int(gw.started)
+    if anthropic:
+        data = [
+            {"type": "model", "id": i, "display_name": i, "created_at": "2026-01-01T00:00:00Z"}
+            for i, _ in ids
+        ]
+        return {
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+    return {
+        "object": "list",
+        "data": [{"id": i, "object": "model", "created": created, "owned_by": o} for i, o in ids],
+    }

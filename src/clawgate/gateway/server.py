@@ -1,0 +1,286 @@
+"""Running the gateway: bind safety, uvicorn (uvloop + httptools), hot reload, drain on SIGTERM, pidfile."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from clawgate import __version__
+from clawgate import logs as log
+from clawgate.atomicfile import atomic_write
+from clawgate.errors import ClawgateError
+from clawgate.gateway.app import GatewayApp
+from clawgate.gateway.routes import build_routes
+from clawgate.gateway.token import resolve_gateway_token
+from clawgate.paths import Paths, display_path
+from clawgate.runtime import Runtime
+
+PIDFILE = "gateway.json"
+
+
+def bind_host(bind: str) -> str:
+    b = bind.strip().lower()
+    if b in ("loopback", "localhost", ""):
+        return "127.0.0.1"
+    if b in ("lan", "all", "any"):
+        return "0.0.0.0"
+    return bind.strip()
+
+
+def is_loopback_host(host: str) -> bool:
+    from ipaddress import ip_address
+
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def pidfile(paths: Paths) -> Path:
+    return paths.run_dir / PIDFILE
+
+
+def read_pidfile(paths: Paths) -> dict[str, Any] | None:
+    try:
+        data = json.loads(pidfile(paths).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server plus a drain window: on SIGTERM stop accepting, let streams finish for
+    `drain` seconds, then end the rest with an error event so no client hangs."""
+
+    def __init__(self, config: uvicorn.Config, gateway: GatewayApp, drain: float) -> None:
+        super().__init__(config)
+        self.gateway = gateway
+        self.drain = drain
+        self._drain_started = False
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        # uvicorn re-raises the captured signal after shutdown (killing the process before our own cleanup:
+        # flushing the store, removing the pidfile); the drain already handled it, so exit normally instead.
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if not self._drain_started:
+            self._drain_started = True
+            self.gateway.draining = True
+            log.event(
+                "gateway.draining",
+                f"signal {sig}: draining for up to {self.drain:.0f}s",
+                streams=len(self.gateway.streams),
+            )
+            loop = asyncio.get_event_loop()
+            loop.call_soon_threadsafe(loop.call_later, self.drain, self._abort)
+        super().handle_exit(sig, frame)
+
+    def _abort(self) -> None:
+        n = self.gateway.abort_streams()
+        if n:
+            log.event("gateway.aborted_streams", f"ended {n} stream(s) still open after the drain window")
+
+
+def prepare(
+    paths: Paths, environ: dict[str, str], host: str | None = None, port: int | None = None
+) -> tuple[Runtime, str, int]:
+    """Load everything and check that it is safe to listen; raises ClawgateError with the reason."""
+    rt = Runtime(paths, environ, cwd=None)
+    gw = rt.snapshot.config.gateway
+    host = host or bind_host(gw.bind)
+    port = port if port is not None else gw.port
+    token = resolve_gateway_token(rt.snapshot)
+    if token.error:
+        rt.close()
+        raise ClawgateError(
+            f"cannot start: {token.error}",
+            code="gateway.token_missing",
+            owner="gateway_auth",
+            next_steps=[
+                f"echo 'CLAWGATE_GATEWAY_TOKEN='$(openssl rand -hex 24) >> {display_path(paths.env_file)}",
+                "clawgate gateway run",
+            ],
+        )
+    if not is_loopback_host(host) and token.mode != "token":
+        rt.close()
+        raise ClawgateError(
+            f"refusing to listen on {host}:{port} without a gateway token: anyone who can reach this address "
+            "could spend your provider credits",
+            code="gateway.token_missing",
+            owner="gateway_auth",
+            next_steps=[
+                f"echo 'CLAWGATE_GATEWAY_TOKEN='$(openssl rand -hex 24) >> {display_path(paths.env_file)}",
+                "or keep the default: clawgate config set gateway.bind loopback",
+            ],
+        )
+    return rt, host, port
+
+
+def _check_port(host: str, port: int) -> None:
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise ClawgateError(
+                f"cannot listen on {host}:{port}: {exc.strerror}",
+                code="gateway.port_in_use",
+                owner="environment",
+                next_steps=[
+                    "clawgate gateway status   # is a gateway already running?",
+                    "clawgate gateway run --port 18800",
+                ],
+            ) from None
+
+
+async def _reload_loop(rt: Runtime, app: GatewayApp, interval: float) -> None:
+    last_error: str | None = None
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            changed = await asyncio.to_thread(rt.refresh)
+        except Exception as exc:  # never let the watcher die
+            log.event("config.reload_failed", f"{type(exc).__name__}: {exc}", level=40)
+            continue
+        if changed:
+            app.on_reload()
+            last_error = None
+            log.event(
+                "config.reloaded",
+                "config, environment or credentials changed; new calls use them",
+                reloads=rt.reloads,
+            )
+        elif rt.last_error is not None and str(rt.last_error) != last_error:
+            last_error = str(rt.last_error)
+            app.reload_error = last_error
+            log.event(
+                "config.rejected",
+                f"the edited config was rejected; the last good config keeps serving: {last_error}",
+                level=40,
+                code=rt.last_error.code,
+            )
+
+
+def run(
+    paths: Paths,
+    environ: dict[str, str],
+    host: str | None = None,
+    port: int | None = None,
+    console: bool = True,
+) -> int:
+    """Run the gateway in the foreground until SIGINT/SIGTERM. Returns the exit status."""
+    log.setup(paths.logs_dir, console=console)
+    rt, host, port = prepare(paths, environ, host, port)
+    _check_port(host, port)
+    cfg = rt.snapshot.config.gateway
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    gateway = GatewayApp(rt, address=url)
+    gateway.extra = build_routes(gateway, _extra_routes(gateway))
+    config = uvicorn.Config(
+        gateway,
+        host=host,
+        port=port,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        ws="websockets-sansio",
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=int(cfg.drain_seconds) + 5,
+        timeout_keep_alive=30,
+    )
+    server = GatewayServer(config, gateway, cfg.drain_seconds)
+
+    async def main() -> None:
+        reload_task = asyncio.create_task(_reload_loop(rt, gateway, cfg.reload_interval_seconds))
+        started = asyncio.create_task(_announce(server, paths, rt, url, host, port))
+        try:
+            await server.serve()
+        finally:
+            reload_task.cancel()
+            started.cancel()
+            await rt.aclose()
+
+    try:
+        asyncio.run(main()) if sys.platform == "win32" else _run_uvloop(main)
+    finally:
+        with contextlib.suppress(OSError):
+            data = read_pidfile(paths)
+            if data and data.get("pid") == os.getpid():
+                pidfile(paths).unlink()
+        rt.close()
+        log.event("gateway.stopped", "gateway stopped")
+        log.shutdown()
+    return 0
+
+
+def _run_uvloop(main: Any) -> None:
+    import uvloop
+
+    uvloop.run(main())
+
+
+def _extra_routes(gateway: GatewayApp) -> list[Any]:
+    """Routes added by later subsystems (UI, sessions); each module registers itself here."""
+    from clawgate.gateway import extensions
+
+    return extensions.routes(gateway)
+
+
+async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, host: str, port: int) -> None:
+    while not server.started:
+        await asyncio.sleep(0.02)
+    atomic_write(
+        pidfile(paths),
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "url": url,
+                "host": host,
+                "port": port,
+                "home": str(paths.home),
+                "config": str(paths.config),
+                "version": __version__,
+                "started": time.time(),
+            }
+        ),
+    )
+    # everything loaded at start-up is long-lived: keep it out of the garbage collector's way
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    snap = rt.snapshot
+    usable = [v.id for v in snap.catalog.providers.values() if snap.credentials(v, snap.main_agent()).winner]
+    token = resolve_gateway_token(snap)
+    lines = [
+        f"clawgate {__version__} gateway listening on {url}",
+        f"  home {display_path(paths.home)} · config {display_path(paths.config)}"
+        + ("" if paths.config.exists() else " (not created yet: built-in defaults)"),
+        f"  auth: {'token ' + (token.fingerprint or '') + ' from ' + token.source if token.mode == 'token' else 'none (loopback only)'}",
+        f"  OpenAI base_url: {url}/v1   Anthropic base_url: {url}",
+    ]
+    if usable:
+        lines.append(f"  providers with a credential: {', '.join(usable)}")
+    else:
+        lines.append("  no provider has a credential yet. Add one (picked up without a restart):")
+        lines.append(f"    echo 'OPENROUTER_API_KEY=sk-or-...' >> {display_path(paths.env_file)}")
+        lines.append("    clawgate config set agents.defaults.model.primary openrouter/moonshotai/kimi-k2.5")
+    lines.append("  check it: clawgate doctor · clawgate models status · clawgate gateway status")
+    log.event("gateway.started", "\n".join(lines), url=url, pid=os.getpid())
+    _ = ClawgateError
