@@ -128,8 +128,8 @@ class CallOutcome:
 
 
 class StreamOutcome(CallOutcome):
-    """An open stream. Iterate it for items: `bytes` (pass-through SSE event, when the client speaks the
-    upstream dialect), `StreamEvent` (decoded, otherwise), and at most one final `Failure` (mid-stream)."""
+    """An open stream. Iterate it for items: `SSEEvent` (passed through unchanged — forward `.raw` — when the
+    client speaks the upstream dialect), `StreamEvent` (decoded, otherwise), and at most one final `Failure`."""
 
     _items: AsyncIterator[Any] | None = None
     _closer: Callable[[], None] | None = None
@@ -241,36 +241,25 @@ class Executor:
         )
 
     def _decorate(self, f: Failure, att: Attempt, cred: Candidate | None) -> Failure:
+        """Add what only the executor knows: which credential (source + fingerprint) was refused."""
         f.provider = f.provider or att.provider
         f.model = f.model or att.model
-        if cred is not None:
-            f.credential_source = cred.source
-            f.credential_fingerprint = cred.fingerprint
-            if f.code == "auth.rejected":
-                who = f"{att.provider} rejected credential {cred.source} ({cred.fingerprint})"
-                if cred.inherited_from:
-                    who += f", inherited from agent {cred.inherited_from}"
-                f.message = f"{who}: {f.provider_message or f.message}"
-                if (
-                    att.host is not None
-                    and att.view is not None
-                    and att.view.preset is not None
-                    and (att.view.preset.region_bound_keys)
-                ):
-                    hint = region_hint(att.provider, urlsplit(att.base_url or "").hostname)
-                    if hint:
-                        f.code = "auth.region_mismatch" if self._region_suspect(att, cred) else f.code
-                        f.message += f" — {hint}"
+        if cred is None:
+            return f
+        f.credential_source = cred.source
+        f.credential_fingerprint = cred.fingerprint
+        if f.code in ("auth.rejected", "auth.region_mismatch"):
+            who = f"{att.provider} rejected credential {cred.source} ({cred.fingerprint})"
+            if cred.inherited_from:
+                who += f", inherited from agent {cred.inherited_from}"
+            msg = f"{who}: {f.provider_message or f.message}"
+            hint = region_hint(att.provider, urlsplit(att.base_url or "").hostname)
+            if hint:
+                msg += f" — {hint}"
+                if any(i.code == "auth.key_provider_mismatch" for i in cred.issues):
+                    f.code = "auth.region_mismatch"  # a plan-bound key shape on the other plan's host
+            f.message = msg
         return f
-
-    @staticmethod
-    def _region_suspect(att: Attempt, cred: Candidate) -> bool:
-        """A plan-bound key on the wrong plan's host is a region/plan mismatch, not just a wrong key."""
-        host = att.host
-        if host is None:
-            return False
-        issues = [i for i in cred.issues if i.code == "auth.key_provider_mismatch"]
-        return bool(issues)
 
     def _refusal(self, att: Attempt, code: str, owner: str, message: str, next_steps: list[str]) -> Failure:
         return Failure(
@@ -783,7 +772,7 @@ class Executor:
             try:
                 if passthrough:
                     for ev in first:
-                        yield ev.raw
+                        yield ev
                 else:
                     for item in decoded_first:
                         yield item
@@ -805,7 +794,7 @@ class Executor:
                                 failure = f
                                 break
                             if passthrough:
-                                yield ev.raw
+                                yield ev
                             else:
                                 try:
                                     for item in decoder.feed(ev):  # type: ignore[union-attr]

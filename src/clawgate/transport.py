@@ -99,7 +99,7 @@ class Transport:
 
     def session(self, key: str) -> aiohttp.ClientSession:
         sess = self._sessions.get(key)
-        if sess is None or sess.closed:
+        if sess is None or sess.closed or sess._loop is not asyncio.get_running_loop():
             connector = aiohttp.TCPConnector(
                 limit=self._max,
                 limit_per_host=0,

@@ -7,12 +7,13 @@ from typing import Any
 
 import anthropic
 import openai
+import orjson
 import pytest
 
 from clawgate.dialects.internal import StreamEvent
 
 from . import test_stream_decoders as recorded
-from ._support import CHAT, MESSAGES, RESPONSES, Canned, ReplayServer, decode_stream
+from ._support import CHAT, MESSAGES, RESPONSES, Canned, ReplayServer, decode_stream, sse_events
 from .test_bodies import FAILURE, RESULT
 from .test_stream_encoders import FAILURE as STREAM_FAILURE
 
@@ -54,8 +55,6 @@ def gateway(
 
 
 def _json(body: dict[str, Any]) -> bytes:
-    import orjson
-
     return orjson.dumps(body)
 
 
@@ -269,3 +268,18 @@ def test_empty_upstream_still_gives_each_sdk_a_complete_answer(server: ReplaySer
         assert r.get_final_response().output == []
     with _openai(server).chat.completions.stream(model="m", messages=[{"role": "user", "content": "x"}]) as c:
         assert c.get_final_completion().choices[0].finish_reason == "stop"
+
+
+def test_responses_error_after_passthrough_continues_the_upstream_response(server: ReplayServer) -> None:
+    """Same dialect both sides: upstream events pass through unchanged, then clawgate's error ends the stream."""
+    head = recorded.RESPONSES_STREAM.split(b"event: response.output_text.done")[0]
+    enc = RESPONSES.stream_encoder("m")
+    for ev in sse_events([head]):
+        enc.adopt(ev)
+    server.respond = lambda path, body: Canned(200, head + enc.error(STREAM_FAILURE), SSE)
+    with _openai(server).responses.stream(model="m", input="x") as stream:
+        events = list(stream)
+    assert [e.type for e in events[-2:]] == ["error", "response.failed"]
+    assert events[-1].response.id == "resp_67c9"  # type: ignore[union-attr]
+    numbers = [e.sequence_number for e in events]
+    assert numbers == sorted(set(numbers))

@@ -135,10 +135,10 @@ def test_anthropic_blocks() -> None:
         "tool_use",
         "tool_use",
     ]
-    assert (
-        events[0].message.usage.input_tokens == 30 and events[0].message.usage.cache_read_input_tokens == 10
-    )
-    assert events[-2].delta.stop_reason == "tool_use" and events[-2].usage.output_tokens == 12
+    assert events[0].message.id.startswith("msg_") and events[0].message.model == "client-model"
+    usage = events[-2].usage
+    assert events[-2].delta.stop_reason == "tool_use"
+    assert (usage.input_tokens, usage.cache_read_input_tokens, usage.output_tokens) == (30, 10, 12)
 
 
 def test_responses_events() -> None:

@@ -43,6 +43,7 @@ _KNOWN = frozenset(
 # Content blocks kept as "other" that belong to this dialect (re-emitted only to Anthropic).
 _OWN_BLOCKS = frozenset(
     {
+        "image",  # images by file id (base64 and url images become image parts)
         "thinking",
         "redacted_thinking",
         "document",

@@ -201,8 +201,8 @@ class MessagesStreamEncoder:
             if event.usage is not None:
                 self._usage = merge_usage(self._usage, event.usage)
             return b""
-        if kind == "start":
-            return b""  # message_start waits for the first content, so it can carry input usage
+        if kind == "start":  # input usage known by now is included; message_delta carries the final counts
+            return self._start()
         if kind == "finish":
             self._stop = STOP_OUT.get(event.finish_reason or "stop", "end_turn")
             return b""
@@ -238,6 +238,9 @@ class MessagesStreamEncoder:
             "usage": usage,
         }
         return out + frame(delta, "message_delta") + frame({"type": "message_stop"}, "message_stop")
+
+    def adopt(self, event: SSEEvent) -> None:
+        """Passthrough: an upstream event sent to the client unchanged (nothing to note in this dialect)."""
 
     def error(self, failure: Failure) -> bytes:
         self._closed = True

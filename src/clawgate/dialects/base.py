@@ -18,7 +18,7 @@ class StreamDecoder(Protocol):
 
     @property
     def done(self) -> bool:
-        """True once the dialect's terminal event was seen ([DONE], message_stop, response.completed)."""
+        """The stream is complete (a finish reason or terminal event was seen); keep feeding until it ends."""
         ...
 
 
@@ -26,6 +26,10 @@ class StreamEncoder(Protocol):
     """Internal events -> SSE bytes of one dialect, for a client (stateful, one per stream)."""
 
     def encode(self, event: StreamEvent) -> bytes: ...
+
+    def adopt(self, event: SSEEvent) -> None:
+        """Pass-through: note an upstream event forwarded unchanged, so `error()`/`finish()` continue it."""
+        ...
 
     def finish(self) -> bytes:
         """Bytes that properly end the stream (e.g. `data: [DONE]`), given what was sent so far."""

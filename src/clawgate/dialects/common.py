@@ -1,17 +1,16 @@
-"""Helpers shared by the dialect modules: extra parameters, content conversions, stream JSON and failures.
+"""Helpers shared by the dialect modules: extra parameters, content conversions, stream JSON and failures."""
 
-Conventions of the internal form that every dialect module follows:
-
-- `ChatRequest.system` holds the leading system/developer text; a system message later in the conversation
-  stays a `Message(role="system")`.
-- Tool results are `Message(role="tool", tool_call_id=…)`. Encoders also accept `Part(type="tool_result")`
-  inside a user message (`normalize()` turns those into tool messages).
-- `Usage.input_tokens` counts the whole prompt, cached tokens included (OpenAI's meaning);
-  `Usage.cached_tokens` is the part read from the provider's prompt cache.
-- `ChatRequest.extra` holds the top-level parameters the internal form has no field for. Its `__dialect__`
-  key names the dialect they came from; they are re-emitted only when encoding to that same dialect. Keys
-  starting with `__` are stashes a dialect keeps for itself (e.g. its non-function tools).
-"""
+# Conventions of the internal form that every dialect module follows:
+#
+# - `ChatRequest.system` holds the leading system/developer text; a system message later in the conversation
+#   stays a `Message(role="system")`.
+# - Tool results are `Message(role="tool", tool_call_id=…)`. Encoders also accept `Part(type="tool_result")`
+#   inside a user message (`normalize()` turns those into tool messages).
+# - `Usage.input_tokens` counts the whole prompt, cached tokens included (OpenAI's meaning);
+#   `Usage.cached_tokens` is the part read from the provider's prompt cache.
+# - `ChatRequest.extra` holds the top-level parameters the internal form has no field for. Its `__dialect__`
+#   key names the dialect they came from; they are re-emitted only when encoding to that same dialect. Keys
+#   starting with `__` are stashes a dialect keeps for itself (e.g. its non-function tools).
 
 from __future__ import annotations
 

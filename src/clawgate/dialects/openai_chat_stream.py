@@ -256,6 +256,9 @@ class ChatStreamEncoder:
         self._closed = True
         return out + DONE
 
+    def adopt(self, event: SSEEvent) -> None:
+        """Passthrough: an upstream event sent to the client unchanged (nothing to note in this dialect)."""
+
     def error(self, failure: Failure) -> bytes:
         self._closed = True
         return frame({"error": openai_error(failure)}) + DONE

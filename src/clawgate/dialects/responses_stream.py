@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.common import StreamContext, as_dict, merge_usage
 from clawgate.dialects.envelope import OPENAI_TYPES, clawgate_fields
@@ -343,6 +345,24 @@ class ResponsesStreamEncoder:
         if self._finish in INCOMPLETE_OUT:
             return out + self._ev("response.incomplete", response=self._response("incomplete"))
         return out + self._ev("response.completed", response=self._response("completed"))
+
+    def adopt(self, event: SSEEvent) -> None:
+        """Passthrough: note an upstream event sent to the client unchanged, so `error()` continues its stream
+        (same response id, later sequence numbers) instead of starting a second response."""
+        self._seq += 1
+        if (
+            not self._started
+            and event.event in ("response.created", None)
+            and '"response.created"' in event.data
+        ):
+            try:
+                response = as_dict(as_dict(orjson.loads(event.data)).get("response"))
+            except orjson.JSONDecodeError:
+                return
+            self._started = True
+            self._id = str(response.get("id") or self._id)
+            created = response.get("created_at")
+            self._created = created if isinstance(created, int) else self._created
 
     def error(self, failure: Failure) -> bytes:
         """The spec's flat `error` event (with clawgate's fields), then `response.failed`."""

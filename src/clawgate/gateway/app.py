@@ -21,6 +21,7 @@ from clawgate.failures import Failure
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.token import resolve_gateway_token
+from clawgate.providers.sse import SSEEvent
 from clawgate.runtime import Runtime
 
 Scope = dict[str, Any]
@@ -273,8 +274,9 @@ class GatewayApp:
         failure: Failure | None = None
         try:
             async for item in outcome:
-                if isinstance(item, bytes):
-                    await send({"type": "http.response.body", "body": item, "more_body": True})
+                if isinstance(item, SSEEvent):  # passed through unchanged
+                    encoder.adopt(item)
+                    await send({"type": "http.response.body", "body": item.raw, "more_body": True})
                 elif isinstance(item, StreamEvent):
                     data = encoder.encode(item)
                     if data:

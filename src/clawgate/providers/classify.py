@@ -67,6 +67,7 @@ _AUTH_KEYS = frozenset(
 )
 _BILLING_KEYS = frozenset(
     {
+        "billing_disabled",
         "insufficient_quota",
         "billing_error",
         "arrearage",
@@ -112,6 +113,7 @@ _RATE_KEYS = frozenset(
 _MODEL_KEYS = frozenset({"model_not_found", "model_not_exist"})
 _FORBIDDEN_KEYS = frozenset(
     {
+        "organization_restricted",
         "permission_error",
         "permission_denied",
         "unsupported_country_region_territory",
@@ -145,6 +147,7 @@ _BILLING_PHRASES = (
     "account is in good standing",
 )
 _CONTEXT_PHRASES = (
+    "exceeds the maximum number of tokens",
     "maximum context length",
     "prompt is too long",
     "range of input length",
@@ -669,7 +672,7 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
         or (status == 404 and "not_found" in keys and (fam == "gemini" or info.status))
     ):
         return _Verdict("model.unknown", "does not know the requested model")
-    if status == 403 or keys & _FORBIDDEN_KEYS:
+    if status == 403 or keys & _FORBIDDEN_KEYS or "location is not supported" in low:
         return _Verdict("access.forbidden", "denied access to this account, region or model")
     if status in (404, 405, 501):
         endpoint = _ENDPOINT.get(api)
