@@ -232,6 +232,11 @@ class CronConfig(Strict):
     jobs: list[CronJob] = Field(default_factory=list)
 
 
+class SessionsConfig(Strict):
+    busy: Literal["queue", "interrupt"] = "queue"  # a message posted while a run is active
+    keep_messages: int = Field(default=2000, gt=0)  # per session, oldest trimmed from storage beyond this
+
+
 class Config(Strict):
     """The whole `clawgate.json`."""
 
@@ -243,6 +248,7 @@ class Config(Strict):
     agents: AgentsConfig = Field(default_factory=AgentsConfig)
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     cron: CronConfig = Field(default_factory=CronConfig)
+    sessions: SessionsConfig = Field(default_factory=SessionsConfig)
 
 
 # ---------------------------------------------------------------- validation with good messages
