@@ -20,6 +20,7 @@ _SCRUB = (
     "CLAWGATE_HOME",
     "CLAWGATE_CONFIG",
     "CLAWGATE_GATEWAY_TOKEN",
+    "CLAWGATE_GATEWAY_URL",
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_OAUTH_TOKEN",
@@ -82,8 +83,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     h.path.mkdir(mode=0o700)
     h.work.mkdir()
     monkeypatch.setenv("CLAWGATE_HOME", str(h.path))
+    # never let a gateway that happens to run on this machine's default port leak into a test
+    monkeypatch.setenv("CLAWGATE_GATEWAY_URL", f"http://127.0.0.1:{_closed_port()}")
     monkeypatch.chdir(h.work)
     return h
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @dataclass

@@ -1,53 +1,100 @@
-"""`clawgate doctor`: every finding (stable codes), ordered by severity and cause before symptom."""
+"""`clawgate doctor`: every finding (stable codes), ordered by severity and cause before symptom; `--probe`
+adds live probes through the runtime plan; `--fix` applies the safe, reversible repairs after showing them."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.findings_view import render_findings
-from clawgate.cli.output import emit_json
-from clawgate.errors import ClawgateError
+from clawgate.cli.output import console, emit_json, esc
 from clawgate.paths import display_path
 
 
-def collect(agent_id: str | None) -> tuple[list, dict]:
-    """Run the offline checks; a config that does not load is itself the finding."""
-    from clawgate.diagnose.findings import order
-    from clawgate.diagnose.offline import config_error_findings, offline_findings
+def collect(agent_id: str | None, probe: bool = False, check_gateway: bool = False):  # type: ignore[no-untyped-def]
+    """(ordered findings, meta) for this CLI's home."""
+    from clawgate.diagnose.run import run_doctor
 
     st = state()
-    paths = st.paths
-    meta = {"config": str(paths.config), "home": str(paths.home)}
-    try:
-        snap = st.snapshot()
-    except ClawgateError as exc:
-        if exc.code in ("config.parse_error", "config.invalid_value"):
-            return order(config_error_findings(exc)), meta
-        raise
-    return order(offline_findings(snap, agent_id)), meta
+    run = run_doctor(st.paths, st.environ, agent_id, probe=probe, check_gateway=check_gateway)
+    return run.findings, run.meta
 
 
 @click.command("doctor")
-@click.option("--agent", "agent_id", help="Only this agent (default: all agents).")
+@click.option("--agent", "agent_id", help="Only this agent (default: every agent).")
+@click.option("--all-agents", is_flag=True, help="Every agent (the default; kept for symmetry with models).")
+@click.option("--probe", is_flag=True, help="Also send a minimal real request per attempt and credential.")
+@click.option(
+    "--fix", is_flag=True, help="Apply the safe, reversible fixes (shown first; a backup is written)."
+)
+@click.option("--yes", "-y", is_flag=True, help="With --fix: do not ask for confirmation.")
+@click.option("--no-gateway", is_flag=True, help="Do not compare with a running gateway.")
 @json_option
-def doctor(agent_id: str | None, as_json: bool) -> None:
-    """Check config, environment and credentials offline and name what is wrong, with the next command.
+def doctor(
+    agent_id: str | None, all_agents: bool, probe: bool, fix: bool, yes: bool, no_gateway: bool, as_json: bool
+) -> None:
+    """Name what is wrong — config, environment, credentials, providers, the running gateway — with the
+    next command for each. Offline unless --probe.
 
     Exit status: 0 when nothing is an error, 1 when any finding is an error.
     """
-    findings, meta = collect(agent_id)
+    from clawgate.diagnose.fixes import backup, plan_fixes
+    from clawgate.diagnose.run import run_doctor
+
+    st = state()
+    run = run_doctor(
+        st.paths, st.environ, None if all_agents else agent_id, probe=probe, check_gateway=not no_gateway
+    )
+    findings = run.findings
+    applied: list[dict] = []
+    backup_dir = None
+    if fix and run.snapshot is not None:
+        fixes = plan_fixes(run.snapshot, findings, run.health)
+        if fixes:
+            if not as_json:
+                c = console()
+                c.print("[bold]fixes:[/]")
+                for fx in fixes:
+                    c.print(f"  • {esc(fx.description)}  [dim]({esc(fx.code)})[/]")
+            interactive = sys.stdin is not None and sys.stdin.isatty()
+            if not yes and not (interactive and click.confirm("apply these fixes?", default=False)):
+                if not as_json:
+                    console().print("nothing changed" + ("" if interactive else " (pass --yes to apply)"))
+            else:
+                backup_dir = backup(st.paths, [f for fx in fixes for f in fx.files])
+                for fx in fixes:
+                    fx.apply()
+                    applied.append(fx.to_json())
+                run = run_doctor(
+                    st.paths,
+                    st.environ,
+                    None if all_agents else agent_id,
+                    probe=False,
+                    check_gateway=not no_gateway,
+                )
+                findings = run.findings
+        elif not as_json:
+            console().print("no automatic fix applies to these findings")
     data = {
         "ok": not any(f.severity == "error" for f in findings),
         "findings": [f.to_json() for f in findings],
-        **meta,
+        **run.meta,
     }
+    if fix:
+        data["fixes_applied"] = applied
+        data["backup"] = str(backup_dir) if backup_dir else None
     if as_json:
         emit_json(data)
     else:
+        if applied:
+            console().print(
+                f"[green]applied {len(applied)} fix(es)[/]; backup in {esc(display_path(backup_dir))}"
+            )
         render_findings(
             data["findings"],
-            header=f"config {display_path(meta['config'])}  ·  home {display_path(meta['home'])}",
+            header=f"config {display_path(run.meta['config'])}  ·  home {display_path(run.meta['home'])}",
         )
     if not data["ok"]:
         raise click.exceptions.Exit(1)

@@ -68,6 +68,7 @@ COMMANDS = {
     "emulate": ("clawgate.cli.emulate_cmd", "emulate", "Run a local provider emulator with scripted faults."),
     "gateway": ("clawgate.cli.gateway_cmd", "gateway", "Run, start, stop and check the gateway service."),
     "logs": ("clawgate.cli.logs_cmd", "logs", "The gateway's structured log."),
+    "status": ("clawgate.cli.status_cmd", "status", "One screen: gateway, agents, providers, failures."),
 }
 
 

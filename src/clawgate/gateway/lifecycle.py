@@ -31,6 +31,10 @@ def alive(pid: int) -> bool:
 
 
 def address_for(snap: Any) -> str:
+    """Where this CLI expects the gateway: $CLAWGATE_GATEWAY_URL, else gateway.bind/port from the config."""
+    override = snap.env.get("CLAWGATE_GATEWAY_URL")
+    if override:
+        return override.rstrip("/")
     gw = snap.config.gateway
     host = bind_host(gw.bind)
     if host in ("0.0.0.0", "::"):

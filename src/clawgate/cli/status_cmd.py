@@ -1,0 +1,101 @@
+"""`clawgate status [--all] [--json]`: one screen of gateway, agents, providers, failures and stuck runs."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from clawgate.cli.context import json_option, state
+from clawgate.cli.output import console, emit_json, esc
+from clawgate.paths import display_path
+
+
+def _ago(ts: float | None) -> str:
+    if not ts:
+        return "?"
+    s = int(time.time() - ts)
+    return f"{s}s ago" if s < 120 else f"{s // 60}m ago" if s < 7200 else f"{s // 3600}h ago"
+
+
+@click.command("status")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="A pasteable report: everything, plus doctor's findings; every secret as a fingerprint.",
+)
+@json_option
+def status(show_all: bool, as_json: bool) -> None:
+    """One screen: gateway, agents (effective model and where it comes from), providers (credential source,
+    fingerprint, health with its first failure), failures of the last hour by owner, stuck runs."""
+    from clawgate.diagnose.status import build_status
+
+    st = state()
+    data = build_status(st.paths, st.environ, include_findings=show_all)
+    if as_json:
+        emit_json(data)
+        return
+    c = console()
+    c.print(
+        f"[bold]clawgate {esc(data['version'])}[/] · home {esc(display_path(data['home']))} · config "
+        f"{esc(display_path(data['config']))}"
+    )
+    g = data["gateway"]
+    if g["running"] and g.get("pid"):
+        match = "[green]same home/config[/]" if g["matches_cli"] else "[red]DIFFERENT home/config[/]"
+        c.print(
+            f"gateway   [green]running[/] {esc(g['url'])} pid {g['pid']} up {int(g['uptime_s'] or 0)}s · {match} · "
+            f"auth {esc(g['auth']['mode'])}"
+        )
+    else:
+        c.print(f"gateway   [yellow]not running[/] at {esc(g['url'])}  (clawgate gateway start)")
+    for m in g["mismatches"]:
+        c.print(f"          [red]{esc(m['field'])}[/]: cli {esc(m['cli'])} ≠ gateway {esc(m['gateway'])}")
+    for a in data["agents"]:
+        shadow = ""
+        if a["shadows"]:
+            s = a["shadows"][0]
+            shadow = f" [yellow]shadows {esc(s['from'])}={esc(s['ref'])}[/]"
+        fb = f" +{len(a['fallbacks'])} fallback(s)" if a["fallbacks"] else ""
+        c.print(
+            f"agent     {esc(a['id'])}{' (default)' if a['default'] else ''} → {esc(a['model'])} "
+            f"[dim]({esc(a['from'])})[/]{shadow}{fb}"
+        )
+    for p in data["providers"]:
+        cred = p["credential"]
+        cred_txt = (
+            f"{cred['source']} {cred['fingerprint']}"
+            if cred
+            else ("no credential" if p["required"] else "no key needed")
+        )
+        h = p["health"]
+        if h["state"] == "ok":
+            htxt = "[green]ok[/]" if cred or not p["required"] else "[red]no credential[/]"
+        else:
+            ff = h["first_failure"]
+            htxt = (
+                f"[red]{esc(h['state'])}[/] since {_ago(h['since'])} (first: {esc(ff['owner'])} "
+                f"{esc(ff['status'])} {esc(ff['code'])}: {esc((ff['message'] or '')[:80])})"
+            )
+        c.print(f"provider  {esc(p['id']):<11} {esc(cred_txt)}  {htxt}")
+    fails = data["failures_last_hour"]
+    c.print(
+        "failures  last hour: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(fails.items())) if fails else "none")
+    )
+    if data["stuck_runs"]:
+        for r in data["stuck_runs"]:
+            c.print(
+                f"[yellow]stuck run[/] {esc(r.get('run_id'))} in session {esc(r.get('session_id'))}, "
+                f"idle {esc(r.get('idle_s'))}s"
+            )
+    if show_all:
+        from clawgate.cli.findings_view import render_findings
+
+        c.print("")
+        for r in data["recent_failures"]:
+            c.print(
+                f"recent    {_ago(r['ts'])} {esc(r['owner'])} {esc(r['code'])} {esc(r['ref'])}: {esc(r['message'])}"
+            )
+        render_findings(data.get("findings", []), header="doctor:")

@@ -1,0 +1,198 @@
+"""`doctor --fix`: only safe, reversible repairs, shown before they are applied, with a backup written first.
+
+Fixes: remove a duplicate `.env` line (keeping the one in effect), remove a stored profile that the provider
+rejected while another credential works, move a plaintext key from the config into `.env` with a `${VAR}`
+reference, and unset an agent's model override that shadows the default.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv.parser import parse_stream
+
+from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
+from clawgate.auth.profiles import delete_profile
+from clawgate.config.edit import modify_config, parse_path, set_path, unset_path
+from clawgate.diagnose.findings import Finding
+from clawgate.paths import Paths, display_path
+from clawgate.resolver import Snapshot
+from clawgate.store.base import HealthRecord
+
+
+@dataclass
+class Fix:
+    code: str
+    description: str
+    files: list[Path]
+    apply: Callable[[], None] = field(repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "description": self.description, "files": [str(f) for f in self.files]}
+
+
+def _dedupe_dotenv(path: Path, name: str) -> None:
+    with locked(path):
+        text = read_text_if_exists(path) or ""
+        bindings = list(parse_stream(io.StringIO(text)))
+        lines = [i for i, b in enumerate(bindings) if b.key == name]
+        keep = lines[-1] if lines else None  # the last definition in a file is the one in effect
+        out = "".join(b.original.string for i, b in enumerate(bindings) if b.key != name or i == keep)
+        atomic_write(path, out)
+
+
+def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecord]) -> list[Fix]:
+    paths = snap.paths
+    fixes: list[Fix] = []
+    seen: set[str] = set()
+    rejected = {(h.provider, h.fingerprint) for h in health if h.state == "rejected"}
+    for f in findings:
+        if f.code == "env.duplicate_definition":
+            name = f.subject.get("variable")
+            defs = f.evidence.get("definitions", [])
+            files = {d["origin"].rsplit(":", 1)[0] for d in defs}
+            if not name or len(files) != 1 or f"dup:{name}" in seen:
+                continue  # across files: which one the user meant is theirs to decide
+            file = next(iter(files))
+            target = _real(paths, file)
+            if target is None:
+                continue
+            seen.add(f"dup:{name}")
+            lines = [d.get("line") for d in defs]
+            fixes.append(
+                Fix(
+                    f.code,
+                    f"remove the earlier {name} line(s) {lines[:-1]} from {file}, keeping line "
+                    f"{lines[-1]} (the one in effect)",
+                    [target],
+                    lambda t=target, n=name: _dedupe_dotenv(t, n),
+                )
+            )
+        elif f.code in ("auth.rejected", "auth.shadowed_credential", "auth.region_mismatch"):
+            fx = _remove_rejected_profile(snap, f, rejected)
+            if fx is not None and fx.description not in seen:
+                seen.add(fx.description)
+                fixes.append(fx)
+        elif f.code == "config.plaintext_secret":
+            fx = _move_plaintext(snap, f)
+            if fx is not None:
+                fixes.append(fx)
+        elif f.code == "secrets.file_permissions":
+            target = _real(paths, f.subject.get("file", ""))
+            if target is not None:
+                fixes.append(
+                    Fix(f.code, f"chmod 600 {display_path(target)}", [], lambda t=target: t.chmod(0o600))
+                )
+        elif f.code == "model.override_shadows_default":
+            path = f.evidence.get("winner", {}).get("from", "")
+            if path.startswith("agents.list[") and path not in seen:
+                seen.add(path)
+                shadowed = f.evidence.get("shadowed", {})
+                parts = parse_path(path)
+                fixes.append(
+                    Fix(
+                        f.code,
+                        f"unset {path} so agent {f.subject.get('agent')} uses "
+                        f"{shadowed.get('from')} = {shadowed.get('ref')}",
+                        [paths.config],
+                        lambda pp=parts: modify_config(paths, lambda data: unset_path(data, pp)),
+                    )
+                )
+    return fixes
+
+
+def _real(paths: Paths, shown: str) -> Path | None:
+    for candidate in (paths.env_file,):
+        if display_path(candidate) == shown or str(candidate) == shown:
+            return candidate
+    p = Path(shown.replace("~", str(Path.home()), 1)) if shown.startswith("~") else Path(shown)
+    return p if p.is_file() else None
+
+
+def _remove_rejected_profile(snap: Snapshot, f: Finding, rejected: set[tuple[str, str]]) -> Fix | None:
+    provider = f.subject.get("provider")
+    agent = f.subject.get("agent") or snap.main_agent()
+    if not provider:
+        return None
+    view = snap.catalog.get(provider)
+    if view is None:
+        return None
+    res = snap.credentials(view, agent)
+    winner = res.winner
+    if winner is None or winner.profile_id is None or (provider, winner.fingerprint) not in rejected:
+        return None
+    others = [
+        c
+        for c in res.candidates
+        if c.usable and c.fingerprint != winner.fingerprint and (provider, c.fingerprint) not in rejected
+    ]
+    if not others:
+        return None  # removing the only key would leave nothing: not a safe fix
+    owner = winner.inherited_from or winner.agent or agent
+    store_path = snap.paths.profiles_file(owner)
+    return Fix(
+        f.code,
+        f"remove profile {winner.profile_id} of agent {owner} ({winner.fingerprint}, rejected by "
+        f"{provider}); {others[0].source} ({others[0].fingerprint}) takes over",
+        [store_path],
+        lambda: delete_profile(snap.paths, owner, winner.profile_id or ""),
+    )
+
+
+def _move_plaintext(snap: Snapshot, f: Finding) -> Fix | None:
+    path = f.subject.get("path", "")
+    provider = f.subject.get("provider")
+    if not provider or not path.endswith(".apiKey"):
+        return None
+    pc = snap.config.models.providers.get(provider)
+    if pc is None or not isinstance(pc.api_key, str):
+        return None
+    view = snap.catalog.get(provider)
+    var = view.env_vars[0] if view else f"{provider.upper().replace('-', '_')}_API_KEY"
+    existing = snap.env.var(var)
+    key = pc.api_key.strip()
+    if existing is not None and existing.value.strip() != key:
+        return None  # the variable already holds a different key: moving would change which key is used
+    env_file = snap.paths.env_file
+
+    def apply() -> None:
+        with locked(env_file):
+            text = read_text_if_exists(env_file) or ""
+            if existing is None:
+                if text and not text.endswith("\n"):
+                    text += "\n"
+                atomic_write(env_file, text + f"{var}={key}\n")
+        modify_config(snap.paths, lambda d: set_path(d, parse_path(path), "${" + var + "}"))
+
+    return Fix(
+        f.code,
+        f"move the literal key at {path} into {display_path(env_file)} as {var} and set {path} to ${{{var}}}",
+        [snap.paths.config, env_file],
+        apply,
+    )
+
+
+def backup(paths: Paths, files: list[Path]) -> Path:
+    """Copy every file a fix will touch into backups/<timestamp>/ (0700 dir, files keep 0600)."""
+    dest = paths.backups_dir / time.strftime("%Y%m%d-%H%M%S")
+    n = 0
+    while dest.exists():
+        n += 1
+        dest = paths.backups_dir / (time.strftime("%Y%m%d-%H%M%S") + f"-{n}")
+    dest.mkdir(parents=True, mode=0o700)
+    for f in files:
+        if f.exists():
+            try:
+                rel = f.relative_to(paths.home)
+            except ValueError:
+                rel = Path(f.name)
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copy2(f, target)
+            target.chmod(0o600)
+    return dest

@@ -1,0 +1,127 @@
+"""One doctor run: offline findings, health, optional probes and the running gateway, in one ordered list."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clawgate.diagnose.findings import Finding, order
+from clawgate.diagnose.live import all_providers_rejected, gateway_findings, health_findings, probe_findings
+from clawgate.diagnose.offline import config_error_findings, offline_findings
+from clawgate.errors import ClawgateError
+from clawgate.paths import Paths
+from clawgate.resolver import Snapshot
+from clawgate.store.base import HealthRecord
+
+
+@dataclass
+class DoctorRun:
+    findings: list[Finding]
+    meta: dict[str, Any]
+    snapshot: Snapshot | None = None
+    health: list[HealthRecord] = field(default_factory=list)
+
+
+def load_health(paths: Paths) -> list[HealthRecord]:
+    if not paths.state_db.exists():
+        return []
+    from clawgate.store import open_store
+
+    store = open_store(str(paths.state_db))
+    try:
+        return store.load_health()
+    finally:
+        store.close()
+
+
+def run_doctor(
+    paths: Paths,
+    environ: dict[str, str],
+    agent: str | None = None,
+    probe: bool = False,
+    check_gateway: bool = True,
+) -> DoctorRun:
+    meta: dict[str, Any] = {"config": str(paths.config), "home": str(paths.home), "probe": probe}
+    try:
+        snap = Snapshot.load(paths, environ, cwd=Path.cwd())
+    except ClawgateError as exc:
+        if exc.code in ("config.parse_error", "config.invalid_value"):
+            return DoctorRun(order(config_error_findings(exc)), meta)
+        raise
+    agent_ids = [snap.agent(agent).id] if agent else [a.id for a in snap.agents()]
+    findings = offline_findings(snap, agent)
+    health = load_health(paths)
+    if probe:
+        findings.extend(_probe(paths, environ, agent_ids))
+        health = load_health(paths)  # the probes just updated it
+    findings.extend(health_findings(snap, health, agent_ids))
+    findings.extend(all_providers_rejected(findings, snap))
+    if check_gateway:
+        from clawgate.gateway.lifecycle import address_for, status
+        from clawgate.gateway.token import resolve_gateway_token
+
+        st = status(paths, address_for(snap), resolve_gateway_token(snap).value)
+        meta["gateway"] = {"url": st["url"], "running": st["running"]}
+        findings.extend(gateway_findings(st, snap, environ))
+    findings.extend(_session_findings(paths))
+    return DoctorRun(order(findings), meta, snap, health)
+
+
+def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[Finding]:
+    from clawgate.cli.models_cmd import plan_json
+    from clawgate.probe import probe_plan
+    from clawgate.runtime import Runtime
+
+    rt = Runtime(paths, environ, cwd=Path.cwd())
+    results: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+
+    async def go() -> None:
+        try:
+            seen: set[tuple[str, str]] = set()
+            for aid in agent_ids:
+                plan = rt.plan(aid)
+                data = plan_json(rt.snapshot, plan)
+                todo = [
+                    (att, row)
+                    for att, row in zip(plan.attempts, data["attempts"], strict=True)
+                    if (
+                        att.ref,
+                        att.credential.winner.fingerprint if att.credential and att.credential.winner else "",
+                    )
+                    not in seen
+                ]
+                for att, _ in todo:
+                    seen.add(
+                        (
+                            att.ref,
+                            att.credential.winner.fingerprint
+                            if att.credential and att.credential.winner
+                            else "",
+                        )
+                    )
+                from dataclasses import replace
+
+                sub = replace(plan, attempts=[a for a, _ in todo])
+                res = await probe_plan(rt, sub, every_credential=True)
+                for (_att, row), r in zip(todo, res, strict=True):
+                    if r is not None:
+                        results.append((aid, row, r))
+        finally:
+            await rt.aclose()
+
+    try:
+        asyncio.run(go())
+    finally:
+        rt.close()
+    return probe_findings(results)
+
+
+def _session_findings(paths: Paths) -> list[Finding]:
+    """Stuck runs, read from the sessions store when it exists (the agents runtime writes it)."""
+    try:
+        from clawgate.agents.doctor import stuck_run_findings  # provided by the agents runtime
+    except ImportError:
+        return []
+    return stuck_run_findings(paths)
