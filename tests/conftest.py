@@ -53,6 +53,7 @@ class Home:
     def config(self, data: dict | str) -> Path:
         p = self.path / "clawgate.json"
         p.write_text(data if isinstance(data, str) else json.dumps(data, indent=2))
+        p.chmod(0o600)
         return p
 
     def dotenv(self, text: str, cwd: bool = False) -> Path:

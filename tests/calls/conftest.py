@@ -83,6 +83,7 @@ KEYS = {
     "openrouter": [BY_ID["openrouter"].key],
     "dashscope:intl": [BY_ID["qwen"].key],
     "dashscope:cn": [CN_KEY],
+    "dashscope:coding-intl": ["sk-sp-test-token-plan-000000001"],
     "groq": [BY_ID["groq"].key],
     "moonshot:ai": [BY_ID["moonshot"].key],
     "deepseek": [BY_ID["deepseek"].key],

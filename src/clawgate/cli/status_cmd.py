@@ -91,11 +91,17 @@ def status(show_all: bool, as_json: bool) -> None:
                 f"idle {esc(r.get('idle_s'))}s"
             )
     if show_all:
-        from clawgate.cli.findings_view import render_findings
-
-        c.print("")
         for r in data["recent_failures"]:
             c.print(
-                f"recent    {_ago(r['ts'])} {esc(r['owner'])} {esc(r['code'])} {esc(r['ref'])}: {esc(r['message'])}"
+                f"recent    {_ago(r['ts'])} {esc(r['owner'])} {esc(r['code'])} {esc(r['ref'])}: "
+                f"{esc(r['message'][:120])}"
             )
-        render_findings(data.get("findings", []), header="doctor:")
+        findings = [f for f in data.get("findings", []) if f["severity"] in ("error", "warn")]
+        if not findings:
+            c.print("doctor    [green]no errors or warnings[/]")
+        for f in findings:
+            style = "red" if f["severity"] == "error" else "yellow"
+            nxt = f" → {f['next'][0]}" if f["next"] else ""
+            c.print(
+                f"doctor    [{style}]{f['severity']}[/] {esc(f['code'])}: {esc(f['message'][:140])}{esc(nxt)}"
+            )

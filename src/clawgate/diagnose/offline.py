@@ -49,7 +49,7 @@ def offline_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
             out.extend(_attempt_findings(snap, plan, att))
             if att.credential is not None and (att.provider, info.id) not in seen_res:
                 seen_res.add((att.provider, info.id))
-                used_vars.update(_vars_behind(snap, att))
+                used_vars.update(vars_behind(snap, att))
     out.extend(_env_findings(snap, used_vars))
     out.extend(_store_findings(snap, [a.id for a in agents]))
     out.extend(_plaintext_findings(snap))
@@ -393,7 +393,7 @@ def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
 # ------------------------------------------------------------------------------------------ environment
 
 
-def _vars_behind(snap: Snapshot, att: Attempt) -> set[str]:
+def vars_behind(snap: Snapshot, att: Attempt) -> set[str]:
     names: set[str] = set()
     cred = att.credential
     if cred is None:
@@ -404,6 +404,7 @@ def _vars_behind(snap: Snapshot, att: Attempt) -> set[str]:
         if c.ref and "${" in c.ref:
             names.update(references(c.ref))
     if att.view is not None:
+        names.update(att.view.env_vars)
         if isinstance(att.view.api_key, SecretRef) and att.view.api_key.source == "env":
             names.add(att.view.api_key.id)
         names.update(references(att.view.base_url.value or ""))

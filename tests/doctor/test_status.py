@@ -1,0 +1,62 @@
+"""Issue 5, item 5: `status --all` holds no secret and fits a screen for 3 agents and 5 providers."""
+
+from __future__ import annotations
+
+import json
+
+from tests.calls.conftest import BY_ID, call, chat, runtime, wire_home
+
+CANARY = "CANARY7f3e9a1b2c"
+
+
+def test_status_all_has_no_secret_and_fits_a_screen(home, emu, cli):
+    keys = {
+        "OPENROUTER_API_KEY": f"sk-or-v1-test-{CANARY}-000000000001",
+        "GROQ_API_KEY": f"gsk_test{CANARY}00000000000000001",
+        "OPENAI_API_KEY": f"sk-test-{CANARY}-openai-0000000001",
+        "DEEPSEEK_API_KEY": f"sk-test-{CANARY}-deepseek-000000001",
+        "ANTHROPIC_API_KEY": f"sk-ant-api03-test-{CANARY}-0000001",
+    }
+    wire_home(
+        home,
+        emu,
+        keys=keys,
+        extra={
+            "agents": {
+                "defaults": {
+                    "model": {
+                        "primary": "openrouter/moonshotai/kimi-k2.5",
+                        "fallbacks": ["groq/llama-3.3-70b-versatile"],
+                    }
+                },
+                "list": [
+                    {"id": "main", "default": True},
+                    {"id": "coder", "model": "deepseek/deepseek-chat"},
+                    {
+                        "id": "writer",
+                        "model": {"primary": "anthropic/claude-sonnet-4-5", "fallbacks": ["openai/gpt-4o"]},
+                    },
+                ],
+            }
+        },
+    )
+    # some history: a rejected key (the emulator only knows the real test keys) and a success
+    rt = runtime(home, persist=True)
+    call(rt, rt.plan("coder"), chat(), emu)
+    rt.close()
+    res = cli("status", "--all")
+    assert res.code == 0, res.err
+    assert CANARY not in res.out + res.err
+    lines = res.out.rstrip("\n").splitlines()
+    assert len(lines) <= 50, "\n".join(lines)
+    assert sum(1 for line in lines if line.startswith("agent ")) == 3
+    assert sum(1 for line in lines if line.startswith("provider ")) == 5
+    assert "deepseek" in res.out and "rejected" in res.out  # the rejected key shows with its first failure
+    data = json.loads(cli("status", "--all", "--json").out)
+    assert CANARY not in json.dumps(data)
+    prov = {p["id"]: p for p in data["providers"]}
+    assert prov["deepseek"]["health"]["state"] == "rejected"
+    assert prov["deepseek"]["health"]["first_failure"]["status"] == 401
+    assert data["failures_last_hour"] == {"provider_auth": 2}  # deepseek, then the groq fallback
+    assert {a["id"] for a in data["agents"]} == {"main", "coder", "writer"}
+    assert BY_ID["openai"].key not in res.out
