@@ -56,7 +56,7 @@ def test_seed000_region_mismatch(home, emu, cli):
         }
     )
     home.dotenv(f"DASHSCOPE_API_KEY={QWEN.key}\n")  # an International key, sent to the China host
-    res, data, serious = doctor(cli, "--probe")
+    res, _data, serious = doctor(cli, "--probe")
     assert res.code == 1 and serious[0]["code"] == "auth.region_mismatch", serious
     assert "region" in serious[0]["message"]
     home.config(
@@ -167,7 +167,7 @@ def test_seed002_key_only_in_the_shell_not_in_the_gateway(home, emu, cli, monkey
 
         deadline = time.monotonic() + 10
         while True:
-            res, data, _ = doctor(cli)
+            _res, data, _ = doctor(cli)
             if not [f for f in data["findings"] if f["severity"] == "error"] or time.monotonic() > deadline:
                 break
             time.sleep(0.2)  # polling the gateway's hot reload, bounded by the deadline
@@ -215,7 +215,7 @@ def test_seed003_variable_defined_twice(home, emu, cli):
     home.dotenv(f"{OR.env}={STALE_OR}\n{GROQ.env}={GROQ.key}\n{OR.env}={OR.key}\n")
     assert first(cli) == "env.duplicate_definition"
     cli("doctor", "--fix", "--yes")
-    _, data, serious = doctor(cli)
+    _, _data, serious = doctor(cli)
     assert not serious
     assert (home.path / ".env").read_text().count(OR.env) == 1 and OR.key in (home.path / ".env").read_text()
 
@@ -225,7 +225,7 @@ def test_seed003_plaintext_key_in_config(home, emu, cli):
     cli("config", "set", "models.providers.openrouter.apiKey", OR.key)
     assert first(cli) == "config.plaintext_secret"
     cli("doctor", "--fix", "--yes")
-    _, data, serious = doctor(cli, "--probe")
+    _, _data, serious = doctor(cli, "--probe")
     assert not serious, serious
     assert OR.key not in (home.path / "clawgate.json").read_text()
     assert f"{OR.env}={OR.key}" in (home.path / ".env").read_text()
@@ -243,7 +243,7 @@ def test_seed003_every_provider_rejects(home, emu, cli):
             },
         },
     )
-    res, data, serious = doctor(cli, "--probe")
+    _res, _data, serious = doctor(cli, "--probe")
     assert serious[0]["code"] == "auth.all_providers_rejected", [f["code"] for f in serious]
     assert "stored profile" in serious[0]["message"]
     cli("doctor", "--fix", "--yes")
@@ -280,7 +280,7 @@ def test_seed004_cooldown_shows_the_first_failure(home, emu, cli):
     done = call(rt, rt.plan(), chat(), emu)  # openrouter rejects, groq serves
     rt.close()
     assert done.outcome.ok
-    _, data, serious = doctor(cli)
+    _, _data, serious = doctor(cli)
     assert serious[0]["code"] == "auth.rejected"
     assert "first failure" in serious[0]["message"] and "401" in serious[0]["message"]
     home.dotenv(f"{OR.env}={OR.key}\n{GROQ.env}={GROQ.key}\n")
@@ -292,5 +292,5 @@ def test_seed004_container_env_overrides_the_file(home, emu, cli, monkeypatch):
     monkeypatch.setenv(OR.env, STALE_OR)  # e.g. docker-compose's environment
     assert first(cli) == "env.process_override"
     monkeypatch.delenv(OR.env)
-    _, data, serious = doctor(cli)
+    _, _data, serious = doctor(cli)
     assert not serious
