@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up the virtualenv, then run clawgate's main job on its embedded defaults.
-# (Until the gateway lands this is `clawgate doctor` on the current CLAWGATE_HOME.)
+# Set up the virtualenv, then run the clawgate gateway in the foreground on its embedded defaults
+# (state in $CLAWGATE_HOME or ~/.clawgate, SQLite, listening on 127.0.0.1:18789). Extra arguments go to
+# `clawgate gateway run` (e.g. --port 18800).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/clawgate doctor "$@"
+exec .venv/bin/clawgate gateway run "$@"
