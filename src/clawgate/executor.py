@@ -57,6 +57,9 @@ class CallRequest:
     run_id: str | None = None
     forward_headers: dict[str, str] = field(default_factory=dict)
     ignore_health: bool = False  # probes test credentials live, whatever the health state says
+    strip_usage_chunk: bool = (
+        False  # set by the executor: usage was requested for the record, not by the client
+    )
     max_credentials: int | None = None  # probes of one credential set this to 1
 
     def chat_request(self) -> ChatRequest:
@@ -180,6 +183,16 @@ class Executor:
         if req.raw is not None and req.client_api == att.api:
             body = dict(req.raw)
             body["model"] = model
+            if req.stream and att.api == "openai-completions":
+                # ask for usage so the attempt record has tokens (as the translating path does); the usage
+                # chunk is kept from a client that did not ask for it
+                opts = body.get("stream_options")
+                if not (isinstance(opts, dict) and opts.get("include_usage")):
+                    body["stream_options"] = {
+                        **(opts if isinstance(opts, dict) else {}),
+                        "include_usage": True,
+                    }
+                    req.strip_usage_chunk = True
             return orjson.dumps(body)
         dialect = get_dialect(att.api)
         return orjson.dumps(dialect.encode_request(req.chat_request(), model))
@@ -699,6 +712,7 @@ class Executor:
         parser = SSEParser()
         inspector = StreamInspector(att.api, att.provider, host, att.model)
         passthrough = req.client_api == att.api
+        strip_usage = req.strip_usage_chunk
         decoder = None if passthrough else get_dialect(att.api).stream_decoder(att.provider, host, att.model)
         first: list[SSEEvent] = []
         loop = asyncio.get_running_loop()
@@ -772,7 +786,8 @@ class Executor:
             try:
                 if passthrough:
                     for ev in first:
-                        yield ev
+                        if not (strip_usage and _usage_only(ev.raw)):
+                            yield ev
                 else:
                     for item in decoded_first:
                         yield item
@@ -794,6 +809,8 @@ class Executor:
                                 failure = f
                                 break
                             if passthrough:
+                                if strip_usage and _usage_only(ev.raw):
+                                    continue
                                 yield ev
                             else:
                                 try:
@@ -848,6 +865,11 @@ class Executor:
         out._items = items()
         out._closer = resp.close
         return out, None, first_event_ms
+
+
+def _usage_only(raw: bytes) -> bool:
+    """An OpenAI usage chunk (`choices: []`), which a client that did not ask for usage must not see."""
+    return b'"choices":[]' in raw or b'"choices": []' in raw
 
 
 def _choice_error(obj: dict[str, Any]) -> bool:

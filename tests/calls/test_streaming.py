@@ -60,3 +60,31 @@ def test_keepalive_comments_are_not_content(home, emu):
     rt = runtime(home)
     done = call(rt, rt.plan(None, "deepseek/deepseek-chat"), chat(stream=True), emu)
     assert done.failure is None and done.text == "emulated reply from deepseek model deepseek-chat"
+
+
+def test_passthrough_stream_records_usage_without_showing_it_to_a_client_that_did_not_ask(home, emu):
+    import asyncio
+
+    from clawgate.executor import CallRequest
+    from clawgate.providers.sse import SSEEvent
+
+    wire_home(home, emu)
+    rt = runtime(home)
+    raw = {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    req = CallRequest(stream=True, client_api="openai-completions", raw=raw)
+
+    async def go():
+        try:
+            outcome = await rt.run(rt.plan(None, "openai/gpt-4o"), req)
+            items = [i async for i in outcome]
+            return outcome, items
+        finally:
+            await rt.aclose()
+
+    outcome, items = asyncio.run(go())
+    assert all(isinstance(i, SSEEvent) for i in items)
+    assert not [i for i in items if b'"choices":[]' in i.raw]  # the client did not ask for usage
+    assert items[-1].data == "[DONE]"
+    assert outcome.usage.output_tokens is not None  # but the record has it
+    assert emu.last_request.body["stream_options"] == {"include_usage": True}
+    assert raw.get("stream_options") is None  # the caller's body is not modified
