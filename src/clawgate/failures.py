@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "gateway.token_missing": "gateway_auth",
     "gateway.token_mismatch": "gateway_auth",
     "gateway.locked_out": "gateway_auth",
+    "gateway.pairing_required": "gateway_auth",
 }
 
 

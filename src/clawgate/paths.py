@@ -97,6 +97,17 @@ class Paths:
 
 
 def ensure_private_dir(path: Path) -> None:
+    """Create `path` and any missing parents as 0700 (mkdir's mode applies only to the last component)."""
+    missing = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         mode = path.stat().st_mode & 0o777

@@ -69,6 +69,8 @@ COMMANDS = {
     "gateway": ("clawgate.cli.gateway_cmd", "gateway", "Run, start, stop and check the gateway service."),
     "logs": ("clawgate.cli.logs_cmd", "logs", "The gateway's structured log."),
     "status": ("clawgate.cli.status_cmd", "status", "One screen: gateway, agents, providers, failures."),
+    "explain": ("clawgate.cli.explain_cmd", "explain", "Name the failing layer of a pasted error and the next step."),
+    "import": ("clawgate.cli.import_cmd", "import_group", "Import an OpenClaw setup and diagnose it."),
 }
 
 

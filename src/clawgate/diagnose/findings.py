@@ -43,6 +43,7 @@ REGISTRY: dict[str, tuple[str, str, int]] = {
     "gateway.not_running": ("info", "runtime", 80),
     "gateway.token_missing": ("error", "gateway_auth", 81),
     "gateway.token_mismatch": ("error", "gateway_auth", 82),
+    "gateway.pairing_required": ("error", "gateway_auth", 83),
     "session.stuck_run": ("warn", "runtime", 90),
     "config.plaintext_secret": ("warn", "config", 95),
     "secrets.file_permissions": ("warn", "config", 96),
