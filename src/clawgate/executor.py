@@ -596,7 +596,39 @@ class Executor:
             tries.append(t)
             self._record(call_id, req, t)
             return None, f, elapsed
-        return await self._start_stream(att, cred, req, call_id, try_no, tries, resp, t0, first_ms, timeouts)
+        except asyncio.CancelledError:
+            self._record_cancel(att, cred, req, call_id, try_no, tries, t0)
+            raise
+        try:
+            return await self._start_stream(
+                att, cred, req, call_id, try_no, tries, resp, t0, first_ms, timeouts
+            )
+        except asyncio.CancelledError:
+            resp.close()
+            self._record_cancel(att, cred, req, call_id, try_no, tries, t0)
+            raise
+
+    def _record_cancel(
+        self,
+        att: Attempt,
+        cred: Candidate | None,
+        req: CallRequest,
+        call_id: str,
+        try_no: int,
+        tries: list[TryResult],
+        t0: float,
+    ) -> None:
+        """A try the caller abandoned before the provider answered is still a try: record it."""
+        f = Failure(
+            owner="runtime",
+            code="runtime.cancelled",
+            provider=att.provider,
+            model=att.model,
+            message="the caller went away before the provider answered; the request was cancelled",
+        )
+        t = TryResult(att, cred, False, f, latency_ms=(time.perf_counter() - t0) * 1000, try_no=try_no)
+        tries.append(t)
+        self._record(call_id, req, t)
 
     async def _finish_plain(
         self,

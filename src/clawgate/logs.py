@@ -106,9 +106,12 @@ def shutdown() -> None:
         _listener = None
 
 
-def event(name: str, message: str = "", level: int = logging.INFO, **fields: Any) -> None:
-    """Log one structured event (cheap when the queue handler is in place: formatting happens off-loop)."""
-    logging.getLogger(LOGGER).log(level, message, extra={"event": name, "fields": fields})
+def event(
+    name: str, message: str = "", level: int = logging.INFO, exc_info: bool = False, **fields: Any
+) -> None:
+    """Log one structured event (cheap when the queue handler is in place: formatting happens off-loop).
+    `exc_info=True` (inside an `except`) adds the traceback."""
+    logging.getLogger(LOGGER).log(level, message, exc_info=exc_info, extra={"event": name, "fields": fields})
 
 
 def read(logs_dir: Path, limit: int = 100) -> list[dict[str, Any]]:

@@ -88,14 +88,35 @@ def status_cmd(as_json: bool) -> None:
 
     Exit status: 0 when it runs and matches, 1 on a mismatch or error, 3 when none is running.
     """
-    from clawgate.gateway.lifecycle import status
-    from clawgate.gateway.token import resolve_gateway_token
+    from clawgate.errors import ClawgateError
+    from clawgate.gateway.lifecycle import address_for, status
+    from clawgate.gateway.token import ENV_NAME, resolve_gateway_token
 
     st = state()
-    snap = st.snapshot()
-    tok = resolve_gateway_token(snap)
-    data = status(st.paths, _url(), tok.value)
-    data["cli"]["token"] = tok.to_json()
+    local_error: ClawgateError | None = None
+    try:
+        snap = st.snapshot()
+    except ClawgateError as exc:
+        # This CLI cannot read the config (a broken edit). The gateway may still serve the last good one:
+        # find it through this home's pidfile and use the token from the environment alone.
+        local_error = exc
+        url, token, token_json = _fallback_target()
+    else:
+        tok = resolve_gateway_token(snap)
+        url, token, token_json = address_for(snap), tok.value, tok.to_json()
+    data = status(st.paths, url, token)
+    data["cli"]["token"] = token_json
+    if local_error is not None and not any(f["code"] == local_error.code for f in data["findings"]):
+        data["findings"].insert(
+            0,
+            {
+                "code": local_error.code,
+                "severity": "error",
+                "owner": "config",
+                "message": f"this CLI cannot load its config ({local_error}); token from {ENV_NAME} only",
+                "next": list(local_error.next_steps),
+            },
+        )
     if as_json:
         emit_json(data)
     else:
@@ -124,6 +145,39 @@ def status_cmd(as_json: bool) -> None:
         raise click.exceptions.Exit(3)
     if any(f["severity"] == "error" for f in data["findings"]):
         raise click.exceptions.Exit(1)
+
+
+def _fallback_target() -> tuple[str, str | None, dict[str, object]]:
+    """(url, token, token info) without the config: this home's pidfile (or the default port), and
+    CLAWGATE_GATEWAY_TOKEN from the process or the home .env."""
+    from pathlib import Path
+
+    from clawgate.config.schema import GatewayConfig
+    from clawgate.environment import Environment
+    from clawgate.gateway.lifecycle import _local_url, alive
+    from clawgate.gateway.server import read_pidfile
+    from clawgate.gateway.token import ENV_NAME
+    from clawgate.redaction import fingerprint, register_secret
+
+    st = state()
+    pid = read_pidfile(st.paths)
+    if pid and pid.get("url") and alive(int(pid.get("pid", 0))):
+        url = _local_url(str(pid["url"]))
+    else:
+        url = f"http://127.0.0.1:{GatewayConfig().port}"
+    env = Environment.load(process=st.environ, cwd=Path.cwd(), home_env_file=st.paths.env_file)
+    var = env.var(ENV_NAME)
+    token = var.value.strip() if var is not None and var.value.strip() else None
+    if token:
+        register_secret(token)
+    info: dict[str, object] = {
+        "mode": "token" if token else "unknown",
+        "source": f"env:{ENV_NAME}" if token else "none",
+        "origin": var.winner.origin if (token and var is not None) else None,
+        "fingerprint": fingerprint(token) if token else None,
+        "error": None,
+    }
+    return url, token, info
 
 
 @gateway.command("install")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -47,6 +47,25 @@ class BodyTooLarge(Exception):
     pass
 
 
+class ClientGone(Exception):
+    """The client disconnected before its request body was read."""
+
+
+_SHUTDOWN = Failure(
+    owner="runtime",
+    code="runtime.shutdown",
+    retryable=True,
+    message="the gateway shut down before the provider answered (the drain window, gateway.drainSeconds, "
+    "closed); the upstream request was cancelled",
+    next_steps=["retry the request"],
+)
+_CLIENT_GONE = Failure(
+    owner="runtime",
+    code="runtime.cancelled",
+    message="the client went away before the answer; the upstream request was cancelled",
+)
+
+
 class GatewayApp:
     """The gateway. `runtime` holds config/credentials/health; `extra` is a Starlette app for the rest."""
 
@@ -56,6 +75,7 @@ class GatewayApp:
         self.started = time.time()
         self.draining = False
         self.streams: dict[asyncio.Task[Any], bool] = {}  # active stream pumps -> aborted-for-shutdown flag
+        self.calls: dict[asyncio.Future[Any], bool] = {}  # calls waiting on a provider -> aborted flag
         self.inflight = 0
         self.auth = GatewayAuth(resolve_gateway_token(runtime.snapshot), self._auth_settings())
         self.extra = extra
@@ -74,29 +94,63 @@ class GatewayApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = scope["path"]
-            api = MODEL_ENDPOINTS.get(path)
-            if api is not None and scope["method"] == "POST":
-                await self.model_call(scope, receive, send, api)
+            api = MODEL_ENDPOINTS.get(scope["path"])
+            if api is not None:
+                if scope["method"] == "POST":
+                    await self.model_call(scope, receive, send, api)
+                else:
+                    await self._not_routed(scope, send, 405, api)
                 return
+            if self.extra is not None:
+                await self.extra(scope, receive, _timed(send))
+                return
+            await self._not_routed(scope, send, 404, "openai-completions")
+            return
         if self.extra is not None:
             await self.extra(scope, receive, send)
-            return
-        if scope["type"] == "http":
-            await _send_json(send, 404, {"error": {"message": f"no route {scope['path']}"}})
+
+    async def _not_routed(self, scope: Scope, send: Send, status: int, api: str) -> None:
+        t0 = time.perf_counter()
+        if status == 405:
+            f = request_error(f"{scope['path']} accepts POST only, not {scope['method']}")
+        else:
+            f = request_error(f"no route {scope['method']} {scope['path']}", code="request.not_found")
+            f.next_steps = ["OpenAI base_url: <gateway>/v1 · Anthropic base_url: <gateway>"]
+        await self._fail(send, f, api, t0, scope, status=status)
 
     # ------------------------------------------------------------------------------- model endpoints
 
-    def check_auth(self, scope: Scope) -> Failure | None:
-        headers = dict(scope["headers"])
+    def check_auth(
+        self, scope: Mapping[str, Any], headers: dict[bytes, bytes] | None = None
+    ) -> Failure | None:
         client = scope.get("client")
-        return self.auth.check(headers, client[0] if client else None)
+        return self.auth.check(
+            dict(scope["headers"]) if headers is None else headers, client[0] if client else None
+        )
 
     async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
         t0 = time.perf_counter()
         self.inflight += 1
         try:
             await self._model_call(scope, receive, send, api, t0)
+        except Exception as exc:
+            # a bug of ours must still answer in the endpoint's envelope, with an owner (and be logged)
+            log.event(
+                "gateway.internal_error",
+                f"{type(exc).__name__}: {exc}",
+                level=40,
+                path=scope["path"],
+                exc_info=True,
+            )
+            if not scope.get(_STARTED):
+                f = Failure(
+                    owner="runtime",
+                    code="runtime.internal",
+                    message=f"clawgate failed while handling this request ({type(exc).__name__}); "
+                    "this is a clawgate bug",
+                    next_steps=["clawgate logs --limit 20", "retry the request"],
+                )
+                await self._fail(send, f, api, t0, scope)
         finally:
             self.inflight -= 1
 
@@ -112,13 +166,16 @@ class GatewayApp:
             )
             await self._fail(send, f, api, t0, scope)
             return
-        denied = self.check_auth(scope)
+        headers = dict(scope["headers"])
+        denied = self.check_auth(scope, headers)
         if denied is not None:
             await self._fail(send, denied, api, t0, scope)
             return
         limit = self.rt.snapshot.config.gateway.max_body_bytes
         try:
             raw = await _read_body(receive, limit)
+        except ClientGone:
+            return
         except BodyTooLarge:
             await self._fail(
                 send,
@@ -140,7 +197,6 @@ class GatewayApp:
         if problem is not None:
             await self._fail(send, problem, api, t0, scope)
             return
-        headers = dict(scope["headers"])
         agent_hdr = headers.get(b"x-clawgate-agent")
         model = body.get("model")
         try:
@@ -169,16 +225,37 @@ class GatewayApp:
         req = CallRequest(
             stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
         )
-        outcome = await self.rt.run(plan, req)
-        if not outcome.ok:
-            assert outcome.failure is not None
-            await self._fail(send, outcome.failure, api, t0, scope, outcome)
-            return
-        if stream:
-            assert isinstance(outcome, StreamOutcome)
-            await self._stream(scope, receive, send, api, outcome, t0, body)
-        else:
-            await self._plain(send, api, outcome, t0, scope)
+        # The client may leave while the provider is still working (a slow first byte, a long non-streaming
+        # answer): watch for that from now on and cancel the upstream call with it, so the provider stops.
+        watcher = asyncio.ensure_future(_wait_disconnect(receive))
+        call = asyncio.ensure_future(self.rt.run(plan, req))
+        watcher.add_done_callback(lambda _t: call.cancel())  # a no-op once the call is done
+        self.calls[call] = False
+        try:
+            try:
+                outcome = await call
+            except asyncio.CancelledError:
+                if self.calls.get(call) and call.cancelled():
+                    # the drain window closed before the provider answered
+                    await self._fail(send, _SHUTDOWN, api, t0, scope)
+                    return
+                if not call.cancelled() or not watcher.done() or watcher.cancelled():
+                    raise  # we are being cancelled ourselves, not the client leaving
+                self._log(scope, 499, t0, None, 0.0, _CLIENT_GONE)
+                return
+            finally:
+                del self.calls[call]
+            if not outcome.ok:
+                assert outcome.failure is not None
+                await self._fail(send, outcome.failure, api, t0, scope, outcome)
+                return
+            if stream:
+                assert isinstance(outcome, StreamOutcome)
+                await self._stream(scope, watcher, send, api, outcome, t0, body)
+            else:
+                await self._plain(send, api, outcome, t0, scope)
+        finally:
+            watcher.cancel()
 
     def plan_for(self, model: str | None, agent: str | None) -> Any:
         if model and model.startswith("agent/"):
@@ -195,6 +272,7 @@ class GatewayApp:
             assert outcome.attempt is not None
             data = orjson.dumps(get_dialect(api).encode_response(outcome.result(), outcome.attempt.ref))
         overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
+        scope[_STARTED] = True
         await send(
             {
                 "type": "http.response.start",
@@ -219,7 +297,7 @@ class GatewayApp:
     async def _stream(
         self,
         scope: Scope,
-        receive: Receive,
+        watcher: asyncio.Future[None],
         send: Send,
         api: str,
         outcome: StreamOutcome,
@@ -227,6 +305,7 @@ class GatewayApp:
         body: dict[str, Any],
     ) -> None:
         overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
+        scope[_STARTED] = True
         await send(
             {
                 "type": "http.response.start",
@@ -250,7 +329,6 @@ class GatewayApp:
         finished: list[bool] = []
         pump = asyncio.ensure_future(self._pump(send, api, outcome, encoder, finished))
         self.streams[pump] = False
-        watcher = asyncio.ensure_future(_wait_disconnect(receive))
         watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
         status = 200
         try:
@@ -261,7 +339,6 @@ class GatewayApp:
                 raise
         finally:
             aborted = self.streams.pop(pump, False)
-            watcher.cancel()
             with contextlib.suppress(Exception):
                 await outcome.aclose()
         if aborted:
@@ -295,6 +372,16 @@ class GatewayApp:
             )
             with contextlib.suppress(Exception):
                 await outcome.aclose()
+        except Exception as exc:  # a bug of ours mid-stream: end the stream with an error event, not a cut
+            log.event("gateway.internal_error", f"{type(exc).__name__}: {exc}", level=40, exc_info=True)
+            failure = Failure(
+                owner="runtime",
+                code="runtime.internal",
+                message=f"clawgate failed while streaming ({type(exc).__name__}); this is a clawgate bug",
+                next_steps=["clawgate logs --limit 20", "retry the request"],
+            )
+            with contextlib.suppress(Exception):
+                await outcome.aclose()
         if failure is not None:
             tail = encoder.error(failure)
         elif outcome.api == api:
@@ -305,14 +392,22 @@ class GatewayApp:
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def _fail(
-        self, send: Send, f: Failure, api: str, t0: float, scope: Scope, outcome: CallOutcome | None = None
+        self,
+        send: Send,
+        f: Failure,
+        api: str,
+        t0: float,
+        scope: Scope,
+        outcome: CallOutcome | None = None,
+        status: int | None = None,
     ) -> None:
-        status, headers, body = error_response(f, api)
+        status, headers, body = error_response(f, api, status)
         upstream = outcome.upstream_ms if outcome else 0.0
         overhead = (time.perf_counter() - t0) * 1000 - upstream
         headers.append((b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()))
         if outcome is not None:
             headers.append((b"x-request-id", outcome.call_id.encode()))
+        scope[_STARTED] = True
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         self._log(scope, status, t0, outcome, overhead, f)
@@ -327,6 +422,8 @@ class GatewayApp:
         f: Failure | None = None,
     ) -> None:
         att = outcome.attempt if outcome else None
+        if att is None and outcome is not None and outcome.tries:
+            att = outcome.tries[-1].attempt  # a failed call: the attempt that failed last
         f = f or (outcome.failure if outcome else None)
         client = scope.get("client")
         log.event(
@@ -346,8 +443,14 @@ class GatewayApp:
     # ------------------------------------------------------------------------------------- draining
 
     def abort_streams(self) -> int:
-        """End every open stream with an error event (shutdown after the drain window)."""
+        """End every open stream with an error event, and every call still waiting on a provider with a 503
+        (shutdown after the drain window)."""
         n = 0
+        for call in list(self.calls):
+            if not call.done():
+                self.calls[call] = True
+                call.cancel()
+                n += 1
         for task in list(self.streams):
             if not task.done():
                 self.streams[task] = True
@@ -362,6 +465,8 @@ def validate_body(body: Any, api: str) -> Failure | None:
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         return request_error("'model' must be a string", "model")
+    if "stream" in body and not isinstance(body["stream"], bool):
+        return request_error("'stream' must be true or false", "stream")
     if api == "openai-responses":
         if "input" not in body:
             return request_error("'input' is required (a string or a list of input items)", "input")
@@ -378,8 +483,6 @@ def validate_body(body: Any, api: str) -> Failure | None:
         mt = body.get("max_tokens")
         if mt is not None and (not isinstance(mt, int) or mt < 1):
             return request_error("'max_tokens' must be a positive integer", "max_tokens")
-    if "stream" in body and not isinstance(body["stream"], bool):
-        return request_error("'stream' must be true or false", "stream")
     return None
 
 
@@ -389,7 +492,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     while True:
         msg = await receive()
         if msg["type"] == "http.disconnect":
-            raise asyncio.CancelledError
+            raise ClientGone
         chunk = msg.get("body", b"")
         if chunk:
             size += len(chunk)
@@ -408,11 +511,25 @@ async def _wait_disconnect(receive: Receive) -> None:
             return
 
 
-async def _send_json(
-    send: Send, status: int, obj: Any, headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [_JSON, *(headers or [])]})
-    await send({"type": "http.response.body", "body": orjson.dumps(obj)})
+_STARTED = "clawgate.response_started"  # scope key: the response has begun (an error can no longer be sent)
+_OWNER = b"x-clawgate-owner"
+
+
+def _timed(send: Send) -> Send:
+    """`send` for the non-model endpoints: adds `x-clawgate-overhead-ms` to every response, and an owner to
+    every error that does not name one (a missing route is the request's fault; a crash is ours)."""
+    t0 = time.perf_counter()
+
+    async def timed_send(msg: dict[str, Any]) -> None:
+        if msg["type"] == "http.response.start":
+            headers = list(msg.get("headers") or ())
+            if msg["status"] >= 400 and not any(k.lower() == _OWNER for k, _ in headers):
+                headers.append((_OWNER, b"runtime" if msg["status"] >= 500 else b"request"))
+            headers.append((b"x-clawgate-overhead-ms", f"{(time.perf_counter() - t0) * 1000:.2f}".encode()))
+            msg = {**msg, "headers": headers}
+        await send(msg)
+
+    return timed_send
 
 
 VERSION = __version__

@@ -65,22 +65,24 @@ def retryable_for_client(f: Failure, status: int) -> bool:
     )
 
 
-def error_response(f: Failure, client_api: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    status = http_status(f, client_api)
+def error_response(
+    f: Failure, client_api: str, status: int | None = None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """(status, headers, body) for `f` on an endpoint speaking `client_api`; `status` overrides the mapping."""
+    status = status or http_status(f, client_api)
     body = orjson.dumps(get_dialect(client_api).error_body(f, status))
     headers = [
         (b"content-type", b"application/json"),
         (b"x-clawgate-owner", f.owner.encode()),
         (b"x-clawgate-code", f.code.encode()),
     ]
-    if retryable_for_client(f, status):
-        headers.append((b"x-should-retry", b"true"))
-        if f.retry_after is not None:
-            secs = max(0, math.ceil(f.retry_after))
-            headers.append((b"retry-after", str(secs).encode()))
-            headers.append((b"retry-after-ms", str(int(f.retry_after * 1000)).encode()))
-    else:
-        headers.append((b"x-should-retry", b"false"))
+    headers.append((b"x-should-retry", b"true" if retryable_for_client(f, status) else b"false"))
+    if f.retry_after is not None:
+        # also on non-retryable answers (a lockout, a blocked key): it says how long; x-should-retry: false
+        # keeps the SDKs from looping on it
+        secs = max(0, math.ceil(f.retry_after))
+        headers.append((b"retry-after", str(secs).encode()))
+        headers.append((b"retry-after-ms", str(int(f.retry_after * 1000)).encode()))
     return status, headers, body
 
 

@@ -3,6 +3,7 @@ systemd user unit that names the state dir but never holds a secret."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -21,6 +22,15 @@ from clawgate.paths import Paths, display_path
 
 
 def alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        # a gateway this very process started (start() then stop() in one process: restart, the UI, tests)
+        # is a zombie after it exits until reaped, and kill(pid, 0) would call it alive
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -58,14 +68,23 @@ def http_get(url: str, token: str | None = None, timeout: float = 2.0) -> tuple[
         return 0, None
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 20.0) -> bool:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 20.0, paths: Paths | None = None
+) -> bool:
+    """Until the gateway at `url` answers. With `proc` and `paths`: until *that* process answers from that
+    home (another gateway already on the port must not pass for it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status, _ = http_get(url + "/healthz", timeout=0.5)
-        if status == 200:
-            return True
         if proc is not None and proc.poll() is not None:
             return False
+        status, health = http_get(url + "/healthz", timeout=0.5)
+        if status == 200:
+            if paths is None or proc is None:
+                return True
+            ours = isinstance(health, dict) and health.get("home_id") == path_id(paths.home)
+            pid = read_pidfile(paths)
+            if ours and pid is not None and pid.get("pid") == proc.pid:
+                return True
         time.sleep(0.1)
     return False
 
@@ -92,7 +111,7 @@ def start(paths: Paths, environ: dict[str, str], url: str) -> dict[str, Any]:
             cwd=str(paths.home),
             start_new_session=True,
         )
-    if not wait_ready(url, proc):
+    if not wait_ready(url, proc, paths=paths):
         tail = _tail(out_path, 15)
         if proc.poll() is None:
             proc.terminate()
@@ -129,50 +148,106 @@ def stop(paths: Paths, drain: float) -> dict[str, Any]:
     return {"ok": True, "was_running": True, "pid": pid, "killed": killed}
 
 
+def path_id(path: str | Path) -> str:
+    """A short, non-reversible id of a path (its real path): /healthz publishes the gateway's home and config
+    this way, so a CLI can tell "another home" apart without a token and without the gateway showing paths."""
+    return hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:12]
+
+
+def _same_path(a: Any, b: Any) -> bool:
+    return a == b or (a is not None and b is not None and os.path.realpath(a) == os.path.realpath(b))
+
+
+def _local_url(url: str) -> str:
+    """The URL to reach a gateway listening on `url` from this machine (a wildcard bind → loopback)."""
+    for wildcard in ("//0.0.0.0:", "//[::]:"):
+        url = url.replace(wildcard, "//127.0.0.1:")
+    return url
+
+
 def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
-    """Compare this CLI's home, config and version with whatever gateway answers at `url`."""
-    cli = {"home": str(paths.home), "config": str(paths.config), "version": __version__, "url": url}
+    """Compare this CLI's home, config and version with whatever gateway answers at `url` (or, when nothing
+    answers there, with the gateway this home's pidfile names)."""
     code, health = http_get(url + "/healthz")
+    if code != 200:
+        pid = read_pidfile(paths)
+        other = _local_url(str(pid.get("url"))) if pid and pid.get("url") else None
+        if (
+            pid
+            and alive(int(pid.get("pid", 0)))
+            and other
+            and other != url
+            and http_get(other + "/healthz")[0] == 200
+        ):
+            moved = status(paths, other, token)
+            moved["findings"].append(
+                {
+                    "code": "gateway.address_differs",
+                    "severity": "warn",
+                    "owner": "config",
+                    "message": f"this home's gateway listens on {other}, not on {url} (gateway.bind/"
+                    "gateway.port): it was started with --host/--port",
+                    "next": ["clawgate gateway restart   # to listen where the config says"],
+                }
+            )
+            return moved
+    cli = {"home": str(paths.home), "config": str(paths.config), "version": __version__, "url": url}
     out: dict[str, Any] = {"cli": cli, "url": url, "running": code == 200, "mismatches": [], "findings": []}
     if code != 200:
         pid = read_pidfile(paths)
         out["pidfile"] = pid
-        if pid and alive(int(pid.get("pid", 0))) and pid.get("url") != url:
-            out["findings"].append(
-                {
-                    "code": "gateway.config_mismatch",
-                    "severity": "error",
-                    "message": f"a gateway from this home runs at {pid.get('url')}, but this "
-                    f"CLI's config points at {url}",
-                }
-            )
-        else:
-            out["findings"].append(
-                {
-                    "code": "gateway.not_running",
-                    "severity": "info",
-                    "message": f"no gateway answers at {url}",
-                    "next": ["clawgate gateway start", "clawgate gateway run"],
-                }
-            )
+        out["findings"].append(
+            {
+                "code": "gateway.not_running",
+                "severity": "info",
+                "owner": "runtime",
+                "message": f"no gateway answers at {url}",
+                "next": ["clawgate gateway start", "clawgate gateway run"],
+            }
+        )
         return out
     if not isinstance(health, dict) or health.get("service") != "clawgate":
         out["findings"].append(
             {
                 "code": "gateway.config_mismatch",
                 "severity": "error",
+                "owner": "config",
                 "message": f"something that is not clawgate answers at {url}",
+                "next": ["clawgate config set gateway.port PORT   # a free port"],
             }
         )
         return out
+    # Without a token the gateway shows no paths, but its /healthz carries ids of its home and config.
+    other_home = health.get("home_id") not in (None, path_id(paths.home))
+    other_config = health.get("config_id") not in (None, path_id(paths.config))
     code, st = http_get(url + "/api/status", token)
     if code == 401:
         reason = (st or {}).get("error", {}).get("code") if isinstance(st, dict) else None
+        if other_home or other_config:
+            which = " and ".join(
+                n for n, differs in (("CLAWGATE_HOME", other_home), ("config", other_config)) if differs
+            )
+            out["findings"].append(
+                {
+                    "code": "gateway.config_mismatch",
+                    "severity": "error",
+                    "owner": "config",
+                    "message": f"the gateway at {url} runs from another {which} than this CLI "
+                    f"({paths.home}); what this CLI shows is not what the gateway uses (it also refused "
+                    f"this CLI's token: {reason})",
+                    "next": [
+                        "run the CLI with the gateway's CLAWGATE_HOME (see `systemctl --user cat clawgate` or "
+                        "the environment of the process that started it)",
+                        "clawgate gateway restart   # to run the gateway from this CLI's home",
+                    ],
+                }
+            )
         c = "gateway.token_mismatch" if reason == "AUTH_TOKEN_MISMATCH" else "gateway.token_missing"
         out["findings"].append(
             {
                 "code": c,
                 "severity": "error",
+                "owner": "gateway_auth",
                 "message": f"the running gateway refused this CLI's token ({reason})",
                 "next": [
                     "check CLAWGATE_GATEWAY_TOKEN in the CLI's environment and in "
@@ -183,12 +258,18 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
         return out
     if code != 200 or not isinstance(st, dict):
         out["findings"].append(
-            {"code": "gateway.not_running", "severity": "error", "message": f"/api/status answered {code}"}
+            {
+                "code": "gateway.not_running",
+                "severity": "error",
+                "owner": "runtime",
+                "message": f"/api/status answered {code}",
+            }
         )
         return out
     out["gateway"] = st
     for key in ("home", "config", "version"):
-        if str(st.get(key)) != str(cli[key]):
+        same = st.get(key) == cli[key] if key == "version" else _same_path(st.get(key), cli[key])
+        if not same:
             out["mismatches"].append({"field": key, "cli": cli[key], "gateway": st.get(key)})
     if out["mismatches"]:
         fields = ", ".join(m["field"] for m in out["mismatches"])
@@ -199,6 +280,7 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
             {
                 "code": "gateway.config_mismatch",
                 "severity": "error",
+                "owner": "config",
                 "message": f"this CLI and the running gateway differ in {fields} ({detail}): what the CLI shows is "
                 "not what the gateway uses",
                 "next": [
@@ -211,10 +293,11 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
     if err:
         out["findings"].append(
             {
-                "code": "config.invalid_value"
-                if err.get("code") != "config.parse_error"
-                else "config.parse_error",
+                "code": "config.parse_error"
+                if err.get("code") == "config.parse_error"
+                else "config.invalid_value",
                 "severity": "error",
+                "owner": "config",
                 "message": "the last config edit was rejected; the gateway keeps serving the last "
                 f"good config: {err.get('message')}",
                 "next": err.get("next", []),

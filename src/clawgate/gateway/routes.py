@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from clawgate import __version__
-from clawgate.gateway.errors import error_response
+from clawgate import logs as log
+from clawgate.failures import Failure
+from clawgate.gateway.errors import error_response, request_error
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp
@@ -25,10 +29,7 @@ def _json(obj: Any, status: int = 200) -> Response:
 
 def _guard(gw: GatewayApp, request: Request, api: str = "openai-completions") -> Response | None:
     denied = gw.check_auth(request.scope)
-    if denied is None:
-        return None
-    status, headers, body = error_response(denied, api)
-    return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in headers})
+    return None if denied is None else _error(denied, api)
 
 
 def status_payload(gw: GatewayApp) -> dict[str, Any]:
@@ -84,8 +85,22 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
 
 
 def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
+    from clawgate.gateway.lifecycle import path_id
+
+    # ids (not paths) of the home and config this gateway runs from: `gateway status` compares them without
+    # a token; the body is built once
+    health = orjson.dumps(
+        {
+            "ok": True,
+            "service": "clawgate",
+            "version": __version__,
+            "home_id": path_id(gw.rt.paths.home),
+            "config_id": path_id(gw.rt.paths.config),
+        }
+    )
+
     async def healthz(request: Request) -> Response:
-        return _json({"ok": True, "service": "clawgate", "version": __version__})
+        return Response(health, media_type="application/json")
 
     async def readyz(request: Request) -> Response:
         ready = not gw.draining
@@ -102,6 +117,35 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
             return denied
         return _json(models_payload(gw, anthropic))
 
+    async def not_routed(request: Request, exc: Exception) -> Response:
+        """404/405 in the OpenAI envelope with owner `request` (a route's own 404 keeps its detail)."""
+        assert isinstance(exc, HTTPException)
+        path, method = request.url.path, request.method
+        if exc.status_code == 405:
+            f = request_error(f"{path} does not accept {method}")
+        elif exc.detail != "Not Found":
+            f = request_error(str(exc.detail), code="request.not_found")
+        else:
+            f = request_error(f"no route {method} {path}", code="request.not_found")
+            f.next_steps = ["OpenAI base_url: <gateway>/v1 · Anthropic base_url: <gateway>"]
+        return _error(f, "openai-completions", exc.status_code, exc.headers)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.event(
+            "gateway.internal_error",
+            f"{type(exc).__name__}: {exc}",
+            level=40,
+            path=request.url.path,
+            exc_info=True,
+        )
+        f = Failure(
+            owner="runtime",
+            code="runtime.internal",
+            message=f"clawgate failed while handling this request ({type(exc).__name__}); this is a clawgate bug",
+            next_steps=["clawgate logs --limit 20"],
+        )
+        return _error(f, "openai-completions")
+
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -110,7 +154,18 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         Route("/models", list_models),
         *(more or []),
     ]
-    return Starlette(routes=routes)
+    return Starlette(
+        routes=routes, exception_handlers={404: not_routed, 405: not_routed, Exception: internal_error}
+    )
+
+
+def _error(
+    f: Failure, api: str, status: int | None = None, extra: Mapping[str, str] | None = None
+) -> Response:
+    status, headers, body = error_response(f, api, status)
+    out = {k.decode(): v.decode() for k, v in headers}
+    out.update(extra or {})
+    return Response(body, status_code=status, headers=out)
 
 
 def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:

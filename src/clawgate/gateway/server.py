@@ -76,6 +76,13 @@ class GatewayServer(uvicorn.Server):
             yield
             self._captured_signals.clear()
 
+    on_listening: Any = None
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        if self.on_listening is not None and not self.should_exit:
+            self.on_listening()  # the pidfile exists before the first request can be answered
+
     def handle_exit(self, sig: int, frame: Any) -> None:
         if not self._drain_started:
             self._drain_started = True
@@ -92,7 +99,9 @@ class GatewayServer(uvicorn.Server):
     def _abort(self) -> None:
         n = self.gateway.abort_streams()
         if n:
-            log.event("gateway.aborted_streams", f"ended {n} stream(s) still open after the drain window")
+            log.event(
+                "gateway.aborted_streams", f"ended {n} stream(s) or call(s) still open after the drain window"
+            )
 
 
 def prepare(
@@ -209,6 +218,7 @@ def run(
 
     async def main() -> None:
         reload_task = asyncio.create_task(_reload_loop(rt, gateway, cfg.reload_interval_seconds))
+        server.on_listening = lambda: write_pidfile(paths, url, host, port)
         started = asyncio.create_task(_announce(server, paths, rt, url, host, port))
         try:
             await server.serve()
@@ -243,9 +253,7 @@ def _extra_routes(gateway: GatewayApp) -> list[Any]:
     return extensions.routes(gateway)
 
 
-async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, host: str, port: int) -> None:
-    while not server.started:
-        await asyncio.sleep(0.02)
+def write_pidfile(paths: Paths, url: str, host: str, port: int) -> None:
     atomic_write(
         pidfile(paths),
         json.dumps(
@@ -261,6 +269,11 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
             }
         ),
     )
+
+
+async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, host: str, port: int) -> None:
+    while not server.started:
+        await asyncio.sleep(0.02)
     # everything loaded at start-up is long-lived: keep it out of the garbage collector's way
     gc.collect()
     gc.freeze()
