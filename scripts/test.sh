@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh dev
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
 .venv/bin/python -m pytest -n 2 "$@"

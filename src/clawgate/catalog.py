@@ -97,26 +97,26 @@ def _view(
         for k, v in preset.headers:
             headers[k.lower()] = Valued(v, f"preset:{pid}")
     if pc:
-        for k, v in pc.headers.items():
-            prev = headers.get(k.lower())
-            headers[k.lower()] = Valued(
-                v, f"{base}.headers.{k}", ((prev.source, prev.value),) if prev else ()
+        for name, value in pc.headers.items():
+            prev = headers.get(name.lower())
+            headers[name.lower()] = Valued(
+                value, f"{base}.headers.{name}", ((prev.source, prev.value),) if prev else ()
             )
     models: dict[str, CatalogModel] = {}
     if preset and not (mode == "replace" and pc and pc.models is not None):
         for m in preset.models:
             models[m.id] = CatalogModel(m, f"preset:{pid}")
     if pc and pc.models:
-        for i, m in enumerate(pc.models):
+        for i, m_ in enumerate(pc.models):
             info = ModelInfo(
-                id=m.id,
-                name=m.name,
-                context_window=m.context_window,
-                max_tokens=m.max_tokens,
-                input=tuple(m.input or ("text",)),
-                api=m.api,
+                id=m_.id,
+                name=m_.name,
+                context_window=m_.context_window,
+                max_tokens=m_.max_tokens,
+                input=tuple(m_.input or ("text",)),
+                api=m_.api,
             )
-            models[m.id] = CatalogModel(info, f"{base}.models[{i}]")
+            models[m_.id] = CatalogModel(info, f"{base}.models[{i}]")
     auth_mode = pc.auth if pc else None
     return ProviderView(
         id=pid,

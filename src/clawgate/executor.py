@@ -371,6 +371,7 @@ class Executor:
         tries: list[TryResult] = []
         upstream_ms = 0.0
         reported: Failure | None = None
+        f: Failure | None
         if not plan.attempts:
             f = Failure(
                 owner="config",
@@ -648,12 +649,12 @@ class Executor:
             async with asyncio.timeout(timeouts.idle):
                 data = await resp.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
-            f = classify_exception(exc, provider=att.provider, host=host, phase="idle")
+            failed = classify_exception(exc, provider=att.provider, host=host, phase="idle")
             elapsed = (time.perf_counter() - t0) * 1000
-            t = TryResult(att, cred, False, f, status=resp.status, latency_ms=elapsed, try_no=try_no)
+            t = TryResult(att, cred, False, failed, status=resp.status, latency_ms=elapsed, try_no=try_no)
             tries.append(t)
             self._record(call_id, req, t)
-            return None, f, elapsed
+            return None, failed, elapsed
         finally:
             resp.release()
         elapsed = (time.perf_counter() - t0) * 1000
@@ -662,7 +663,7 @@ class Executor:
             obj = orjson.loads(body_bytes)
         except orjson.JSONDecodeError:
             obj = None
-        f = None
+        f: Failure | None = None
         if not isinstance(obj, dict):
             f = Failure(
                 owner="upstream",

@@ -96,6 +96,7 @@ class HealthRegistry:
         if fingerprint is None or failure.provider is None:
             return None
         code = failure.code
+        schedule: tuple[float, ...]
         if code in ("auth.rejected", "auth.region_mismatch"):
             state, scope, schedule = "rejected", ANY_MODEL, _REJECTED_RECHECK
         elif code == "access.billing":

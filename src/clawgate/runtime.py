@@ -71,7 +71,7 @@ class Runtime:
         return files
 
     def _stamp_now(self) -> tuple[Any, ...]:
-        out = []
+        out: list[tuple[str, int | None, int | None]] = []
         for f in self._watched():
             try:
                 st = f.stat()

@@ -78,7 +78,7 @@ class SecretResolver:
             return SecretValue(text[:-1] if text.endswith("\n") else text, shown)
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return SecretValue(None, shown, f"{shown} is not JSON: {exc.msg} at line {exc.lineno}")
         value = _pointer(data, ref.id)
         if not isinstance(value, str):
