@@ -4,9 +4,10 @@ every try. The gateway, CLI (`infer`, probes), subagents and cron all call it; t
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import random
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,15 @@ from clawgate.store.base import AttemptRecord, Store
 from clawgate.transport import ProxyInfo, Timeouts, Transport
 
 ANTHROPIC_VERSION = "2023-06-01"
+_CALL_PREFIX = os.urandom(4).hex()
+_CALL_COUNTER = itertools.count(1)
+
+
+def new_call_id() -> str:
+    """A unique call id (random per process + a counter): cheaper than uuid4 on every request."""
+    return f"{_CALL_PREFIX}{next(_CALL_COUNTER):08x}"
+
+
 _READ_SIZE = 65536
 
 
@@ -130,9 +140,24 @@ class CallOutcome:
         return None
 
 
+class SSEBatch:
+    """Upstream SSE events passed through unchanged, as one upstream read brought them."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, events: list[SSEEvent]) -> None:
+        self.events = events
+
+    @property
+    def raw(self) -> bytes:
+        evs = self.events
+        return evs[0].raw if len(evs) == 1 else b"".join(e.raw for e in evs)
+
+
 class StreamOutcome(CallOutcome):
-    """An open stream. Iterate it for items: `SSEEvent` (passed through unchanged — forward `.raw` — when the
-    client speaks the upstream dialect), `StreamEvent` (decoded, otherwise), and at most one final `Failure`."""
+    """An open stream. Iterate it for items: `SSEBatch` (events passed through unchanged — forward `.raw` —
+    when the client speaks the upstream dialect), `StreamEvent` (decoded, otherwise), and at most one final
+    `Failure` (mid-stream)."""
 
     _items: AsyncIterator[Any] | None = None
     _closer: Callable[[], None] | None = None
@@ -367,7 +392,7 @@ class Executor:
     async def run(self, plan: Plan, req: CallRequest) -> CallOutcome:
         """Run the plan. Non-streaming: returns with the whole body. Streaming: returns a StreamOutcome
         whose first event has already arrived (failover happens only before the first byte)."""
-        call_id = uuid.uuid4().hex[:16]
+        call_id = new_call_id()
         tries: list[TryResult] = []
         upstream_ms = 0.0
         reported: Failure | None = None
@@ -818,9 +843,9 @@ class Executor:
             deadline = loop.time() + timeouts.total
             try:
                 if passthrough:
-                    for ev in first:
-                        if not (strip_usage and _usage_only(ev.raw)):
-                            yield ev
+                    kept = [ev for ev in first if not (strip_usage and _usage_only(ev.raw))]
+                    if kept:
+                        yield SSEBatch(kept)
                 else:
                     for item in decoded_first:
                         yield item
@@ -836,15 +861,15 @@ class Executor:
                             events = tail
                         else:
                             events = parser.feed(chunk)
+                        batch: list[SSEEvent] = []
                         for ev in events:
                             f = inspector.check(ev)
                             if f is not None:
                                 failure = f
                                 break
                             if passthrough:
-                                if strip_usage and _usage_only(ev.raw):
-                                    continue
-                                yield ev
+                                if not (strip_usage and _usage_only(ev.raw)):
+                                    batch.append(ev)
                             else:
                                 try:
                                     for item in decoder.feed(ev):  # type: ignore[union-attr]
@@ -852,6 +877,8 @@ class Executor:
                                 except StreamFailure as sf:
                                     failure = sf.failure
                                     break
+                        if batch:
+                            yield SSEBatch(batch)  # everything one upstream read brought, in one write
                         if failure is not None or inspector.done:
                             break
                         if not chunk:

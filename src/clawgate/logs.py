@@ -4,10 +4,9 @@ state dir; and reading them back for `clawgate logs`."""
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
-import queue
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,42 +20,135 @@ LOGGER = "clawgate"
 LOG_FILE = "gateway.log"
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, event, message and any `fields` passed with the record."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
-            "event": getattr(record, "event", "log"),
-        }
-        fields = getattr(record, "fields", None)
-        if fields:
-            data.update(fields)
-        msg = record.getMessage()
-        if msg:
-            data["message"] = msg
-        if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
-        return redact(orjson.dumps(data, default=str).decode())
+_LEVELS = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warn",
+    logging.ERROR: "error",
+    logging.CRITICAL: "critical",
+}
 
 
-class TextFormatter(logging.Formatter):
-    """Short human lines for the foreground console."""
+class EventWriter:
+    """Buffers events in memory and writes them from one background thread in batches: one JSON encode per
+    event, one redaction pass and one write per batch, rotation by a size counter (no stat per event)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        fields = getattr(record, "fields", None) or {}
-        ts = time.strftime("%H:%M:%S", time.localtime(record.created))
-        event = getattr(record, "event", "log")
-        parts = [f"{ts} {record.levelname.lower():5} {event}"]
-        msg = record.getMessage()
-        if msg:
-            parts.append(msg)
-        parts.extend(f"{k}={v}" for k, v in fields.items() if v is not None)
-        return redact(" ".join(parts))
+    def __init__(
+        self, path: Path | None, console: bool, max_bytes: int, backups: int, interval: float = 0.2
+    ) -> None:
+        self._path = path
+        self._console = console
+        self._max = max_bytes
+        self._backups = backups
+        self._interval = interval
+        self._buf: list[tuple[Any, ...]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._fh: Any = None
+        self._size = 0
+        if path is not None:
+            self._open()
+        self._thread = threading.Thread(target=self._run, name="clawgate-log-writer", daemon=True)
+        self._thread.start()
+
+    def _open(self) -> None:
+        assert self._path is not None
+        self._fh = open(self._path, "ab")  # noqa: SIM115 (kept open for the writer's life)
+        try:
+            os.chmod(self._path, 0o600)
+        except OSError:
+            pass
+        self._size = self._fh.tell()
+
+    def emit(self, level: int, name: str, message: str, fields: dict[str, Any], exc_text: str | None) -> None:
+        entry = (time.time(), level, name, message, fields, exc_text)
+        with self._lock:
+            self._buf.append(entry)
+            n = len(self._buf)
+        if n >= 512 or level >= logging.ERROR:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._buf = self._buf, []
+        if not batch:
+            return
+        lines = []
+        console = []
+        for ts, level, name, message, fields, exc_text in batch:
+            data: dict[str, Any] = {"ts": round(ts, 3), "level": _LEVELS.get(level, "info"), "event": name}
+            if fields:
+                data.update(fields)
+            if message:
+                data["message"] = message
+            if exc_text:
+                data["exception"] = exc_text
+            lines.append(orjson.dumps(data, default=str))
+            if self._console:
+                parts = [
+                    f"{time.strftime('%H:%M:%S', time.localtime(ts))} {_LEVELS.get(level, 'info'):5} {name}"
+                ]
+                if message:
+                    parts.append(message)
+                parts.extend(f"{k}={v}" for k, v in fields.items() if v is not None)
+                console.append(" ".join(parts))
+        blob = redact(b"\n".join(lines).decode()).encode() + b"\n"
+        if self._fh is not None:
+            try:
+                if self._size + len(blob) > self._max and self._size > 0:
+                    self._rotate()
+                self._fh.write(blob)
+                self._fh.flush()
+                self._size += len(blob)
+            except OSError:
+                pass
+        if console:
+            try:
+                sys.stderr.write(redact("\n".join(console)) + "\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+
+    def _rotate(self) -> None:
+        assert self._path is not None
+        self._fh.close()
+        for i in range(self._backups - 1, 0, -1):
+            src = self._path.with_name(f"{self._path.name}.{i}")
+            if src.exists():
+                os.replace(src, self._path.with_name(f"{self._path.name}.{i + 1}"))
+        os.replace(self._path, self._path.with_name(f"{self._path.name}.1"))
+        self._open()
+
+    def close(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        self._thread.join(5)
+        self._flush()
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
 
-_listener: logging.handlers.QueueListener | None = None
+class _ToWriter(logging.Handler):
+    """Routes stdlib logging (uvicorn, asyncio, libraries) into the same event stream."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        w = _writer
+        if w is None:
+            return
+        exc_text = logging.Formatter().formatException(record.exc_info) if record.exc_info else None
+        fields = getattr(record, "fields", None) or {"logger": record.name}
+        w.emit(record.levelno, getattr(record, "event", "log"), record.getMessage(), fields, exc_text)
+
+
+_writer: EventWriter | None = None
 
 
 def setup(
@@ -66,52 +158,51 @@ def setup(
     max_bytes: int = 10 * 1024 * 1024,
     backups: int = 5,
 ) -> logging.Logger:
-    """Route clawgate's logger through a queue to a rotating JSON file (and the console)."""
-    global _listener
+    """Send clawgate's events (and stdlib logging) to a rotating JSON-lines file and, optionally, the console."""
+    global _writer
+    if _writer is not None:
+        _writer.close()
+    path = None
+    if logs_dir is not None:
+        logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = logs_dir / LOG_FILE
+    _writer = EventWriter(path, console, max_bytes, backups)
     logger = logging.getLogger(LOGGER)
     logger.setLevel(level)
     logger.propagate = False
     for h in list(logger.handlers):
         logger.removeHandler(h)
-    if _listener is not None:
-        _listener.stop()
-    handlers: list[logging.Handler] = []
-    if logs_dir is not None:
-        logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = logs_dir / LOG_FILE
-        fh = logging.handlers.RotatingFileHandler(
-            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-        )
-        fh.setFormatter(JsonFormatter())
-        handlers.append(fh)
-        try:
-            os.chmod(path, 0o600)
-        except OSError:
-            pass
-    if console:
-        ch = logging.StreamHandler(sys.stderr)
-        ch.setFormatter(TextFormatter())
-        handlers.append(ch)
-    q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    logger.addHandler(logging.handlers.QueueHandler(q))
-    _listener = logging.handlers.QueueListener(q, *handlers, respect_handler_level=False)
-    _listener.start()
+    logger.addHandler(_ToWriter())
+    for name in ("uvicorn.error", "asyncio"):
+        lg = logging.getLogger(name)
+        lg.handlers = [_ToWriter()]
+        lg.propagate = False
     return logger
 
 
 def shutdown() -> None:
-    global _listener
-    if _listener is not None:
-        _listener.stop()
-        _listener = None
+    global _writer
+    if _writer is not None:
+        _writer.close()
+        _writer = None
 
 
 def event(
     name: str, message: str = "", level: int = logging.INFO, exc_info: bool = False, **fields: Any
 ) -> None:
-    """Log one structured event (cheap when the queue handler is in place: formatting happens off-loop).
-    `exc_info=True` (inside an `except`) adds the traceback."""
-    logging.getLogger(LOGGER).log(level, message, exc_info=exc_info, extra={"event": name, "fields": fields})
+    """Record one structured event. Cheap on the hot path: a tuple appended to a buffer; encoding, redaction and
+    the write happen in batches on the writer thread. `exc_info=True` (inside an `except`) adds the traceback."""
+    w = _writer
+    if w is None:
+        if level >= logging.WARNING:
+            logging.getLogger(LOGGER).log(level, message, exc_info=exc_info)
+        return
+    exc_text = None
+    if exc_info:
+        import traceback
+
+        exc_text = traceback.format_exc()
+    w.emit(level, name, message, fields, exc_text)
 
 
 def read(logs_dir: Path, limit: int = 100) -> list[dict[str, Any]]:

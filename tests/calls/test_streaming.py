@@ -65,8 +65,7 @@ def test_keepalive_comments_are_not_content(home, emu):
 def test_passthrough_stream_records_usage_without_showing_it_to_a_client_that_did_not_ask(home, emu):
     import asyncio
 
-    from clawgate.executor import CallRequest
-    from clawgate.providers.sse import SSEEvent
+    from clawgate.executor import CallRequest, SSEBatch
 
     wire_home(home, emu)
     rt = runtime(home)
@@ -81,8 +80,9 @@ def test_passthrough_stream_records_usage_without_showing_it_to_a_client_that_di
         finally:
             await rt.aclose()
 
-    outcome, items = asyncio.run(go())
-    assert all(isinstance(i, SSEEvent) for i in items)
+    outcome, batches = asyncio.run(go())
+    assert all(isinstance(b, SSEBatch) for b in batches)
+    items = [ev for b in batches for ev in b.events]
     assert not [i for i in items if b'"choices":[]' in i.raw]  # the client did not ask for usage
     assert items[-1].data == "[DONE]"
     assert outcome.usage.output_tokens is not None  # but the record has it

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from clawgate.executor import StreamOutcome
+from clawgate.executor import SSEBatch, StreamOutcome
 from clawgate.gateway.app import GatewayApp
 from clawgate.paths import Paths
 from clawgate.providers.sse import SSEParser
@@ -89,7 +89,7 @@ def test_an_exception_mid_stream_ends_with_an_error_event(
     )
 
     async def items() -> AsyncIterator[Any]:
-        yield SSEParser().feed(first)[0]  # a pass-through event, as the executor yields it
+        yield SSEBatch(SSEParser().feed(first))  # pass-through events, as the executor yields them
         raise KeyError("simulated bug")
 
     async def run(plan: Any, req: Any) -> Any:

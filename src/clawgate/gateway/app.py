@@ -16,12 +16,11 @@ from clawgate import logs as log
 from clawgate.dialects.internal import StreamEvent
 from clawgate.dialects.registry import get_dialect
 from clawgate.errors import ClawgateError
-from clawgate.executor import CallOutcome, CallRequest, StreamOutcome
+from clawgate.executor import CallOutcome, CallRequest, SSEBatch, StreamOutcome
 from clawgate.failures import Failure
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.token import resolve_gateway_token
-from clawgate.providers.sse import SSEEvent
 from clawgate.runtime import Runtime
 
 Scope = dict[str, Any]
@@ -323,11 +322,17 @@ class GatewayApp:
             if api == "openai-completions"
             else True
         )
-        encoder = get_dialect(api).stream_encoder(
-            str(body.get("model") or outcome.attempt.ref), include_usage
-        )
+        dialect = get_dialect(api)
+        label = str(body.get("model") or outcome.attempt.ref)
+
+        def make_encoder() -> Any:
+            return dialect.stream_encoder(label, include_usage)
+
+        # a pass-through stream needs an encoder only to end it after an error — except Responses, whose
+        # encoder must follow the upstream response id from the start
+        encoder = None if (outcome.api == api and api != "openai-responses") else make_encoder()
         finished: list[bool] = []
-        pump = asyncio.ensure_future(self._pump(send, api, outcome, encoder, finished))
+        pump = asyncio.ensure_future(self._pump(send, api, outcome, encoder, make_encoder, finished))
         self.streams[pump] = False
         watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
         status = 200
@@ -346,13 +351,21 @@ class GatewayApp:
         self._log(scope, status, t0, outcome, overhead)
 
     async def _pump(
-        self, send: Send, api: str, outcome: StreamOutcome, encoder: Any, finished: list[bool]
+        self,
+        send: Send,
+        api: str,
+        outcome: StreamOutcome,
+        encoder: Any,
+        make_encoder: Any,
+        finished: list[bool],
     ) -> None:
         failure: Failure | None = None
         try:
             async for item in outcome:
-                if isinstance(item, SSEEvent):  # passed through unchanged
-                    encoder.adopt(item)
+                if isinstance(item, SSEBatch):  # passed through unchanged, one write per upstream read
+                    if encoder is not None:
+                        for ev in item.events:
+                            encoder.adopt(ev)
                     await send({"type": "http.response.body", "body": item.raw, "more_body": True})
                 elif isinstance(item, StreamEvent):
                     data = encoder.encode(item)
@@ -383,7 +396,7 @@ class GatewayApp:
             with contextlib.suppress(Exception):
                 await outcome.aclose()
         if failure is not None:
-            tail = encoder.error(failure)
+            tail = (encoder or make_encoder()).error(failure)
         elif outcome.api == api:
             tail = b""
         else:
