@@ -1,0 +1,206 @@
+"""Start the fake upstream and the proxies under test, each configured at the same upstream.
+
+A `Target` is what the load goes to: direct (the upstream itself), clawgate, LiteLLM. Each knows its
+port, the model names that select the fast and the slow stream, and the process whose CPU and RSS count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gwbench.procs import Proc, free_port, wait_ready
+
+BENCH = Path(__file__).resolve().parent.parent
+REPO = BENCH.parent
+PATH = "/v1/chat/completions"
+UPSTREAM_KEY = "sk-test-bench-upstream-0000000000000000"
+
+# variables that would change what the proxies do (a developer's keys, proxies, clawgate state)
+_SCRUB = (
+    "CLAWGATE_HOME",
+    "CLAWGATE_CONFIG",
+    "CLAWGATE_GATEWAY_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "PYTHONPATH",
+)
+
+
+def _ready(t: Target, url: str, deadline_s: float) -> Target:
+    """Wait for readiness; a target that never gets ready is stopped here (its caller has no handle yet)."""
+    try:
+        t.ready_s = wait_ready(t.proc, url, deadline_s)
+    except BaseException:
+        t.proc.stop()
+        raise
+    return t
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB and not k.startswith("LITELLM_")}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Target:
+    name: str
+    port: int
+    model: str  # selects the fast upstream stream/body
+    slow_model: str  # selects the upstream's slow stream (1,000-open-streams test)
+    proc: Proc  # whose CPU/RSS count (for direct: the upstream)
+    ready_s: float = 0.0
+    info: dict[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    path: str = PATH
+    token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}{self.path}"
+
+    def body(self, stream: bool, slow: bool = False) -> bytes:
+        obj: dict[str, object] = {
+            "model": self.slow_model if slow else self.model,
+            "messages": [{"role": "user", "content": "Say hello."}],
+        }
+        if stream:
+            obj["stream"] = True
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def start_upstream(
+    workdir: Path, chunks: int, chunk_delay_ms: float, slow_chunks: int, slow_delay_ms: float
+) -> Target:
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "gwbench.upstream",
+        "--port",
+        str(port),
+        "--chunks",
+        str(chunks),
+        "--chunk-delay-ms",
+        str(chunk_delay_ms),
+        "--slow-chunks",
+        str(slow_chunks),
+        "--slow-chunk-delay-ms",
+        str(slow_delay_ms),
+    ]
+    env = clean_env(PYTHONPATH=str(BENCH))
+    proc = Proc("upstream", argv, env=env, cwd=BENCH, log=workdir / "upstream.log")
+    t = _ready(Target("direct", port, "gpt-4o", "slow", proc), f"http://127.0.0.1:{port}/healthz", 15)
+    t.info["upstream"] = f"gwbench.upstream ({chunks} chunks/stream, {chunk_delay_ms:g} ms between chunks)"
+    return t
+
+
+def clawgate_bin() -> str:
+    for cand in (REPO / ".venv" / "bin" / "clawgate", Path(sys.executable).parent / "clawgate"):
+        if cand.exists():
+            return str(cand)
+    found = shutil.which("clawgate")
+    if not found:
+        raise RuntimeError("no clawgate executable: run scripts/setup.sh (creates .venv) first")
+    return found
+
+
+def start_clawgate(workdir: Path, upstream_port: int, exe: str | None = None) -> Target:
+    home = Path(tempfile.mkdtemp(prefix="clawgate-home-", dir=workdir))
+    home.chmod(0o700)
+    (home / "clawgate.json").write_text(
+        json.dumps(
+            {
+                "models": {"providers": {"openai": {"baseUrl": f"http://127.0.0.1:{upstream_port}/v1"}}},
+                "agents": {"defaults": {"model": "openai/gpt-4o"}},
+            },
+            indent=2,
+        )
+    )
+    env_file = home / ".env"
+    env_file.write_text(f"OPENAI_API_KEY={UPSTREAM_KEY}\n")
+    env_file.chmod(0o600)
+    port = free_port()
+    exe = exe or clawgate_bin()
+    argv = [exe, "gateway", "run", "--port", str(port), "--quiet"]
+    proc = Proc(
+        "clawgate", argv, env=clean_env(CLAWGATE_HOME=str(home)), cwd=home, log=workdir / "clawgate.log"
+    )
+    t = _ready(
+        Target("clawgate", port, "openai/gpt-4o", "openai/slow", proc), f"http://127.0.0.1:{port}/healthz", 30
+    )
+    t.info["home"] = str(home)
+    return t
+
+
+LITELLM_CONFIG = """\
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+      api_base: http://127.0.0.1:{port}/v1
+      api_key: {key}
+  - model_name: slow
+    litellm_params:
+      model: openai/slow
+      api_base: http://127.0.0.1:{port}/v1
+      api_key: {key}
+litellm_settings:
+  telemetry: false
+  set_verbose: false
+general_settings: {{}}
+"""
+
+
+def litellm_bin() -> Path:
+    return BENCH / ".venv-litellm" / "bin" / "litellm"
+
+
+def start_litellm(workdir: Path, upstream_port: int, exe: Path | None = None, workers: int = 1) -> Target:
+    exe = exe or litellm_bin()
+    if not exe.exists():
+        raise RuntimeError(f"{exe} is missing: bench/run installs it (or pass --no-litellm)")
+    d = workdir / "litellm"
+    d.mkdir(exist_ok=True)
+    cfg = d / "config.yaml"
+    cfg.write_text(LITELLM_CONFIG.format(port=upstream_port, key=UPSTREAM_KEY))
+    port = free_port()
+    env = clean_env(
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        LITELLM_TELEMETRY="False",
+        LITELLM_LOG="ERROR",
+        LITELLM_MODE="PRODUCTION",  # no .env loading from the working directory
+        DISABLE_ADMIN_UI="True",
+        HOME=str(d),
+    )
+    argv = [
+        str(exe),
+        "--config",
+        str(cfg),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--num_workers",
+        str(workers),
+        "--telemetry",
+        "False",
+    ]
+    proc = Proc("litellm", argv, env=env, cwd=d, log=workdir / "litellm.log")
+    t = _ready(
+        Target("litellm", port, "gpt-4o", "slow", proc), f"http://127.0.0.1:{port}/health/liveliness", 120
+    )
+    t.info["workers"] = str(workers)
+    return t

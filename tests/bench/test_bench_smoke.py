@@ -1,0 +1,142 @@
+"""Smoke of the benchmark harness (bench/gwbench): correctness only, no timing assertions.
+
+Runs the harness end to end in a few seconds — fake upstream, a real `clawgate gateway run`, the Python load
+client, time to first event, held streams, the report — and checks that the results parse, every count is
+above zero and nothing failed. The wrk part runs only where wrk is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+
+from gwbench import __main__ as harness  # noqa: E402
+from gwbench import clients, report, wrk  # noqa: E402
+from gwbench.targets import start_clawgate, start_upstream  # noqa: E402
+from gwbench.upstream import sse_events  # noqa: E402
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def test_response_parser_chunked_and_length() -> None:
+    events = sse_events(3, usage=False)
+    assert len(events) == 3 + 3  # role, 3 content chunks, finish, [DONE]
+    body = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events) + b"0\r\n\r\n"
+    raw = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + body
+    p = clients.ResponseParser()
+    done = False
+    for i in range(0, len(raw), 7):  # byte-dribbled
+        done = p.feed(raw[i : i + 7])
+    assert done and p.first_data and p.status == 200
+    assert clients.check_body(p, stream=True) is None
+    p = clients.ResponseParser()
+    assert p.feed(b'HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n{"choices":1}')
+    assert clients.check_body(p, stream=False) is None
+
+
+def test_wrk_output_parses() -> None:
+    line = (
+        'GWBENCH_JSON {"requests":10,"duration_us":1000000,"bytes":100,"errors":{"connect":0,"read":0,'
+        '"write":0,"status":1,"timeout":0},"latency_us":{"min":10,"max":90,"mean":20.0,"stdev":1.0,'
+        '"percentiles":{"50":20,"75":30,"90":40,"99":80,"99.9":90}}}'
+    )
+    r = wrk.parse("Running 1s test\n" + line + "\n")
+    assert r["rps"] == 10 and r["errors_total"] == 1 and r["latency_ms"]["p99"] == 0.08
+
+
+@pytest.fixture
+def gateway(tmp_path: Path):
+    up = start_upstream(tmp_path, chunks=5, chunk_delay_ms=0, slow_chunks=3, slow_delay_ms=50)
+    cg = None
+    try:
+        cg = start_clawgate(tmp_path, up.port)
+        yield up, cg
+    finally:
+        if cg is not None:
+            cg.proc.stop()
+        up.proc.stop()
+
+
+def test_clients_against_clawgate(gateway) -> None:
+    up, cg = gateway
+    for t in (up, cg):
+        for stream in (False, True):
+            seq = clients.sequential(t.host, t.port, t.path, t.body(stream), 5, stream, deadline_s=20)
+            assert (seq.n, seq.errors) == (5, 0), seq.first_error
+            assert len(seq.ttfe_ms) == (5 if stream else 0)
+        lr = clients.run_async(clients.load(t.host, t.port, t.path, t.body(True), 4, 0.5, True, 5000))
+        assert lr.requests > 0 and lr.errors == 0, lr.first_error
+    hold = clients.run_async(
+        clients.hold_streams(
+            cg.host, cg.port, cg.path, cg.body(True, slow=True), 20, cg.proc.rss, deadline_s=20
+        )
+    )
+    assert hold.errors == 0, hold.first_error
+    assert hold.completed == hold.max_open == 20
+    assert hold.rss_peak_mb > 0
+    assert cg.proc.cpu() > 0 and cg.proc.rss() > 0
+
+
+@pytest.mark.skipif(wrk.find_wrk() is None, reason="wrk is not installed (apt-get install -y wrk)")
+def test_wrk_against_clawgate(gateway, tmp_path: Path) -> None:
+    _, cg = gateway
+    for stream in (False, True):
+        body = tmp_path / f"body-{stream}.json"
+        body.write_bytes(cg.body(stream))
+        r = wrk.run(wrk.find_wrk(), cg.url, body, 2, 1)
+        assert r["requests"] > 0 and r["errors_total"] == 0
+        assert r["latency_ms"]["p50"] > 0
+
+
+def test_harness_end_to_end(tmp_path: Path) -> None:
+    """The whole pipeline in quick mode with the Python load client: processes, points, report, files."""
+    out = tmp_path / "results"
+    rc = harness.main(
+        [
+            "--quick",
+            "--no-litellm",
+            "--loadgen=python",
+            "--seconds=0.3",
+            "--concurrency=1,4",
+            "--ttfe-n=10",
+            "--hold-streams=20",
+            "--slow-chunks=3",
+            "--slow-delay-ms=50",
+            "--quiet-wait=0",
+            "--warmup-s=0.1",
+            f"--out-dir={out}",
+            f"--work-dir={tmp_path / 'work'}",
+            "--no-latest",
+        ]
+    )
+    assert rc == 0
+    (js,) = out.glob("*.json")
+    doc = json.loads(js.read_text())
+    runs = doc["raw"]["runs"]
+    assert {(r["target"], r["mode"], r["concurrency"]) for r in runs} == {
+        (t, m, c) for t in ("direct", "clawgate") for m in ("plain", "stream") for c in (1, 4)
+    }
+    for r in runs:
+        assert r["requests"] > 0 and r["errors_total"] == 0, r
+        assert r["latency_ms"]["p50"] > 0
+    assert doc["raw"]["runs"][1]["cpu_s"] >= 0
+    for t in ("direct", "clawgate"):
+        assert doc["raw"]["ttfe"][t]["n"] == 10 and doc["raw"]["ttfe"][t]["errors"] == 0
+        hold = doc["raw"]["hold"][t]
+        assert hold["errors"] == 0 and hold["completed"] == 20
+        assert doc["raw"]["memory"][t]["idle_mb"] > 0
+    targets = {c["target"]: c for c in doc["summary"]["targets"]}
+    assert "gateway CPU per non-stream request (c=4)" in targets
+    assert all(c["met"] in (True, False, None) for c in targets.values())
+    md = js.with_suffix(".md").read_text()
+    assert "| clawgate |" in md and "## Targets (issue 7)" in md
+    # the summary is recomputable from the raw results alone
+    again = report.summarize({**doc["raw"], "meta": doc["meta"]})
+    assert again["cells"]["clawgate"]["plain"][4]["requests"] > 0
+    assert len(again["targets"]) == len(doc["summary"]["targets"])
