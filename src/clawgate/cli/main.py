@@ -69,8 +69,16 @@ COMMANDS = {
     "gateway": ("clawgate.cli.gateway_cmd", "gateway", "Run, start, stop and check the gateway service."),
     "logs": ("clawgate.cli.logs_cmd", "logs", "The gateway's structured log."),
     "status": ("clawgate.cli.status_cmd", "status", "One screen: gateway, agents, providers, failures."),
-    "explain": ("clawgate.cli.explain_cmd", "explain", "Name the failing layer of a pasted error and the next step."),
+    "explain": (
+        "clawgate.cli.explain_cmd",
+        "explain",
+        "Name the failing layer of a pasted error and the next step.",
+    ),
     "import": ("clawgate.cli.import_cmd", "import_group", "Import an OpenClaw setup and diagnose it."),
+    "chat": ("clawgate.cli.chat_cmd", "chat", "Chat with an agent through the gateway, line by line."),
+    "dashboard": ("clawgate.cli.dashboard_cmd", "dashboard", "Open the control UI (a one-time login link)."),
+    "tui": ("clawgate.cli.tui_cmd", "tui", "Chat with an agent in a terminal UI (streamed, with a footer)."),
+    "cron": ("clawgate.cli.cron_cmd", "cron", "Scheduled agent jobs: list, run one now, history."),
 }
 
 
