@@ -120,11 +120,13 @@ class GatewayApp:
     # ------------------------------------------------------------------------------- model endpoints
 
     def check_auth(
-        self, scope: Mapping[str, Any], headers: dict[bytes, bytes] | None = None
+        self, scope: Mapping[str, Any], headers: dict[bytes, bytes] | None = None, allow_cookie: bool = True
     ) -> Failure | None:
         client = scope.get("client")
         return self.auth.check(
-            dict(scope["headers"]) if headers is None else headers, client[0] if client else None
+            dict(scope["headers"]) if headers is None else headers,
+            client[0] if client else None,
+            allow_cookie=allow_cookie,
         )
 
     async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
@@ -166,7 +168,7 @@ class GatewayApp:
             await self._fail(send, f, api, t0, scope)
             return
         headers = dict(scope["headers"])
-        denied = self.check_auth(scope, headers)
+        denied = self.check_auth(scope, headers, allow_cookie=False)
         if denied is not None:
             await self._fail(send, denied, api, t0, scope)
             return

@@ -94,6 +94,9 @@ class GatewayServer(uvicorn.Server):
             )
             loop = asyncio.get_event_loop()
             loop.call_soon_threadsafe(loop.call_later, self.drain, self._abort)
+            from clawgate.gateway import extensions
+
+            loop.call_soon_threadsafe(lambda: loop.create_task(extensions.draining(self.gateway)))
         super().handle_exit(sig, frame)
 
     def _abort(self) -> None:
@@ -220,11 +223,23 @@ def run(
         reload_task = asyncio.create_task(_reload_loop(rt, gateway, cfg.reload_interval_seconds))
         server.on_listening = lambda: write_pidfile(paths, url, host, port)
         started = asyncio.create_task(_announce(server, paths, rt, url, host, port))
+        from clawgate.gateway import extensions
+
+        async def start_extensions() -> None:
+            while not server.started:
+                if server.should_exit:
+                    return
+                await asyncio.sleep(0.02)
+            await extensions.started(gateway)
+
+        ext_task = asyncio.create_task(start_extensions())
         try:
             await server.serve()
         finally:
             reload_task.cancel()
             started.cancel()
+            ext_task.cancel()
+            await extensions.stopped(gateway)
             await rt.aclose()
 
     try:
@@ -248,7 +263,7 @@ def _run_uvloop(main: Any) -> None:
 
 def _extra_routes(gateway: GatewayApp) -> list[Any]:
     """Routes added by later subsystems (UI, sessions); each module registers itself here."""
-    from clawgate.gateway import extensions
+    from clawgate.gateway import extensions, sessions_api, ui_api, ws  # noqa: F401  (they register their routes)
 
     return extensions.routes(gateway)
 

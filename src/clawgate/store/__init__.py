@@ -1,8 +1,25 @@
 """State storage behind a small interface: SQLite now (embedded default); Redis/PostgreSQL later."""
 
-from clawgate.store.base import AttemptRecord, HealthRecord, Store
+from clawgate.store.base import (
+    AttemptRecord,
+    CronRecord,
+    HealthRecord,
+    MessageRecord,
+    RunRecord,
+    SessionRecord,
+    Store,
+)
 
-__all__ = ["AttemptRecord", "HealthRecord", "Store", "open_store"]
+__all__ = [
+    "AttemptRecord",
+    "CronRecord",
+    "HealthRecord",
+    "MessageRecord",
+    "RunRecord",
+    "SessionRecord",
+    "Store",
+    "open_store",
+]
 
 
 def open_store(path: str | None) -> Store:

@@ -1,7 +1,9 @@
-"""The storage interface and its records: attempts (the request log) and health state."""
+"""The storage interface and its records: attempts (the request log), health state, and the agent runtime's
+sessions, messages, runs and cron history."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -87,6 +89,93 @@ class HealthRecord:
         }
 
 
+@dataclass
+class SessionRecord:
+    """A conversation of one agent. `kind`: chat | cron | subagent."""
+
+    id: str
+    agent: str
+    created_at: float
+    updated_at: float
+    title: str | None = None
+    model_pin: str | None = None  # REF[@profile] set by /model
+    kind: str = "chat"
+    parent_run_id: str | None = None  # subagent sessions: the run that spawned them
+    tokens_used: int | None = None  # input + output tokens of the last completed run
+
+
+@dataclass
+class MessageRecord:
+    """One message of a session, ordered by `seq`. `status`: complete | streaming | interrupted | error |
+    stopped. Tool calls / results keep what the next model call needs."""
+
+    id: str
+    session_id: str
+    seq: int
+    role: str  # user | assistant | system | tool
+    content: str
+    status: str
+    created_at: float
+    run_id: str | None = None
+    ref: str | None = None
+    error: dict[str, Any] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+    updated_at: float | None = None
+
+
+@dataclass
+class RunRecord:
+    """One model turn. `status`: queued | running | completed | error | stopped | interrupted | timeout."""
+
+    id: str
+    session_id: str
+    agent: str
+    status: str
+    created_at: float
+    parent_run_id: str | None = None
+    limit: str | None = None  # idle | total (which watchdog limit fired)
+    started_at: float | None = None
+    ended_at: float | None = None
+    last_activity_at: float | None = None
+    ref: str | None = None
+    model_from: str | None = None
+    credential: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    trigger: str = "user"  # user | cron:<id> | subagent
+    message_id: str | None = None  # the user message this run answers
+    reply_id: str | None = None  # the assistant message it writes
+    subagents: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class CronRecord:
+    """One firing of a cron job: ran (ok/error/timeout/...) or skipped (and why), with the owner on failure."""
+
+    job_id: str
+    ts: float
+    status: str  # ok | error | timeout | stopped | interrupted | skipped
+    trigger: str = "schedule"  # schedule | delay | manual
+    via: str = "gateway"  # gateway | local
+    ended_at: float | None = None
+    run_id: str | None = None
+    session_id: str | None = None
+    agent: str | None = None
+    ref: str | None = None
+    owner: str | None = None
+    code: str | None = None
+    message: str | None = None
+    next_steps: list[str] | None = None
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["next"] = out.pop("next_steps") or []
+        return out
+
+
 class Store(Protocol):
     """What clawgate keeps between calls and processes. Writes never block the caller."""
 
@@ -103,6 +192,45 @@ class Store(Protocol):
     def save_health(self, rec: HealthRecord) -> None: ...
 
     def delete_health(self, provider: str | None = None, fingerprint: str | None = None) -> None: ...
+
+    # -- sessions, messages, runs (the agent runtime) ----------------------------------------------------
+
+    def save_session(self, rec: SessionRecord) -> None: ...
+
+    def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    def list_sessions(
+        self, agent: str | None = None, limit: int = 50, kind: str | None = None
+    ) -> list[SessionRecord]: ...
+
+    def find_session(self, agent: str, title: str, kind: str | None = None) -> SessionRecord | None: ...
+
+    def save_message(self, rec: MessageRecord) -> None: ...
+
+    def list_messages(self, session_id: str) -> list[MessageRecord]: ...
+
+    def count_messages(self, session_ids: list[str]) -> dict[str, int]: ...
+
+    def trim_messages(self, session_id: str, keep: int) -> None: ...
+
+    def save_run(self, rec: RunRecord) -> None: ...
+
+    def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def list_runs(self, session_id: str) -> list[RunRecord]: ...
+
+    def mark_interrupted(self, now: float) -> tuple[int, int]:
+        """Runs left queued/running and replies left streaming by a gateway that died: mark them interrupted
+        (synchronously). Returns (messages, runs) changed."""
+        ...
+
+    def record_cron(self, rec: CronRecord) -> None: ...
+
+    def cron_history(self, job_id: str | None = None, limit: int = 50) -> list[CronRecord]: ...
+
+    def barrier(self) -> Future[None]:
+        """A future that completes once every write submitted before it is committed."""
+        ...
 
     def flush(self, timeout: float = 5.0) -> None: ...
 

@@ -9,12 +9,23 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import astuple, fields
 from typing import Any
 
-from clawgate.store.base import AttemptRecord, HealthRecord
+import orjson
 
-SCHEMA_VERSION = 1
+from clawgate.store.base import (
+    AttemptRecord,
+    CronRecord,
+    HealthRecord,
+    MessageRecord,
+    RunRecord,
+    SessionRecord,
+)
+
+# PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime)
+SCHEMA_VERSION = 2
 
 _ATTEMPT_COLS = [f.name for f in fields(AttemptRecord) if f.name != "id"]
 _HEALTH_COLS = [f.name for f in fields(HealthRecord) if f.name != "extra"]
@@ -30,6 +41,73 @@ CREATE TABLE IF NOT EXISTS health (
   PRIMARY KEY (provider, fingerprint, model)
 );
 """
+
+_SESSION_COLS = [f.name for f in fields(SessionRecord)]
+_MESSAGE_COLS = [f.name for f in fields(MessageRecord)]
+_RUN_COLS = [f.name for f in fields(RunRecord)]
+_CRON_COLS = [f.name for f in fields(CronRecord) if f.name != "id"]
+_JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps"}
+# column names that are SQL keywords
+_SQL_NAME = {"limit": "limit_kind"}
+
+
+def _col(name: str) -> str:
+    return _SQL_NAME.get(name, name)
+
+
+_SCHEMA_V2 = f"""
+CREATE TABLE IF NOT EXISTS sessions (
+  {", ".join(_col(c) + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _SESSION_COLS)}
+);
+CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated_at);
+CREATE TABLE IF NOT EXISTS messages (
+  {", ".join(_col(c) + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _MESSAGE_COLS)}
+);
+CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id, seq);
+CREATE INDEX IF NOT EXISTS messages_status ON messages(status);
+CREATE TABLE IF NOT EXISTS runs (
+  {", ".join(_col(c) + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _RUN_COLS)}
+);
+CREATE INDEX IF NOT EXISTS runs_session ON runs(session_id, created_at);
+CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
+CREATE TABLE IF NOT EXISTS cron_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  {", ".join(_CRON_COLS)}
+);
+CREATE INDEX IF NOT EXISTS cron_runs_job ON cron_runs(job_id, ts);
+"""
+
+_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_V2}
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name in _JSON_COLS and value is not None:
+        return orjson.dumps(value).decode()
+    return value
+
+
+def _decode(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
+    out = {}
+    for name, value in zip(names, row, strict=True):
+        if name in _JSON_COLS and value is not None:
+            value = orjson.loads(value)
+        out[name] = value
+    if "subagents" in out and out["subagents"] is None:
+        out["subagents"] = []
+    return out
+
+
+def _upsert(table: str, cols: list[str]) -> str:
+    names = ", ".join(_col(c) for c in cols)
+    return f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({', '.join('?' * len(cols))})"
+
+
+class _Barrier:
+    __slots__ = ("future",)
+
+    def __init__(self) -> None:
+        self.future: Future[None] = Future()
+
 
 _STOP = object()
 
@@ -67,7 +145,8 @@ class SQLiteStore:
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
-            conn.executescript(_SCHEMA)
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                conn.executescript(_MIGRATIONS[v])  # each step is idempotent (IF NOT EXISTS)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- the writer thread ----------------------------------------------------------------------------
@@ -91,12 +170,15 @@ class SQLiteStore:
                 except queue.Empty:
                     break
             stop = False
+            barriers: list[_Barrier] = []
             try:
                 with self._lock_for_memory():
                     conn.execute("BEGIN")
                     for op in batch:
                         if op is _STOP:
                             stop = True
+                        elif isinstance(op, _Barrier):
+                            barriers.append(op)
                         elif isinstance(op, tuple):
                             conn.execute(op[0], op[1])
                             inserted += op[0].startswith("INSERT INTO attempts")
@@ -113,6 +195,9 @@ class SQLiteStore:
                 with self._pending_lock:
                     self._pending -= len(batch)
                     self._pending_lock.notify_all()
+                for b in barriers:
+                    if b.future.set_running_or_notify_cancel():  # False: the waiter gave up (cancelled)
+                        b.future.set_result(None)
             if stop:
                 return
 
@@ -133,6 +218,14 @@ class SQLiteStore:
                 if left <= 0:
                     return
                 self._pending_lock.wait(left)
+
+    def barrier(self) -> Future[None]:
+        b = _Barrier()
+        if self._closed:
+            b.future.set_result(None)
+            return b.future
+        self._submit(b)  # type: ignore[arg-type]
+        return b.future
 
     def close(self) -> None:
         if self._closed:
@@ -209,3 +302,118 @@ class SQLiteStore:
             args.append(fingerprint)
         sql = "DELETE FROM health" + (" WHERE " + " AND ".join(where) if where else "")
         self._submit((sql, tuple(args)))
+
+    # -- sessions, messages, runs -----------------------------------------------------------------------
+
+    def save_session(self, rec: SessionRecord) -> None:
+        self._submit((_upsert("sessions", _SESSION_COLS), tuple(getattr(rec, c) for c in _SESSION_COLS)))
+
+    def _sessions(self, where: str, args: tuple[Any, ...], limit: int) -> list[SessionRecord]:
+        sql = f"SELECT {', '.join(_SESSION_COLS)} FROM sessions {where} ORDER BY updated_at DESC LIMIT ?"
+        return [SessionRecord(**_decode(_SESSION_COLS, r)) for r in self._query(sql, (*args, limit))]
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        rows = self._sessions("WHERE id = ?", (session_id,), 1)
+        return rows[0] if rows else None
+
+    def list_sessions(
+        self, agent: str | None = None, limit: int = 50, kind: str | None = None
+    ) -> list[SessionRecord]:
+        where, args = [], []
+        if agent:
+            where.append("agent = ?")
+            args.append(agent)
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        return self._sessions(("WHERE " + " AND ".join(where)) if where else "", tuple(args), limit)
+
+    def find_session(self, agent: str, title: str, kind: str | None = None) -> SessionRecord | None:
+        where, args = "WHERE agent = ? AND title = ?", [agent, title]
+        if kind:
+            where += " AND kind = ?"
+            args.append(kind)
+        rows = self._sessions(where, tuple(args), 1)
+        return rows[0] if rows else None
+
+    def save_message(self, rec: MessageRecord) -> None:
+        values = tuple(_encode(c, getattr(rec, c)) for c in _MESSAGE_COLS)
+        self._submit((_upsert("messages", _MESSAGE_COLS), values))
+
+    def list_messages(self, session_id: str) -> list[MessageRecord]:
+        sql = f"SELECT {', '.join(_MESSAGE_COLS)} FROM messages WHERE session_id = ? ORDER BY seq"
+        return [MessageRecord(**_decode(_MESSAGE_COLS, r)) for r in self._query(sql, (session_id,))]
+
+    def count_messages(self, session_ids: list[str]) -> dict[str, int]:
+        if not session_ids:
+            return {}
+        marks = ", ".join("?" * len(session_ids))
+        sql = f"SELECT session_id, COUNT(*) FROM messages WHERE session_id IN ({marks}) GROUP BY session_id"
+        return {r[0]: int(r[1]) for r in self._query(sql, tuple(session_ids))}
+
+    def trim_messages(self, session_id: str, keep: int) -> None:
+        sql = (
+            "DELETE FROM messages WHERE session_id = ? AND seq <= (SELECT seq FROM messages WHERE "
+            "session_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)"
+        )
+        self._submit((sql, (session_id, session_id, keep)))
+
+    def save_run(self, rec: RunRecord) -> None:
+        values = tuple(_encode(c, getattr(rec, c)) for c in _RUN_COLS)
+        self._submit((_upsert("runs", _RUN_COLS), values))
+
+    def _runs(self, where: str, args: tuple[Any, ...]) -> list[RunRecord]:
+        sql = f"SELECT {', '.join(_col(c) for c in _RUN_COLS)} FROM runs {where} ORDER BY created_at"
+        return [RunRecord(**_decode(_RUN_COLS, r)) for r in self._query(sql, args)]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        rows = self._runs("WHERE id = ?", (run_id,))
+        return rows[0] if rows else None
+
+    def list_runs(self, session_id: str) -> list[RunRecord]:
+        return self._runs("WHERE session_id = ?", (session_id,))
+
+    def mark_interrupted(self, now: float) -> tuple[int, int]:
+        counts = [0, 0]
+        error = orjson.dumps(
+            {
+                "owner": "runtime",
+                "code": "runtime.interrupted",
+                "message": "the gateway stopped while this run was in flight; the reply so far is kept",
+                "next": ["send the message again"],
+            }
+        ).decode()
+
+        def op(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "UPDATE messages SET status = 'interrupted', error = COALESCE(error, ?), updated_at = ? "
+                "WHERE status = 'streaming'",
+                (error, now),
+            )
+            counts[0] = cur.rowcount
+            cur = conn.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, ?) "
+                "WHERE status IN ('queued', 'running')",
+                (now, error),
+            )
+            counts[1] = cur.rowcount
+
+        self._submit(op)
+        self.barrier().result(30)
+        return counts[0], counts[1]
+
+    # -- cron -----------------------------------------------------------------------------------------
+
+    def record_cron(self, rec: CronRecord) -> None:
+        values = tuple(_encode(c, getattr(rec, c)) for c in _CRON_COLS)
+        sql = f"INSERT INTO cron_runs ({', '.join(_CRON_COLS)}) VALUES ({', '.join('?' * len(_CRON_COLS))})"
+        self._submit((sql, values))
+
+    def cron_history(self, job_id: str | None = None, limit: int = 50) -> list[CronRecord]:
+        sql = f"SELECT id, {', '.join(_CRON_COLS)} FROM cron_runs"
+        args: tuple[Any, ...] = ()
+        if job_id:
+            sql += " WHERE job_id = ?"
+            args = (job_id,)
+        sql += " ORDER BY id DESC LIMIT ?"
+        return [CronRecord(id=r[0], **_decode(_CRON_COLS, r[1:])) for r in self._query(sql, (*args, limit))]

@@ -1,0 +1,117 @@
+"""The agent runtime as one object the gateway (or a CLI command) holds: the event bus, the session manager and
+the cron scheduler, started on the serving loop and drained with it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from clawgate import logs as log
+from clawgate.agents.cron import CronScheduler
+from clawgate.agents.events import EventBus
+from clawgate.agents.sessions import SessionManager
+from clawgate.runtime import Runtime
+
+
+class AgentService:
+    def __init__(self, rt: Runtime, via: str = "gateway", recover: bool = True, gateway: Any = None) -> None:
+        self.rt = rt
+        self.gateway = gateway
+        self.bus = EventBus()
+        self.mgr = SessionManager(rt, self.bus)
+        self.cron = CronScheduler(self.mgr, via=via)
+        self.started = False
+        self.closed = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        if recover:
+            # whatever a previous process left in flight (kill -9, power loss) is marked, not lost or resumed
+            msgs, runs = rt.store.mark_interrupted(time.time())
+            if msgs or runs:
+                log.event(
+                    "agents.recovered",
+                    f"marked {msgs} reply(ies) and {runs} run(s) left in flight by the previous gateway as "
+                    "interrupted",
+                    messages=msgs,
+                    runs=runs,
+                )
+
+    def ensure_started(self) -> None:
+        """Start the background work (cron) on the running loop; idempotent."""
+        if self.started or self.closed:
+            return
+        self.started = True
+        self.loop = asyncio.get_running_loop()
+        self.cron.start()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def begin_shutdown(self, drain: float | None = None) -> None:
+        """The gateway is draining: take no new messages, let runs finish for `drain` seconds, then end them
+        (their replies are kept, marked interrupted)."""
+        if self.closed:
+            return
+        self.mgr.draining = True
+        loop = asyncio.get_running_loop()
+        wait = self.rt.snapshot.config.gateway.drain_seconds if drain is None else drain
+        self._spawn(self.cron.stop())
+        loop.call_later(max(0.0, wait - 0.5), lambda: self._spawn(self.aclose()))
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        await self.cron.stop()
+        await self.mgr.aclose()
+
+
+# -- starting with the gateway -------------------------------------------------------------------------
+
+
+def attach(gateway: Any) -> AgentService:
+    """The gateway's agent service: created once (marking what a dead predecessor left in flight). The
+    gateway starts it on its loop once it listens, drains it on SIGTERM and closes it when it stops (through
+    `gateway.extensions` hooks); created on a running loop (in-process use), it starts at once."""
+    svc = getattr(gateway, "agents", None)
+    if isinstance(svc, AgentService):
+        return svc
+    svc = AgentService(gateway.rt, gateway=gateway)
+    gateway.agents = svc
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        svc.ensure_started()
+    return svc
+
+
+def _on_start(gateway: Any) -> None:
+    attach(gateway).ensure_started()
+
+
+def _on_drain(gateway: Any) -> None:
+    svc = getattr(gateway, "agents", None)
+    if isinstance(svc, AgentService):
+        svc.begin_shutdown()
+
+
+async def _on_stop(gateway: Any) -> None:
+    svc = getattr(gateway, "agents", None)
+    if isinstance(svc, AgentService):
+        await svc.aclose()
+
+
+def install_hooks() -> None:
+    from clawgate.gateway import extensions
+
+    extensions.on_start(_on_start)
+    extensions.on_drain(_on_drain)
+    extensions.on_stop(_on_stop)
+
+
+install_hooks()
