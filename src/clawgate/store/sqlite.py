@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import queue
 import sqlite3
@@ -110,12 +111,18 @@ class _Barrier:
 
 
 _STOP = object()
+_INSERT_ATTEMPT = (
+    f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLS)}) VALUES ({', '.join('?' * len(_ATTEMPT_COLS))})"
+)
+_attempt_values = operator.attrgetter(*_ATTEMPT_COLS)
 
 
 class SQLiteStore:
     """The embedded default store. Thread-safe; writes go through one background writer thread."""
 
-    def __init__(self, path: str | None, retention_rows: int = 200_000) -> None:
+    def __init__(
+        self, path: str | None, retention_rows: int = 200_000, coalesce_seconds: float = 0.05
+    ) -> None:
         self.path = path or ":memory:"
         self._retention = retention_rows
         if path:
@@ -128,6 +135,10 @@ class SQLiteStore:
         self._init_schema(self._reader)
         self._writer_conn = self._connect() if path else self._reader
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # the writer waits this long after the first queued write to commit many in one transaction; a
+        # barrier, flush or close cuts the wait short (`_urgent`)
+        self._coalesce = coalesce_seconds
+        self._urgent = threading.Event()
         self._pending = 0
         self._pending_lock = threading.Condition()
         self._closed = False
@@ -157,12 +168,17 @@ class SQLiteStore:
         with self._pending_lock:
             self._pending += 1
         self._q.put(op)
+        if not isinstance(op, tuple) and not callable(op):  # a barrier or the stop marker: commit now
+            self._urgent.set()
 
     def _run(self) -> None:
         conn = self._writer_conn
         inserted = 0
         while True:
             item = self._q.get()
+            if self._coalesce > 0 and isinstance(item, tuple) and not self._urgent.is_set():
+                self._urgent.wait(self._coalesce)  # let more writes arrive: one commit for many requests
+            self._urgent.clear()
             batch = [item]
             while len(batch) < 1000:
                 try:
@@ -174,16 +190,28 @@ class SQLiteStore:
             try:
                 with self._lock_for_memory():
                     conn.execute("BEGIN")
+                    run_sql: str | None = None
+                    run_args: list[tuple[Any, ...]] = []
                     for op in batch:
+                        if isinstance(op, tuple):
+                            if op[0] is not run_sql and op[0] != run_sql:
+                                if run_args:
+                                    conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                                run_sql, run_args = op[0], []
+                            run_args.append(op[1])
+                            inserted += op[0] is _INSERT_ATTEMPT
+                            continue
+                        if run_args:
+                            conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                            run_sql, run_args = None, []
                         if op is _STOP:
                             stop = True
                         elif isinstance(op, _Barrier):
                             barriers.append(op)
-                        elif isinstance(op, tuple):
-                            conn.execute(op[0], op[1])
-                            inserted += op[0].startswith("INSERT INTO attempts")
                         else:
                             op(conn)
+                    if run_args:
+                        conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
                     conn.execute("COMMIT")
                 if inserted > 5000:
                     inserted = 0
@@ -211,6 +239,7 @@ class SQLiteStore:
             conn.execute("DELETE FROM attempts WHERE id <= ?", (row[0] - self._retention,))
 
     def flush(self, timeout: float = 5.0) -> None:
+        self._urgent.set()
         deadline = time.monotonic() + timeout
         with self._pending_lock:
             while self._pending > 0:
@@ -241,9 +270,7 @@ class SQLiteStore:
     # -- attempts -------------------------------------------------------------------------------------
 
     def record_attempt(self, rec: AttemptRecord) -> None:
-        values = tuple(getattr(rec, c) for c in _ATTEMPT_COLS)
-        sql = f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLS)}) VALUES ({', '.join('?' * len(_ATTEMPT_COLS))})"
-        self._submit((sql, values))
+        self._submit((_INSERT_ATTEMPT, _attempt_values(rec)))
 
     def _query(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._read_lock:
