@@ -90,7 +90,8 @@ class EventWriter:
                 data["message"] = message
             if exc_text:
                 data["exception"] = exc_text
-            lines.append(orjson.dumps(data, default=str))
+            # redacted line by line: one regex call over a whole batch would hold the GIL for milliseconds
+            lines.append(redact(orjson.dumps(data, default=str).decode()).encode())
             if self._console:
                 parts = [
                     f"{time.strftime('%H:%M:%S', time.localtime(ts))} {_LEVELS.get(level, 'info'):5} {name}"
@@ -99,7 +100,7 @@ class EventWriter:
                     parts.append(message)
                 parts.extend(f"{k}={v}" for k, v in fields.items() if v is not None)
                 console.append(" ".join(parts))
-        blob = redact(b"\n".join(lines).decode()).encode() + b"\n"
+        blob = b"\n".join(lines) + b"\n"
         if self._fh is not None:
             try:
                 if self._size + len(blob) > self._max and self._size > 0:
