@@ -34,7 +34,7 @@ class EventWriter:
     event, one redaction pass and one write per batch, rotation by a size counter (no stat per event)."""
 
     def __init__(
-        self, path: Path | None, console: bool, max_bytes: int, backups: int, interval: float = 0.2
+        self, path: Path | None, console: bool, max_bytes: int, backups: int, interval: float = 0.05
     ) -> None:
         self._path = path
         self._console = console
