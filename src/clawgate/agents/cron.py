@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from croniter import croniter
-
 from clawgate import logs as log
 from clawgate.agents.errors import NotFound
 from clawgate.config.schema import CronJob
@@ -50,10 +48,14 @@ def job_key(job: CronJob) -> tuple[Any, ...]:
 
 
 def next_fire(expr: str, after: float) -> float:
+    from croniter import croniter  # imported when a job needs it: keeps the idle gateway small
+
     return float(croniter(expr, after).get_next(float))
 
 
 def schedule_error(expr: str) -> str | None:
+    from croniter import croniter
+
     if croniter.is_valid(expr):
         return None
     return f"{expr!r} is not a cron expression (5 fields, or 6 with seconds last: '*/10 * * * * 0')"
