@@ -580,6 +580,28 @@ class Executor:
             credential_fingerprint=cred.fingerprint if cred else None,
         )
 
+    def _failed_try(
+        self,
+        att: Attempt,
+        cred: Candidate | None,
+        req: CallRequest,
+        call_id: str,
+        try_no: int,
+        tries: list[TryResult],
+        f: Failure,
+        t0: float,
+        status: int | None = None,
+        first_ms: float | None = None,
+    ) -> tuple[None, Failure, float]:
+        """Record one try that failed after it was sent; returns what `_try` returns for it."""
+        elapsed = (time.perf_counter() - t0) * 1000
+        t = TryResult(
+            att, cred, False, f, status=status, latency_ms=elapsed, first_byte_ms=first_ms, try_no=try_no
+        )
+        tries.append(t)
+        self._record(call_id, req, t)
+        return None, f, elapsed
+
     async def _try(
         self,
         att: Attempt,
@@ -596,20 +618,7 @@ class Executor:
             async with asyncio.timeout(timeouts.total):
                 resp, f, first_ms = await self._open(att, cred, req, timeouts)
                 if f is not None:
-                    elapsed = (time.perf_counter() - t0) * 1000
-                    t = TryResult(
-                        att,
-                        cred,
-                        False,
-                        f,
-                        status=f.status,
-                        latency_ms=elapsed,
-                        first_byte_ms=first_ms,
-                        try_no=try_no,
-                    )
-                    tries.append(t)
-                    self._record(call_id, req, t)
-                    return None, f, elapsed
+                    return self._failed_try(att, cred, req, call_id, try_no, tries, f, t0, f.status, first_ms)
                 assert resp is not None
                 if not req.stream:
                     return await self._finish_plain(
@@ -617,11 +626,7 @@ class Executor:
                     )
         except TimeoutError:
             f = classify_exception(TimeoutError(), provider=att.provider, host=host, phase="total")
-            elapsed = (time.perf_counter() - t0) * 1000
-            t = TryResult(att, cred, False, f, latency_ms=elapsed, try_no=try_no)
-            tries.append(t)
-            self._record(call_id, req, t)
-            return None, f, elapsed
+            return self._failed_try(att, cred, req, call_id, try_no, tries, f, t0)
         except asyncio.CancelledError:
             self._record_cancel(att, cred, req, call_id, try_no, tries, t0)
             raise
@@ -652,9 +657,7 @@ class Executor:
             model=att.model,
             message="the caller went away before the provider answered; the request was cancelled",
         )
-        t = TryResult(att, cred, False, f, latency_ms=(time.perf_counter() - t0) * 1000, try_no=try_no)
-        tries.append(t)
-        self._record(call_id, req, t)
+        self._failed_try(att, cred, req, call_id, try_no, tries, f, t0)
 
     async def _finish_plain(
         self,
@@ -675,11 +678,7 @@ class Executor:
                 data = await resp.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
             failed = classify_exception(exc, provider=att.provider, host=host, phase="idle")
-            elapsed = (time.perf_counter() - t0) * 1000
-            t = TryResult(att, cred, False, failed, status=resp.status, latency_ms=elapsed, try_no=try_no)
-            tries.append(t)
-            self._record(call_id, req, t)
-            return None, failed, elapsed
+            return self._failed_try(att, cred, req, call_id, try_no, tries, failed, t0, resp.status)
         finally:
             resp.release()
         elapsed = (time.perf_counter() - t0) * 1000
@@ -713,19 +712,7 @@ class Executor:
                 else None
             )
         if f is not None:
-            t = TryResult(
-                att,
-                cred,
-                False,
-                f,
-                status=resp.status,
-                latency_ms=elapsed,
-                first_byte_ms=first_ms,
-                try_no=try_no,
-            )
-            tries.append(t)
-            self._record(call_id, req, t)
-            return None, f, elapsed
+            return self._failed_try(att, cred, req, call_id, try_no, tries, f, t0, resp.status, first_ms)
         usage = usage_from(obj) or Usage()
         t = TryResult(
             att,
@@ -777,20 +764,7 @@ class Executor:
 
         def fail(f: Failure) -> tuple[Any, Failure, float]:
             resp.close()
-            elapsed = (time.perf_counter() - t0) * 1000
-            t = TryResult(
-                att,
-                cred,
-                False,
-                f,
-                status=resp.status,
-                latency_ms=elapsed,
-                first_byte_ms=first_ms,
-                try_no=try_no,
-            )
-            tries.append(t)
-            self._record(call_id, req, t)
-            return None, f, elapsed
+            return self._failed_try(att, cred, req, call_id, try_no, tries, f, t0, resp.status, first_ms)
 
         try:
             async with asyncio.timeout(timeouts.first_byte):

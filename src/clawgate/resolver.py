@@ -310,60 +310,54 @@ class Snapshot:
             attempts.append(att)
         return Plan(agent.id, agent.path or "implicit default agent", choice, attempts)
 
+    @staticmethod
+    def _unplannable(
+        index: int,
+        role: str,
+        ref: str,
+        source: str,
+        provider: str,
+        model: str,
+        message: str,
+        next_steps: list[str],
+    ) -> Attempt:
+        """An attempt that cannot be made at all (an unknown provider or model ref): kept in the plan with
+        its error, so callers report it in order instead of silently dropping it."""
+        return Attempt(
+            index,
+            role,
+            ref,
+            source,
+            provider,
+            model,
+            "",
+            "",
+            None,
+            "",
+            0.0,
+            None,
+            None,
+            "unknown",
+            error={"code": "model.unknown", "owner": "request", "message": message, "next": next_steps},
+        )
+
     def _attempt(self, index: int, role: str, raw: str, source: str, agent: str, pin: str | None) -> Attempt:
         try:
             mref = self.parse(raw)
         except ModelRefError as exc:
-            return Attempt(
-                index,
-                role,
-                raw,
-                source,
-                "",
-                "",
-                "",
-                "",
-                None,
-                "",
-                0.0,
-                None,
-                None,
-                "unknown",
-                error={
-                    "code": "model.unknown",
-                    "owner": "request",
-                    "message": exc.message,
-                    "next": exc.next_steps,
-                },
-            )
+            return self._unplannable(index, role, raw, source, "", "", exc.message, exc.next_steps)
         view = self.catalog.get(mref.provider)
         if view is None:
             known = ", ".join(sorted(self.catalog.providers))
-            return Attempt(
+            return self._unplannable(
                 index,
                 role,
                 mref.ref,
                 source,
                 mref.provider,
                 mref.model,
-                "",
-                "",
-                None,
-                "",
-                0.0,
-                None,
-                None,
-                "unknown",
-                error={
-                    "code": "model.unknown",
-                    "owner": "request",
-                    "message": f"provider {mref.provider!r} is not a preset and not in "
-                    f"models.providers (known: {known})",
-                    "next": [
-                        f"clawgate config set models.providers.{mref.provider}.baseUrl URL",
-                        "clawgate models list",
-                    ],
-                },
+                f"provider {mref.provider!r} is not a preset and not in models.providers (known: {known})",
+                [f"clawgate config set models.providers.{mref.provider}.baseUrl URL", "clawgate models list"],
             )
         cm = view.models.get(mref.model)
         if cm is not None:
