@@ -4,10 +4,7 @@ health), else through a local runtime — the output says which."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +22,9 @@ def cron() -> None:
 def _http(
     method: str, url: str, token: str | None, body: Any = None, timeout: float = 5.0
 ) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read() or b"null")
-        except ValueError:
-            return exc.code, None
-    except (urllib.error.URLError, OSError, ValueError):
-        return 0, None
+    from clawgate.gateway.lifecycle import http_json
+
+    return http_json(method, url, token, body, timeout)
 
 
 def _gateway(st: Any, snap: Any) -> tuple[str | None, str | None, str]:

@@ -7,10 +7,7 @@ exists. The browser trades the code for a session cookie holding a random id; th
 
 from __future__ import annotations
 
-import json
 import sys
-import urllib.error
-import urllib.request
 from typing import Any
 
 import click
@@ -21,20 +18,9 @@ from clawgate.errors import ClawgateError
 
 
 def _post(url: str, token: str | None, timeout: float = 5.0) -> tuple[int, Any]:
-    req = urllib.request.Request(url, data=b"{}", method="POST")
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    # never route a loopback call through a proxy from the environment
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read() or b"null")
-        except ValueError:
-            return exc.code, None
+    from clawgate.gateway.lifecycle import http_json
+
+    return http_json("POST", url, token, {}, timeout)
 
 
 def can_open_browser(environ: dict[str, str]) -> bool:
@@ -57,12 +43,10 @@ def login_link(st: Any, url: str | None = None) -> dict[str, Any]:
             owner="gateway_auth",
             next_steps=["clawgate gateway status"],
         )
-    try:
-        status, body = _post(target.url + "/api/ui/login-codes", target.token)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
+    status, body = _post(target.url + "/api/ui/login-codes", target.token)
+    if status == 0:
         raise ClawgateError(
-            f"no gateway answers at {target.url} ({target.url_from}): {reason}",
+            f"no gateway answers at {target.url} ({target.url_from})",
             code="gateway.not_running",
             owner="runtime",
             next_steps=["clawgate gateway start", "clawgate gateway status"],

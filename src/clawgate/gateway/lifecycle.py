@@ -52,12 +52,22 @@ def address_for(snap: Any) -> str:
     return f"http://{host}:{gw.port}"
 
 
-def http_get(url: str, token: str | None = None, timeout: float = 2.0) -> tuple[int, dict[str, Any] | None]:
-    req = urllib.request.Request(url)
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_json(
+    method: str, url: str, token: str | None = None, body: Any = None, timeout: float = 2.0
+) -> tuple[int, Any]:
+    """One JSON request from the CLI to a gateway: (status, parsed body); status 0 when nothing answered.
+    Never through a proxy from the environment: the CLI talks to its own gateway."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with _NO_PROXY.open(req, timeout=timeout) as resp:
             return resp.status, json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as exc:
         try:
@@ -66,6 +76,10 @@ def http_get(url: str, token: str | None = None, timeout: float = 2.0) -> tuple[
             return exc.code, None
     except (urllib.error.URLError, OSError, ValueError):
         return 0, None
+
+
+def http_get(url: str, token: str | None = None, timeout: float = 2.0) -> tuple[int, Any]:
+    return http_json("GET", url, token, timeout=timeout)
 
 
 def wait_ready(
