@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.support.env import home_env, scrub_env
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 SRC = REPO / "src"
-
-# Variables a developer's shell may carry that would leak into tests' resolution.
-_SCRUB = (
-    "CLAWGATE_HOME",
-    "CLAWGATE_CONFIG",
-    "CLAWGATE_GATEWAY_TOKEN",
-    "CLAWGATE_GATEWAY_URL",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_OAUTH_TOKEN",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "DASHSCOPE_API_KEY",
-    "MODELSTUDIO_API_KEY",
-    "QWEN_API_KEY",
-    "MOONSHOT_API_KEY",
-    "KIMI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
 
 
 @dataclass
@@ -70,32 +44,20 @@ class Home:
         return p
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
-        env["CLAWGATE_HOME"] = str(self.path)
-        env.update(extra)
-        return env
+        return home_env(self.path, **extra)
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
-    for name in _SCRUB:
-        monkeypatch.delenv(name, raising=False)
+    scrub_env(monkeypatch)  # tests.support.env.SCRUB: what a developer's shell may carry
     h = Home(tmp_path / "cghome", tmp_path / "work")
     h.path.mkdir(mode=0o700)
     h.work.mkdir()
     monkeypatch.setenv("CLAWGATE_HOME", str(h.path))
     # never let a gateway that happens to run on this machine's default port leak into a test
-    monkeypatch.setenv("CLAWGATE_GATEWAY_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("CLAWGATE_GATEWAY_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.chdir(h.work)
     return h
-
-
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.support import ports
+from tests.support.emulator import emulator_fixtures
+from tests.support.gateway import GatewayProcess, spawn_gateway
+from tests.support.ports import free_port
 
 from clawgate.emulator import EmulatorThread
 
@@ -33,38 +31,13 @@ TOKEN = "agents-test-token-4c2f9a1e7b3d5f60"
 EMU_KEYS = {"openai": [OPENAI_KEY, MAIN_PROFILE_KEY, HELPER_PROFILE_KEY], "groq": [GROQ_KEY]}
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_until(pred: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02, what: str = "") -> Any:
-    """Poll `pred` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or pred}")
-        time.sleep(interval)
+    """`tests.support.ports.wait_until` with this suite's default interval, 20 ms (the shared default is 50 ms):
+    the agent tests have always polled at that rate for states such as a run in flight."""
+    return ports.wait_until(pred, timeout, interval, what)
 
 
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[EmulatorThread]:
-    emu = EmulatorThread(keys=EMU_KEYS)
-    emu.start()
-    try:
-        yield emu
-    finally:
-        emu.stop()
-
-
-@pytest.fixture
-def emu(emulator: EmulatorThread) -> EmulatorThread:
-    emulator.reset()
-    return emulator
+emulator, emu = emulator_fixtures(EMU_KEYS)
 
 
 def agent_config(emu: EmulatorThread, **extra: Any) -> dict[str, Any]:
@@ -289,82 +262,16 @@ def gateway(home: Any) -> Iterator[Callable[..., Gw]]:
 # -- the gateway as a subprocess -----------------------------------------------------------------------
 
 
-@dataclass
-class GwProcess:
-    home: Any
-    port: int
-    proc: subprocess.Popen[bytes]
-    out_path: Path
-    token: str | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    def output(self) -> str:
-        try:
-            return self.out_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        """SIGKILL: no drain, no cleanup."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self, timeout: float = 15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return int(self.proc.returncode)
-
-
-def spawn_gateway(
-    home: Any, token: str | None = None, port: int | None = None, timeout: float = 20.0
-) -> GwProcess:
-    port = port or free_port()
-    out_path = home.path.parent / f"gateway-{port}.out"
-    env = home.env()
-    env["PYTHONUNBUFFERED"] = "1"
-    with out_path.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clawgate", "gateway", "run", "--port", str(port), "--quiet"],
-            env=env,
-            cwd=str(home.work),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    gw = GwProcess(home, port, proc, out_path, token)
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"the gateway exited with {proc.returncode}:\n{gw.output()}")
-        try:
-            if httpx.get(gw.url + "/healthz", timeout=0.5).status_code == 200:
-                return gw
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            gw.kill()
-            raise AssertionError(f"the gateway did not answer within {timeout}s:\n{gw.output()}")
-        time.sleep(0.05)
+GwProcess = GatewayProcess  # the suite's name for a gateway subprocess (it has `kill()` for kill -9)
 
 
 @pytest.fixture
 def gateway_process(home: Any) -> Iterator[Callable[..., GwProcess]]:
+    """`gateway_process(token=None)` starts `clawgate gateway run` on the test's home (from its work dir)."""
     procs: list[GwProcess] = []
 
     def start(token: str | None = None) -> GwProcess:
-        gw = spawn_gateway(home, token)
+        gw = spawn_gateway(home, token=token, cwd=home.work, extra_env={"PYTHONUNBUFFERED": "1"})
         procs.append(gw)
         return gw
 

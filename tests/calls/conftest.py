@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
+from tests.support.emulator import emulator_fixtures
 
 from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent
 from clawgate.emulator import EmulatorThread
@@ -91,20 +90,7 @@ KEYS = {
 }
 
 
-@pytest.fixture(scope="session")
-def _emulator() -> Iterator[EmulatorThread]:
-    emu = EmulatorThread(keys=KEYS)
-    emu.start()
-    try:
-        yield emu
-    finally:
-        emu.stop()
-
-
-@pytest.fixture
-def emu(_emulator: EmulatorThread) -> EmulatorThread:
-    _emulator.reset()
-    return _emulator
+_emulator, emu = emulator_fixtures(KEYS, name="_emulator")
 
 
 def wire_home(

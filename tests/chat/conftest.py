@@ -11,19 +11,21 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.emulator import emulator_fixtures
+from tests.support.env import SCRUB, home_env, scrub_env
+from tests.support.gateway import running_gateway
+from tests.support.ports import free_port as free_port
+from tests.support.ports import wait_until
 
 from clawgate.emulator import EmulatorThread
 
@@ -36,42 +38,14 @@ PLAIN_REPLY = "emulated reply from openai model gpt-4o"
 SLOW_REF = "openai/fault-slow_chunks-ms500-chunks20"
 REJECTED_REF = "openrouter/moonshotai/kimi-k2.5"  # its key is rejected upstream: provider_auth
 
-_SCRUB = (
-    "CLAWGATE_HOME",
-    "CLAWGATE_CONFIG",
-    "CLAWGATE_GATEWAY_TOKEN",
-    "CLAWGATE_GATEWAY_URL",
-    "OPENAI_API_KEY",
-    "OPENROUTER_API_KEY",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "TMUX",
-    "TMUX_PANE",
-    "COLUMNS",  # set by pytest-xdist workers; Textual would size itself by them instead of the pane
-    "LINES",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# The shared list, and what the chat surfaces also need gone: tmux's own variables, and the terminal size that
+# pytest-xdist workers set (Textual would size itself by them instead of the pane).
+CHAT_SCRUB = (*SCRUB, "TMUX", "TMUX_PANE", "COLUMNS", "LINES")
 
 
 def wait_for(pred: Callable[[], Any], timeout: float, what: str, describe: Callable[[], str] = str) -> Any:
     """Poll `pred` until truthy; on timeout fail with `what` and `describe()` (e.g. the pane's text)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{describe()}")
-        time.sleep(0.05)
+    return wait_until(pred, timeout, what=what, describe=describe)
 
 
 OPENAI_KEY = "sk-test-chat-openai-good-000000001"
@@ -89,11 +63,7 @@ class ChatHome:
     token: str | None
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
-        env["CLAWGATE_HOME"] = str(self.path)
-        env["PYTHONUNBUFFERED"] = "1"
-        env.update(extra)
-        return env
+        return home_env(self.path, CHAT_SCRUB, unbuffered=True, **extra)
 
 
 def make_home(base: Path, emu: EmulatorThread, port: int, token: str | None) -> ChatHome:
@@ -123,74 +93,7 @@ def make_home(base: Path, emu: EmulatorThread, port: int, token: str | None) -> 
     return ChatHome(path, f"http://127.0.0.1:{port}", token)
 
 
-@dataclass
-class Gateway:
-    """A `clawgate gateway run` subprocess, stopped by its handle."""
-
-    proc: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
-def start_gateway(home: ChatHome, port: int) -> Gateway:
-    log = home.path.parent / f"gateway-{port}.out"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clawgate", "gateway", "run", "--port", str(port), "--quiet"],
-            env=home.env(),
-            cwd=str(home.path.parent),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    gw = Gateway(proc, home.url, log)
-
-    def ready() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"the gateway exited with {proc.returncode}:\n{gw.output()}")
-        try:
-            with urllib.request.urlopen(gw.url + "/healthz", timeout=0.5) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(ready, 20, "the gateway's /healthz", gw.output)
-    except BaseException:
-        gw.stop()
-        raise
-    return gw
-
-
-@pytest.fixture(scope="session")
-def _emulator() -> Iterator[EmulatorThread]:
-    emu = EmulatorThread(keys=EMU_KEYS)
-    emu.start()
-    try:
-        yield emu
-    finally:
-        emu.stop()
-
-
-@pytest.fixture
-def emu(_emulator: EmulatorThread) -> EmulatorThread:
-    _emulator.reset()
-    return _emulator
+_emulator, emu = emulator_fixtures(EMU_KEYS, name="_emulator")
 
 
 @pytest.fixture
@@ -204,17 +107,13 @@ def chat_home(tmp_path: Path, emu: EmulatorThread) -> Iterator[ChatHome]:
     """A home wired to the emulator, with a real gateway running from it."""
     port = free_port()
     home = make_home(tmp_path, emu, port, TOKEN)
-    gw = start_gateway(home, port)
-    try:
+    with running_gateway(home, port):
         yield home
-    finally:
-        gw.stop()
 
 
 @pytest.fixture(autouse=True)
 def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _SCRUB:
-        monkeypatch.delenv(name, raising=False)
+    scrub_env(monkeypatch, CHAT_SCRUB)
 
 
 # ------------------------------------------------------------------------------------------ chat CLI

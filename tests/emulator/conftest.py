@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from clawgate.emulator import EmulatorThread
+from tests.support.emulator import emulator_fixtures
 
 from .emuclient import KEYS
 
-
-@pytest.fixture(scope="session")
-def _shared_emulator() -> Iterator[EmulatorThread]:
-    emu = EmulatorThread(keys=KEYS)
-    emu.start()
-    try:
-        yield emu
-    finally:
-        emu.stop()
-
-
-@pytest.fixture
-def emu(_shared_emulator: EmulatorThread) -> EmulatorThread:
-    """The session's emulator with an empty fault script and request log."""
-    _shared_emulator.reset()
-    return _shared_emulator
+_shared_emulator, emu = emulator_fixtures(KEYS, name="_shared_emulator")

@@ -10,7 +10,7 @@ import pytest
 
 from clawgate.emulator import EmulatorThread
 
-from .conftest import TOKEN, Gateway, base_config, base_dotenv, make_home, spawn_gateway
+from .conftest import TOKEN, Gateway, base_config, gateway_for
 
 MAX_BODY = 4096
 LOCKOUT_AFTER = 3
@@ -18,20 +18,14 @@ LOCKOUT_AFTER = 3
 
 @pytest.fixture(scope="module")
 def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    home = make_home(tmp_path_factory.mktemp("http"))
     cfg = base_config(
         emulator,
         maxBodyBytes=MAX_BODY,
         auth={"exemptLoopback": False, "maxFailuresPerMinute": LOCKOUT_AFTER, "lockoutSeconds": 300},
     )
     cfg["agents"]["defaults"]["models"] = {"openai/gpt-4o-mini": {"alias": "fast"}}
-    home.config(cfg)
-    home.dotenv(base_dotenv())
-    g = spawn_gateway(home, token=TOKEN)
-    try:
+    with gateway_for(tmp_path_factory.mktemp("http"), cfg) as g:
         yield g
-    finally:
-        g.stop()
 
 
 def client_from(gw: Gateway, address: str, token: str | None = TOKEN) -> httpx.Client:

@@ -18,8 +18,8 @@ from .conftest import (
     Gateway,
     base_config,
     base_dotenv,
+    gateway_for,
     make_home,
-    spawn_gateway,
     wait_until,
 )
 
@@ -37,16 +37,11 @@ def cfg0(emulator: EmulatorThread) -> dict[str, Any]:
 def gw(cfg0: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     from .conftest import free_port
 
-    home = make_home(tmp_path_factory.mktemp("reload"))
+    base = tmp_path_factory.mktemp("reload")
     port = free_port()
     cfg0["gateway"]["port"] = port
-    home.config(cfg0)
-    home.dotenv(base_dotenv())
-    g = spawn_gateway(home, port, token=TOKEN)
-    try:
+    with gateway_for(base, cfg0, port=port) as g:
         yield g
-    finally:
-        g.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from clawgate.emulator import EmulatorThread
 
-from .conftest import TOKEN, Gateway, base_config, base_dotenv, make_home, spawn_gateway
+from .conftest import TOKEN, Gateway, base_config, gateway_for
 
 OPENAI_TOOL = {
     "type": "function",
@@ -38,14 +38,8 @@ RESPONSES_TOOL = {
 
 @pytest.fixture(scope="module")
 def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    home = make_home(tmp_path_factory.mktemp("sdk"))
-    home.config(base_config(emulator))
-    home.dotenv(base_dotenv())
-    g = spawn_gateway(home, token=TOKEN)
-    try:
+    with gateway_for(tmp_path_factory.mktemp("sdk"), base_config(emulator)) as g:
         yield g
-    finally:
-        g.stop()
 
 
 def oai(gw: Gateway) -> openai.OpenAI:

@@ -21,8 +21,7 @@ from .conftest import (
     Gateway,
     base_config,
     base_dotenv,
-    make_home,
-    spawn_gateway,
+    gateway_for,
 )
 
 
@@ -59,14 +58,9 @@ def error_config(emu: EmulatorThread) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    home = make_home(tmp_path_factory.mktemp("errors"))
-    home.config(error_config(emulator))
-    home.dotenv(base_dotenv() + f"WRONG_KEY={GROQ_WRONG_KEY}\n")
-    g = spawn_gateway(home, token=TOKEN)
-    try:
+    dotenv = base_dotenv() + f"WRONG_KEY={GROQ_WRONG_KEY}\n"
+    with gateway_for(tmp_path_factory.mktemp("errors"), error_config(emulator), dotenv) as g:
         yield g
-    finally:
-        g.stop()
 
 
 def oai(gw: Gateway, key: str = TOKEN, retries: int = 0, **kw: Any) -> openai.OpenAI:

@@ -11,7 +11,7 @@ import pytest
 
 from clawgate.emulator import EmulatorThread
 
-from .conftest import TOKEN, Gateway, base_config, base_dotenv, make_home, spawn_gateway, wait_until
+from .conftest import TOKEN, Gateway, base_config, gateway_for, wait_until
 from .sse import events, is_terminal, request_body
 
 PATHS = ["/v1/chat/completions", "/v1/messages", "/v1/responses"]
@@ -29,14 +29,8 @@ PAIR_IDS = [f"{p.rsplit('/', 1)[1]}->{d}" for p, _, d in PAIRS]
 
 @pytest.fixture(scope="module")
 def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    home = make_home(tmp_path_factory.mktemp("stream"))
-    home.config(base_config(emulator))
-    home.dotenv(base_dotenv())
-    g = spawn_gateway(home, token=TOKEN)
-    try:
+    with gateway_for(tmp_path_factory.mktemp("stream"), base_config(emulator)) as g:
         yield g
-    finally:
-        g.stop()
 
 
 @pytest.mark.parametrize(

@@ -8,45 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.emulator import emulator_fixtures
+from tests.support.env import scrub_env
 from tests.ui import harness
 
 from clawgate.emulator import EmulatorThread
 
-_SCRUB = (
-    "CLAWGATE_HOME",
-    "CLAWGATE_CONFIG",
-    "CLAWGATE_GATEWAY_TOKEN",
-    "CLAWGATE_GATEWAY_URL",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-
 
 @pytest.fixture(autouse=True)
 def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _SCRUB:
-        monkeypatch.delenv(name, raising=False)
+    scrub_env(monkeypatch)
 
 
-@pytest.fixture(scope="module")
-def ui_emulator() -> Iterator[EmulatorThread]:
-    with harness.emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(ui_emulator: EmulatorThread) -> EmulatorThread:
-    ui_emulator.reset()
-    return ui_emulator
+ui_emulator, emu = emulator_fixtures(harness.EMU_KEYS, name="ui_emulator", scope="module")
 
 
 @pytest.fixture

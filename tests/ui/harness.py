@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.gateway.conftest import Gateway, GwHome, make_home, spawn_gateway, wait_until
+from tests.support.emulator import running_emulator
+from tests.support.gateway import GatewayProcess, GwHome, make_home, spawn_gateway
+from tests.support.ports import wait_until
 
 from clawgate.emulator import EmulatorThread
 
@@ -118,7 +120,7 @@ def write_home(home: GwHome, emu: EmulatorThread) -> None:
 class Bench:
     """A gateway on a wired home, and helpers to drive it from outside the browser."""
 
-    gw: Gateway
+    gw: GatewayProcess
     emu: EmulatorThread
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -198,14 +200,9 @@ def bench(base: Path, emu: EmulatorThread) -> Iterator[Bench]:
             t.join(5)
 
 
-@contextlib.contextmanager
-def emulator() -> Iterator[EmulatorThread]:
-    emu = EmulatorThread(keys=EMU_KEYS)
-    emu.start()
-    try:
-        yield emu
-    finally:
-        emu.stop()
+def emulator() -> contextlib.AbstractContextManager[EmulatorThread]:
+    """The emulator with the bench's keys, stopped when the block ends."""
+    return running_emulator(EMU_KEYS)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import httpx
-from tests.gateway.conftest import run_cli
+from tests.support.gateway import run_cli
 from tests.ui.harness import TOKEN, Bench
 
 from clawgate.cli.dashboard_cmd import can_open_browser

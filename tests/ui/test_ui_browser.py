@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.gateway.conftest import run_cli, wait_until
+from tests.support.gateway import run_cli
+from tests.support.ports import wait_until
 from tests.ui import harness
 from tests.ui.harness import TOKEN, Bench, goto_view
 
@@ -79,7 +80,7 @@ def test_login_with_a_one_time_code_from_clawgate_dashboard(ctx: Any, bench: Ben
 
 
 def test_auth_mode_none_needs_no_login(ctx: Any, tmp_path: Any, emu: Any) -> None:
-    from tests.gateway.conftest import make_home, spawn_gateway
+    from tests.support.gateway import make_home, spawn_gateway
 
     home = make_home(tmp_path, "nonehome")
     harness.write_home(home, emu)

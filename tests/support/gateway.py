@@ -1,0 +1,192 @@
+"""`python -m clawgate gateway run` as a subprocess: started on a free port (or a given one), ready when /healthz
+answers (polled, with a deadline), and always stopped by its own handle (SIGTERM, then SIGKILL on timeout).
+
+Also the gateway suites' home (`GwHome`, `make_home`) and `run_cli`, shared by tests/gateway and tests/ui."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .env import SCRUB, home_env
+from .ports import free_port, wait_until
+
+# The gateway suites also drop NO_PROXY (the proxies themselves are in SCRUB).
+GATEWAY_SCRUB: tuple[str, ...] = (*SCRUB, "NO_PROXY", "no_proxy")
+
+
+@dataclass
+class GwHome:
+    """A clawgate state dir (CLAWGATE_HOME) with helpers to write its files."""
+
+    path: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "clawgate.json"
+
+    def config(self, data: dict[str, Any] | str) -> Path:
+        p = self.config_path
+        text = data if isinstance(data, str) else json.dumps(data, indent=2)
+        # write then rename, as editors do: the gateway never reads half a file
+        tmp = p.with_suffix(".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, p)
+        return p
+
+    def dotenv(self, text: str) -> Path:
+        p = self.path / ".env"
+        p.write_text(text)
+        p.chmod(0o600)
+        return p
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return home_env(self.path, GATEWAY_SCRUB, unbuffered=True, **extra)
+
+
+def make_home(base: Path, name: str = "cghome") -> GwHome:
+    p = base / name
+    p.mkdir(mode=0o700, parents=True)
+    return GwHome(p)
+
+
+def run_cli(home: GwHome, *args: str, timeout: float = 30.0, **env: str) -> subprocess.CompletedProcess[str]:
+    """`clawgate ARGS` as a subprocess with the home's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "clawgate", *args],
+        env=home.env(**env),
+        cwd=str(home.path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class GatewayProcess:
+    """A running `clawgate gateway run` subprocess; its stdout and stderr go to `out_path`."""
+
+    home: Any
+    port: int
+    proc: subprocess.Popen[bytes]
+    out_path: Path
+    token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        try:
+            return self.out_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        h = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        h.update(extra)
+        return h
+
+    def client(self, **kw: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=self.headers(), timeout=kw.pop("timeout", 20.0), **kw)
+
+    def status(self) -> dict[str, Any]:
+        r = httpx.get(self.url + "/api/status", headers=self.headers(), timeout=5)
+        r.raise_for_status()
+        return r.json()
+
+    def kill(self) -> None:
+        """SIGKILL: no drain, no cleanup."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM, wait `timeout` (the drain), SIGKILL if it is still running. Returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return int(self.proc.returncode)
+
+
+def spawn_gateway(
+    home: Any,
+    port: int | None = None,
+    *,
+    token: str | None = None,
+    quiet: bool = True,
+    args: tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+    wait: bool = True,
+    timeout: float = 20.0,
+) -> GatewayProcess:
+    """Start `python -m clawgate gateway run --port N [ARGS] [--quiet]` for `home` (anything with `.path` and
+    `.env()`) and, by default, wait until /healthz answers; a gateway that does not is stopped, then it fails.
+
+    port: a free port by default. token: what `headers()` sends. env: the whole environment (default
+    `home.env()`), `extra_env` on top. cwd: the gateway's working directory (where it looks for ./.env),
+    default the home's parent. The output goes to `<home's parent>/gateway-<port>.out`."""
+    port = port or free_port()
+    out_path = home.path.parent / f"gateway-{port}.out"
+    run_env = dict(env or home.env())
+    run_env.update(extra_env or {})
+    cmd = [sys.executable, "-m", "clawgate", "gateway", "run", "--port", str(port), *args]
+    if quiet:
+        cmd.append("--quiet")
+    with out_path.open("ab") as out:
+        proc = subprocess.Popen(
+            cmd,
+            env=run_env,
+            cwd=str(cwd or home.path.parent),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    gw = GatewayProcess(home, port, proc, out_path, token)
+    if wait:
+        try:
+            wait_ready(gw, timeout)
+        except BaseException:
+            gw.stop()
+            raise
+    return gw
+
+
+def wait_ready(gw: GatewayProcess, timeout: float = 20.0) -> None:
+    """Poll /healthz until it answers 200; fail at once if the process exits, or after `timeout` seconds."""
+
+    def ready() -> bool:
+        if gw.proc.poll() is not None:
+            raise AssertionError(f"the gateway exited with {gw.proc.returncode}:\n{gw.output()}")
+        try:
+            return httpx.get(gw.url + "/healthz", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(ready, timeout, what="the gateway's /healthz", describe=gw.output)
+
+
+@contextlib.contextmanager
+def running_gateway(home: Any, port: int | None = None, **options: Any) -> Iterator[GatewayProcess]:
+    """`spawn_gateway(home, port, **options)`, stopped by its handle when the block ends."""
+    gw = spawn_gateway(home, port, **options)
+    try:
+        yield gw
+    finally:
+        gw.stop()

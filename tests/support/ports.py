@@ -1,0 +1,37 @@
+"""Free loopback ports chosen at run time, and polling with a deadline (never a bare sleep)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(
+    pred: Callable[[], Any],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    what: str = "",
+    describe: Callable[[], str] | None = None,
+) -> Any:
+    """Poll `pred` every `interval` seconds until it returns something truthy, and return that; fail with `what`
+    (and, when given, `describe()` on the next line, e.g. a process's output) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            message = f"timed out after {timeout}s waiting for {what or pred}"
+            if describe is not None:
+                message += f"\n{describe()}"
+            raise AssertionError(message)
+        time.sleep(interval)
