@@ -6,13 +6,13 @@ import json
 
 CANARY = "sk-test-CANARY-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 CANARY_CORE = "CANARY-9f8e7d6c5b4a"
-GROQ_CANARY = "gsk_CANARYgroq00000000000000000000000000000000000001"
+GROQ_CANARY = "gsk_testCANARYgroq000000000000001"
 
 
 def _no_canary(res) -> None:
     blob = res.out + res.err
     assert CANARY_CORE not in blob, blob
-    assert "CANARYgroq0000000" not in blob, blob
+    assert "CANARYgroq000000000" not in blob, blob
 
 
 def test_every_command_hides_the_canary(home, cli, monkeypatch):
