@@ -49,7 +49,7 @@ def parse_frame(frame: str) -> tuple[str, str]:
 
 def package_of(module: str) -> str:
     if module.startswith("clawgate."):
-        return ".".join(module.split(".")[:2])  # clawgate.executor, clawgate.gateway, …
+        return ".".join(module.split(".")[:2])  # clawgate.call.executor, clawgate.gateway, …
     return module.split(".")[0]
 
 

@@ -121,11 +121,11 @@ class Gw:
     def start(self) -> Gw:
         import uvicorn
 
+        from clawgate.call.runtime import Runtime
         from clawgate.gateway import extensions, sessions_api, ws  # noqa: F401  (route registration)
         from clawgate.gateway.app import GatewayApp
         from clawgate.gateway.routes import build_routes
         from clawgate.paths import Paths
-        from clawgate.runtime import Runtime
 
         env = self.home.env()
         self.port = free_port()

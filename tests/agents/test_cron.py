@@ -10,8 +10,8 @@ import httpx
 
 from clawgate.agents.cron import CronScheduler
 from clawgate.agents.sessions import SessionManager
+from clawgate.call.runtime import Runtime
 from clawgate.paths import Paths
-from clawgate.runtime import Runtime
 
 from .conftest import GROQ_KEY, OPENAI_KEY, agent_config, wait_until
 

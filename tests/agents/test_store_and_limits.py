@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from clawgate.agents.watchdog import Limits, limits_for, watch
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import CronRecord, MessageRecord, RunRecord, SessionRecord
 from clawgate.store.sqlite import _SCHEMA, SCHEMA_VERSION, SQLiteStore
 

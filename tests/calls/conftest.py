@@ -9,12 +9,12 @@ from typing import Any
 
 from tests.support.emulator import emulator_fixtures
 
+from clawgate.call.executor import CallOutcome, CallRequest, Policy
+from clawgate.call.runtime import Runtime
 from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent
 from clawgate.emulator import EmulatorThread
-from clawgate.executor import CallOutcome, CallRequest, Policy
 from clawgate.failures import Failure
 from clawgate.paths import Paths
-from clawgate.runtime import Runtime
 
 
 @dataclass(frozen=True)

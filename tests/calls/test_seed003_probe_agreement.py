@@ -8,7 +8,7 @@ import json
 import pytest
 from tests.calls.conftest import BY_ID, call, chat, runtime, wire_home
 
-from clawgate.probe import probe_plan
+from clawgate.call.probe import probe_plan
 
 STALE = "sk-or-v1-test-stale-profile-000000000009"
 

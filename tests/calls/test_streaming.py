@@ -65,7 +65,7 @@ def test_keepalive_comments_are_not_content(home, emu):
 def test_passthrough_stream_records_usage_without_showing_it_to_a_client_that_did_not_ask(home, emu):
     import asyncio
 
-    from clawgate.executor import CallRequest, SSEBatch
+    from clawgate.call.executor import CallRequest, SSEBatch
 
     wire_home(home, emu)
     rt = runtime(home)

@@ -60,7 +60,7 @@ def _check_profiles(path: Path) -> str:
 @pytest.mark.parametrize("kind", ["config", "auth"])
 def test_sigkill_mid_write_never_leaves_a_broken_file(kind, home, tmp_path):
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["clawgate.cli.main", "clawgate.resolver"])
+    ctx.set_forkserver_preload(["clawgate.cli.main", "clawgate.plan.snapshot"])
     rng = random.Random(1234)
     target = home.path / "clawgate.json" if kind == "config" else home.path / "agents/main/auth-profiles.json"
     check = _check_config if kind == "config" else _check_profiles

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clawgate.auth.keycheck import check_key
-from clawgate.presets import PRESETS_BY_ID
+from clawgate.catalog.presets import PRESETS_BY_ID
 
 GOOD = "sk-or-v1-test-0123456789abcdef0123456789abcdef"
 

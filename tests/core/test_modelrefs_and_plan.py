@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clawgate.catalog import build_catalog
+from clawgate.catalog.modelrefs import ModelRefError, parse_ref
+from clawgate.catalog.providers import build_catalog
 from clawgate.config.schema import Config
-from clawgate.modelrefs import ModelRefError, parse_ref
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 
 
 def catalog(data=None):

@@ -8,7 +8,7 @@ import pytest
 
 from clawgate.config.schema import validate
 from clawgate.errors import ConfigError
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 
 
 def test_secretref_sources(home, tmp_path):

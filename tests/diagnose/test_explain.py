@@ -12,7 +12,7 @@ from clawgate.diagnose.explain import classify_text, detect_provider, explain
 try:  # tests/ on sys.path (pytest's prepend import mode) or the repo root (python -m pytest)
     from providers.wire_cases import CASES, WireCase
 except ImportError:
-    from tests.providers.wire_cases import CASES, WireCase
+    from tests.failures.wire_cases import CASES, WireCase
 
 register("explain", "clawgate.cli.explain_cmd", "explain", "Classify a pasted error.")
 

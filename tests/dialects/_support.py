@@ -12,11 +12,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from clawgate.call.sse import SSEEvent, SSEParser
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.internal import StreamEvent, Usage
 from clawgate.dialects.registry import get_dialect
 from clawgate.failures import Failure
-from clawgate.providers.sse import SSEEvent, SSEParser
 
 CHAT = get_dialect("openai-completions")
 RESPONSES = get_dialect("openai-responses")

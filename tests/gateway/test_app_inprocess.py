@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from clawgate.executor import SSEBatch, StreamOutcome
+from clawgate.call.executor import SSEBatch, StreamOutcome
+from clawgate.call.runtime import Runtime
+from clawgate.call.sse import SSEParser
 from clawgate.gateway.app import GatewayApp
 from clawgate.paths import Paths
-from clawgate.providers.sse import SSEParser
-from clawgate.runtime import Runtime
 
 from .conftest import GwHome, make_home
 

@@ -15,11 +15,11 @@ import orjson
 from clawgate import logs as log
 from clawgate.agents.context import Fitted, describe_request, fit
 from clawgate.agents.watchdog import Limits, limits_for, timeout_failure, watch
+from clawgate.call.executor import CallOutcome, CallRequest
 from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent, Tool, ToolCall, Usage
 from clawgate.errors import ClawgateError
-from clawgate.executor import CallOutcome, CallRequest
 from clawgate.failures import OWNERS, Failure
-from clawgate.resolver import Attempt, Plan
+from clawgate.plan.types import Attempt, Plan
 from clawgate.store.base import MessageRecord, RunRecord
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from clawgate import logs as log
 from clawgate.agents.cron import CronScheduler
 from clawgate.agents.events import EventBus
 from clawgate.agents.sessions import SessionManager
-from clawgate.runtime import Runtime
+from clawgate.call.runtime import Runtime
 
 
 class AgentService:

@@ -14,9 +14,9 @@ from clawgate.agents import commands
 from clawgate.agents.errors import NotFound, RequestError, ShuttingDown
 from clawgate.agents.events import Event, EventBus, make
 from clawgate.agents.runs import Run, new_id
+from clawgate.call.runtime import Runtime
 from clawgate.errors import ClawgateError
-from clawgate.resolver import Plan
-from clawgate.runtime import Runtime
+from clawgate.plan.types import Plan
 from clawgate.store.base import MessageRecord, RunRecord, SessionRecord
 
 MAX_CACHED_SESSIONS = 512

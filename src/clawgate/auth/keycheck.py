@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from clawgate.presets import Host, Preset, provider_for_key_shape
+from clawgate.catalog.presets import Host, Preset, provider_for_key_shape
 
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\u180e"}
 _QUOTES = {

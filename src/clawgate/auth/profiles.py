@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
+from clawgate.catalog.presets import canonical_provider_id
 from clawgate.config.schema import SecretRef
 from clawgate.errors import Location, NotFoundError, ProfileError, UsageError
 from clawgate.paths import Paths, display_path
-from clawgate.presets import canonical_provider_id
 
 PROFILE_TYPES = ("api_key", "token", "oauth")
 _COMMON = {"type", "provider", "email", "accountId", "label", "createdAt", "updatedAt", "metadata"}

@@ -15,11 +15,11 @@ from typing import Any
 from clawgate.auth.keycheck import KeyIssue, check_key
 from clawgate.auth.profiles import Profile, ProfileStore
 from clawgate.auth.secretrefs import SecretResolver
-from clawgate.catalog import ProviderView
+from clawgate.catalog.presets import Host
+from clawgate.catalog.providers import ProviderView
 from clawgate.config.schema import SecretRef
 from clawgate.config.substitution import expand
 from clawgate.environment import Environment
-from clawgate.presets import Host
 from clawgate.redaction import fingerprint, register_secret
 
 _THREE_DAYS_MS = 3 * 24 * 3600 * 1000

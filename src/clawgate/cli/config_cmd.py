@@ -31,7 +31,7 @@ def config() -> None:
 
 def _mask(value: Any, path: str) -> Any:
     """Config values that are literal secrets are shown as fingerprints."""
-    from clawgate.resolver import looks_secret_name, looks_secret_value
+    from clawgate.plan.snapshot import looks_secret_name, looks_secret_value
 
     if isinstance(value, dict):
         return {k: _mask(v, f"{path}.{k}") for k, v in value.items()}
@@ -134,7 +134,7 @@ def unset_cmd(path: str, as_json: bool) -> None:
 
 
 def _report_change(path: str, parts: list, before: Any, after: Any, as_json: bool, verb: str) -> None:
-    from clawgate.resolver import Snapshot
+    from clawgate.plan.snapshot import Snapshot
 
     st = state()
     snap = Snapshot.load(st.paths, st.environ)

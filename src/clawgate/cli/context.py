@@ -21,7 +21,7 @@ class CliState:
         return Paths.discover(self.environ)
 
     def snapshot(self):  # -> Snapshot
-        from clawgate.resolver import Snapshot
+        from clawgate.plan.snapshot import Snapshot
 
         return Snapshot.load(self.paths, self.environ, cwd=Path.cwd())
 

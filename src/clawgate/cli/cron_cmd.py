@@ -173,7 +173,7 @@ def _run_local(st: Any, job_id: str) -> dict[str, Any]:
     import asyncio
 
     from clawgate.agents.service import AgentService
-    from clawgate.runtime import Runtime
+    from clawgate.call.runtime import Runtime
 
     rt = Runtime(st.paths, st.environ, cwd=Path.cwd())
     try:

@@ -11,7 +11,7 @@ from clawgate.cli.output import console, emit_json, esc
 
 
 def _registry(create: bool = False):  # type: ignore[no-untyped-def]
-    from clawgate.health import HealthRegistry
+    from clawgate.call.health import HealthRegistry
     from clawgate.store import open_store
 
     st = state()

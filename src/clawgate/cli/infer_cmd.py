@@ -33,10 +33,10 @@ def infer(
     as_json: bool,
 ) -> None:
     """Make one real model call (PROMPT, or stdin) and print the reply; failures name owner, code and next."""
+    from clawgate.call.executor import CallRequest
+    from clawgate.call.runtime import Runtime
     from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent
-    from clawgate.executor import CallRequest
     from clawgate.failures import Failure
-    from clawgate.runtime import Runtime
 
     if prompt is None:
         prompt = sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""

@@ -9,7 +9,8 @@ import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
-from clawgate.resolver import Attempt, Plan, Snapshot
+from clawgate.plan.snapshot import Snapshot
+from clawgate.plan.types import Attempt, Plan
 
 
 @click.group("models")
@@ -228,7 +229,7 @@ def _existing_health(st: Any) -> Any:
     """Health from state.db when it exists (reading never creates the state dir)."""
     if not st.paths.state_db.exists():
         return None
-    from clawgate.health import HealthRegistry
+    from clawgate.call.health import HealthRegistry
     from clawgate.store import open_store
 
     store = open_store(str(st.paths.state_db))
@@ -280,7 +281,7 @@ def status_cmd(
     if probe:
         from pathlib import Path
 
-        from clawgate.runtime import Runtime
+        from clawgate.call.runtime import Runtime
 
         runtime = Runtime(st.paths, st.environ, cwd=Path.cwd())
         snap = runtime.snapshot
@@ -315,8 +316,8 @@ def _run_probes(runtime: Any, plan: Plan, provider: str | None, every: bool, qui
     import asyncio
     import sys
 
-    from clawgate.presets import canonical_provider_id
-    from clawgate.probe import probe_plan
+    from clawgate.call.probe import probe_plan
+    from clawgate.catalog.presets import canonical_provider_id
 
     async def go() -> list[Any]:
         try:

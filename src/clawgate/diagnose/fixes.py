@@ -21,7 +21,7 @@ from clawgate.auth.profiles import delete_profile
 from clawgate.config.edit import modify_config, parse_path, set_path, unset_path
 from clawgate.diagnose.findings import Finding
 from clawgate.paths import Paths, display_path
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
 
 

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from clawgate.diagnose.findings import Finding
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
 
 _REGION_BOUND = ("qwen", "moonshot")

@@ -13,7 +13,8 @@ from clawgate.config.schema import SecretRef
 from clawgate.config.substitution import references
 from clawgate.diagnose.findings import Finding
 from clawgate.errors import ClawgateError
-from clawgate.resolver import Attempt, Plan, Snapshot, looks_secret_name, looks_secret_value
+from clawgate.plan.snapshot import Snapshot, looks_secret_name, looks_secret_value
+from clawgate.plan.types import Attempt, Plan
 
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 

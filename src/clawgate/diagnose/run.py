@@ -12,7 +12,7 @@ from clawgate.diagnose.live import all_providers_rejected, gateway_findings, hea
 from clawgate.diagnose.offline import config_error_findings, offline_findings
 from clawgate.errors import ClawgateError
 from clawgate.paths import Paths
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
 
 
@@ -70,9 +70,9 @@ def run_doctor(
 
 
 def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[Finding]:
+    from clawgate.call.probe import probe_plan
+    from clawgate.call.runtime import Runtime
     from clawgate.cli.models_cmd import plan_json
-    from clawgate.probe import probe_plan
-    from clawgate.runtime import Runtime
 
     rt = Runtime(paths, environ, cwd=Path.cwd())
     results: list[tuple[str, dict[str, Any], dict[str, Any]]] = []

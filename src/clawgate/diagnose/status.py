@@ -9,7 +9,7 @@ from typing import Any
 
 from clawgate import __version__
 from clawgate.paths import Paths
-from clawgate.resolver import Snapshot
+from clawgate.plan.snapshot import Snapshot
 
 
 def build_status(paths: Paths, environ: dict[str, str], include_findings: bool = False) -> dict[str, Any]:

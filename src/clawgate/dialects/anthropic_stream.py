@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from clawgate.call.sse import SSEEvent, is_done
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.common import StreamContext, as_dict, input_to_args, merge_usage
 from clawgate.dialects.envelope import anthropic_error_body
@@ -12,7 +13,6 @@ from clawgate.dialects.ids import new_id
 from clawgate.dialects.internal import FinishReason, StreamEvent, Usage
 from clawgate.dialects.sse_out import frame
 from clawgate.failures import Failure
-from clawgate.providers.sse import SSEEvent, is_done
 
 STOP_IN: dict[str, FinishReason] = {
     "end_turn": "stop",

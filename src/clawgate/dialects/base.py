@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from clawgate.call.sse import SSEEvent
 from clawgate.dialects.internal import ChatRequest, ChatResult, StreamEvent, Usage
 from clawgate.failures import Failure
-from clawgate.providers.sse import SSEEvent
 
 
 class StreamDecoder(Protocol):

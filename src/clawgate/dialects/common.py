@@ -21,11 +21,11 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
+from clawgate.call.sse import SSEEvent
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.internal import ChatRequest, Message, Part, Tool, Usage
 from clawgate.failures import FALLBACK_CODES, Failure
-from clawgate.providers.classify import classify_stream_error
-from clawgate.providers.sse import SSEEvent
+from clawgate.failures.classify import classify_stream_error
 from clawgate.redaction import REDACTOR
 
 ORIGIN_KEY = "__dialect__"

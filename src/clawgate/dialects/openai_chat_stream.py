@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clawgate.call.sse import SSEEvent, is_done
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.common import StreamContext, as_dict, merge_usage
 from clawgate.dialects.envelope import openai_error
@@ -11,7 +12,6 @@ from clawgate.dialects.ids import new_id, now
 from clawgate.dialects.internal import FinishReason, StreamEvent, Usage
 from clawgate.dialects.sse_out import DONE, frame
 from clawgate.failures import Failure
-from clawgate.providers.sse import SSEEvent, is_done
 
 FINISH_IN: dict[str, FinishReason] = {
     "stop": "stop",

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from clawgate.call.sse import SSEEvent, is_done
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.common import StreamContext, as_dict, merge_usage
 from clawgate.dialects.envelope import OPENAI_TYPES, clawgate_fields
@@ -13,7 +14,6 @@ from clawgate.dialects.ids import new_id, now
 from clawgate.dialects.internal import ChatResult, FinishReason, StreamEvent, ToolCall, Usage
 from clawgate.dialects.sse_out import frame
 from clawgate.failures import Failure
-from clawgate.providers.sse import SSEEvent, is_done
 
 INCOMPLETE_IN: dict[str, FinishReason] = {"max_output_tokens": "length", "content_filter": "content_filter"}
 INCOMPLETE_OUT = {"length": "max_output_tokens", "content_filter": "content_filter"}

@@ -13,15 +13,15 @@ import orjson
 
 from clawgate import __version__
 from clawgate import logs as log
+from clawgate.call.executor import CallOutcome, CallRequest, SSEBatch, StreamOutcome
+from clawgate.call.runtime import Runtime
 from clawgate.dialects.internal import StreamEvent
 from clawgate.dialects.registry import get_dialect
 from clawgate.errors import ClawgateError
-from clawgate.executor import CallOutcome, CallRequest, SSEBatch, StreamOutcome
 from clawgate.failures import Failure
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.token import resolve_gateway_token
-from clawgate.runtime import Runtime
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

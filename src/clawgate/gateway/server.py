@@ -18,12 +18,12 @@ import uvicorn
 from clawgate import __version__
 from clawgate import logs as log
 from clawgate.atomicfile import atomic_write
+from clawgate.call.runtime import Runtime
 from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
 from clawgate.gateway.routes import build_routes
 from clawgate.gateway.token import resolve_gateway_token
 from clawgate.paths import Paths, display_path
-from clawgate.runtime import Runtime
 
 PIDFILE = "gateway.json"
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from clawgate.config.schema import SecretRef
 from clawgate.config.substitution import expand
+from clawgate.plan.snapshot import Snapshot
 from clawgate.redaction import fingerprint, register_secret
-from clawgate.resolver import Snapshot
 
 ENV_NAME = "CLAWGATE_GATEWAY_TOKEN"
 

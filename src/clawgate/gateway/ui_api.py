@@ -40,7 +40,7 @@ from clawgate.redaction import redact
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp
-    from clawgate.resolver import Snapshot
+    from clawgate.plan.snapshot import Snapshot
     from clawgate.store.base import AttemptRecord, HealthRecord
 
 STATIC = Path(__file__).resolve().parent.parent / "ui" / "static"
@@ -311,8 +311,8 @@ async def probe(gw: GatewayApp, provider: str, agent: str | None) -> dict[str, A
     """The probe `clawgate models status --probe --probe-provider P --probe-all` runs, in the gateway's own
     runtime (executor, health, attempt log): every attempt on `provider` of every agent's plan (or one agent's),
     every usable credential, deduplicated by (model ref, credential)."""
-    from clawgate.presets import canonical_provider_id
-    from clawgate.probe import probe_plan
+    from clawgate.call.probe import probe_plan
+    from clawgate.catalog.presets import canonical_provider_id
 
     rt = gw.rt
     snap = rt.snapshot
@@ -371,7 +371,7 @@ def _next_for(snap: Snapshot, r: AttemptRecord) -> list[str]:
     if code.startswith(("AUTH_", "gateway.")):
         return ["clawgate gateway status --json"]
     try:
-        from clawgate.providers.classify import _family, _next_steps
+        from clawgate.failures.classify import _family, _next_steps
 
         view = snap.catalog.get(p)
         host = urlsplit(view.base_url.value or "").hostname if view else None

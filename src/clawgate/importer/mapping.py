@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from clawgate.catalog.presets import canonical_provider_id
 from clawgate.config.schema import Config
-from clawgate.presets import canonical_provider_id
 
 ANY = True  # take the value whole (the strict schema checks it)
 

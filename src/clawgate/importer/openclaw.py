@@ -74,7 +74,7 @@ def import_openclaw(
 
 def _register_secrets(oc: OpenClawHome) -> None:
     """Secret-looking values read from .env are registered with the redactor before anything is printed."""
-    from clawgate.resolver import looks_secret_name, looks_secret_value
+    from clawgate.plan.snapshot import looks_secret_name, looks_secret_value
 
     if oc.env_bytes:
         for line in oc.env_bytes.decode("utf-8", "replace").splitlines():
@@ -122,7 +122,7 @@ def _diagnose(
 ) -> None:
     from clawgate.diagnose.findings import order
     from clawgate.diagnose.offline import offline_findings
-    from clawgate.resolver import Snapshot
+    from clawgate.plan.snapshot import Snapshot
 
     snap = Snapshot.load(target, environ, cwd=cwd if cwd is not None else False)
     for agent in oc.agents:

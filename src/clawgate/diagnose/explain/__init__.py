@@ -1,6 +1,6 @@
 """`explain`: classify a pasted error (provider body, clawgate error, another gateway's log line) and check its causes.
 
-Provider bodies go through the one classifier (`clawgate.providers.classify`); this package only finds the
+Provider bodies go through the one classifier (`clawgate.failures.classify`); this package only finds the
 status, the body, the provider and the host in the pasted text (`parse`, `detect`, `status`). Text without a
 provider body is matched against a small phrase table (`phrases`) that maps onto the same owners and codes
 (`classify`). With a snapshot of the local setup, each likely cause (`catalogue`) is checked against what the

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from clawgate.catalog.presets import PRESETS_BY_ID, canonical_provider_id
 from clawgate.diagnose.explain.detect import detect_provider, preset_for_host
 from clawgate.diagnose.explain.model import UNKNOWN, Explanation
 from clawgate.diagnose.explain.parse import MAX_TEXT, Parsed, parse
 from clawgate.diagnose.explain.phrases import cooldown_reason, explain_phrase, mentions_cooldown
 from clawgate.diagnose.explain.status import infer_status
 from clawgate.failures import OWNERS, Failure
-from clawgate.presets import PRESETS_BY_ID, canonical_provider_id
-from clawgate.providers.classify import classify_http, classify_stream_error
+from clawgate.failures.classify import classify_http, classify_stream_error
 
 _NOT_API_HOSTS = ("help.", "docs.", "platform.", "www.", "console.")  # links in messages, not where calls go
 _MISSING_KEY = re.compile(
@@ -77,7 +77,7 @@ def classify_text(text: str, provider: str | None = None, host: str | None = Non
 
 
 def _from_provider_error(p: Parsed, kw: dict[str, Any]) -> Explanation | None:
-    """A provider's own error (stream event, body or status line) through `clawgate.providers.classify`."""
+    """A provider's own error (stream event, body or status line) through `clawgate.failures.classify`."""
     for event, obj in p.sse:
         f = classify_stream_error(obj, event=event, **kw)
         if f is not None:

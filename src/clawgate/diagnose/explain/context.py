@@ -18,7 +18,7 @@ class CheckContext:
     """The explanation and, when a clawgate home exists, its snapshot and what it resolves for the provider."""
 
     ex: Explanation
-    snap: Any = None  # clawgate.resolver.Snapshot
+    snap: Any = None  # clawgate.plan.snapshot.Snapshot
     agent: str = "main"
     view: Any = None  # ProviderView of the provider in question
     cred: Any = None  # CredentialResolution for (provider, agent)

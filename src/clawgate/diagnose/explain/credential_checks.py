@@ -13,7 +13,7 @@ from clawgate.diagnose.explain.context import (
     needs_credential,
     needs_view,
 )
-from clawgate.providers.classify import region_hint
+from clawgate.failures.classify import region_hint
 
 
 @needs_credential

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from clawgate.catalog.presets import PRESETS, canonical_provider_id
 from clawgate.diagnose.explain.parse import Parsed, parse
-from clawgate.presets import PRESETS, canonical_provider_id
 
 _LOG_PROVIDER = re.compile(r"(?<![\"'\w])provider\s*[=:]\s*\"?([A-Za-z][\w.\-]*)")
 

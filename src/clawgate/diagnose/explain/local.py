@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from clawgate.catalog.presets import canonical_provider_id
 from clawgate.diagnose.explain.causes import check_causes
 from clawgate.diagnose.explain.classify import classify_text
 from clawgate.diagnose.explain.context import config_host
 from clawgate.diagnose.explain.detect import preset_for_host
 from clawgate.diagnose.explain.model import Explanation
-from clawgate.presets import canonical_provider_id
 
 
 def explain(

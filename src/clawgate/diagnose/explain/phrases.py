@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clawgate.catalog.presets import canonical_provider_id
 from clawgate.diagnose.explain.model import UNKNOWN, Explanation
-from clawgate.presets import canonical_provider_id
 
 
 @dataclass(frozen=True)

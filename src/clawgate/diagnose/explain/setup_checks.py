@@ -119,7 +119,7 @@ def cooling(ctx: CheckContext) -> CheckResult:
     paths = ctx.snap.paths
     if not paths.state_db.exists():
         return None, "no state.db yet: this gateway has recorded no health state", list(COOLDOWN_NEXT)
-    from clawgate.health import HealthRegistry
+    from clawgate.call.health import HealthRegistry
     from clawgate.store import open_store
 
     store = open_store(str(paths.state_db))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from clawgate.diagnose.explain.parse import Parsed
-from clawgate.providers.classify import extract_error_fields
+from clawgate.failures.classify import extract_error_fields
 
 # The HTTP status each documented error type is sent with (provider-wire.md §2, §6, §9). Used only when the
 # pasted body came without its status line, so the classifier sees what the provider sent.

@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 
+from clawgate.call.sse import SSEEvent, is_done
 from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
-from clawgate.providers.classify import classify_stream_error
-from clawgate.providers.sse import SSEEvent, is_done
+from clawgate.failures.classify import classify_stream_error
 
 
 def _json(data: str) -> Any:

@@ -11,10 +11,10 @@ import dataclasses
 from typing import Any
 
 from clawgate.auth.resolve import CredentialResolution
+from clawgate.call.executor import CallRequest, TryResult
+from clawgate.call.runtime import Runtime
 from clawgate.dialects.internal import ChatRequest, Message, Part
-from clawgate.executor import CallRequest, TryResult
-from clawgate.resolver import Attempt, Plan
-from clawgate.runtime import Runtime
+from clawgate.plan.types import Attempt, Plan
 
 PROBE_PROMPT = "Reply with the single word: ok"
 

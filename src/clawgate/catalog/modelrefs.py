@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from clawgate.catalog import Catalog
+from clawgate.catalog.presets import canonical_provider_id
+from clawgate.catalog.providers import Catalog
 from clawgate.errors import ClawgateError
-from clawgate.presets import canonical_provider_id
 
 
 class ModelRefError(ClawgateError):

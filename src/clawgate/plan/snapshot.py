@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,118 +15,17 @@ from urllib.parse import urlsplit
 from clawgate.auth.profiles import ProfileStore, load_store
 from clawgate.auth.resolve import CredentialResolution, resolve_credentials
 from clawgate.auth.secretrefs import SecretResolver
-from clawgate.catalog import Catalog, CatalogModel, ProviderView, build_catalog
+from clawgate.catalog.modelrefs import ModelRef, ModelRefError, parse_ref
+from clawgate.catalog.presets import Host
+from clawgate.catalog.providers import Catalog, ProviderView, build_catalog
 from clawgate.config.loader import LoadedConfig, load_config
-from clawgate.config.schema import AgentEntry, Config, ModelSelection, SecretRef
+from clawgate.config.schema import Config, ModelSelection, SecretRef
 from clawgate.config.substitution import expand
 from clawgate.environment import Environment
 from clawgate.errors import NotFoundError
-from clawgate.modelrefs import ModelRef, ModelRefError, parse_ref
 from clawgate.paths import Paths, display_path, normalize_agent_id
-from clawgate.presets import Host
+from clawgate.plan.types import IMPLICIT_AGENT, AgentInfo, Attempt, ModelChoice, Plan
 from clawgate.redaction import register_secret
-
-IMPLICIT_AGENT = "main"
-
-
-@dataclass
-class AgentInfo:
-    id: str
-    name: str | None
-    path: str | None  # "agents.list[0]" or None for the implicit agent
-    entry: AgentEntry | None
-    is_default: bool = False
-
-
-@dataclass
-class ModelChoice:
-    """Which model an agent uses and why: the winning config path and what it shadows."""
-
-    ref: str | None
-    source: str
-    shadows: list[tuple[str, str]] = field(default_factory=list)  # (config path, ref)
-    fallbacks: list[tuple[str, str]] = field(default_factory=list)  # (ref, config path)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "from": self.source,
-            "shadows": [{"from": s, "ref": r} for s, r in self.shadows],
-            "fallbacks": [{"ref": r, "from": s} for r, s in self.fallbacks],
-        }
-
-
-@dataclass
-class Attempt:
-    """One step of a plan: a model on a provider with the credentials to try, in order."""
-
-    index: int
-    role: str  # primary | fallback
-    ref: str
-    ref_from: str
-    provider: str
-    model: str
-    api: str
-    api_from: str
-    base_url: str | None
-    base_url_from: str
-    timeout: float
-    credential: CredentialResolution | None
-    model_info: CatalogModel | None
-    catalog_status: str  # listed | any | unlisted | no_catalog
-    host: Host | None = None
-    headers: dict[str, str] = field(default_factory=dict, repr=False)
-    header_sources: dict[str, str] = field(default_factory=dict)
-    error: dict[str, Any] | None = None  # set when the attempt cannot be made at all
-    view: ProviderView | None = field(default=None, repr=False)
-
-    @property
-    def ready(self) -> bool:
-        if self.error:
-            return False
-        if self.credential is None:
-            return False
-        return self.credential.winner is not None or self.credential.optional
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "ref": self.ref,
-            "role": self.role,
-            "from": self.ref_from,
-            "provider": self.provider,
-            "model": self.model,
-            "api": self.api,
-            "base_url": self.base_url,
-            "catalog": self.catalog_status,
-        }
-        if self.model_info and self.model_info.info.context_window:
-            out["context_window"] = self.model_info.info.context_window
-        if self.header_sources:
-            out["headers"] = self.header_sources
-        out["credential"] = self.credential.to_json() if self.credential else {"source": "none"}
-        if self.error:
-            out["error"] = self.error
-        return out
-
-
-@dataclass
-class Plan:
-    agent: str
-    agent_from: str
-    model: ModelChoice
-    attempts: list[Attempt]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent,
-            "agent_from": self.agent_from,
-            "model": {
-                "ref": self.model.ref,
-                "from": self.model.source,
-                "shadows": [{"from": s, "ref": r} for s, r in self.model.shadows],
-            },
-            "attempts": [a.to_json() for a in self.attempts],
-        }
 
 
 class Snapshot:
@@ -488,8 +386,8 @@ def load_environment(
 
 
 def _wanted_names(cfg: Config) -> set[str]:
+    from clawgate.catalog.presets import PRESETS
     from clawgate.config.substitution import references
-    from clawgate.presets import PRESETS
 
     names = {n for p in PRESETS for n in p.env_vars}
     for pid, pc in cfg.models.providers.items():

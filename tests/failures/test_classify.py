@@ -14,8 +14,9 @@ import aiohttp
 import orjson
 import pytest
 
+from clawgate.call.sse import SSEParser
 from clawgate.failures import CODES, FALLBACK_CODES, NEXT_CREDENTIAL_CODES, Failure
-from clawgate.providers.classify import (
+from clawgate.failures.classify import (
     PROVIDER_MESSAGE_MAX,
     classify_exception,
     classify_http,
@@ -24,9 +25,8 @@ from clawgate.providers.classify import (
     parse_retry_after,
     region_hint,
 )
-from clawgate.providers.sse import SSEParser
 
-try:  # works whether or not tests/providers is a package
+try:  # works whether or not tests/failures is a package
     from .wire_cases import CASES, WireCase, by_id
 except ImportError:
     from wire_cases import CASES, WireCase, by_id

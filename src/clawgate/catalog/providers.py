@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from clawgate.catalog.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
 from clawgate.config.schema import Config, ProviderConfig, SecretInput
-from clawgate.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
 from clawgate.provenance import Valued
 
 

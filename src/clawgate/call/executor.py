@@ -17,17 +17,17 @@ import aiohttp
 import orjson
 
 from clawgate.auth.resolve import Candidate
+from clawgate.call.health import HealthRegistry
+from clawgate.call.inspect import StreamInspector, usage_from
+from clawgate.call.sse import SSEEvent, SSEParser
+from clawgate.call.transport import ProxyInfo, Timeouts, Transport
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.internal import ChatRequest, ChatResult, Usage
 from clawgate.dialects.registry import get_dialect
 from clawgate.failures import FALLBACK_CODES, NEXT_CREDENTIAL_CODES, Failure
-from clawgate.health import HealthRegistry
-from clawgate.providers.classify import classify_exception, classify_http, region_hint
-from clawgate.providers.inspect import StreamInspector, usage_from
-from clawgate.providers.sse import SSEEvent, SSEParser
-from clawgate.resolver import Attempt, Plan
+from clawgate.failures.classify import classify_exception, classify_http, region_hint
+from clawgate.plan.types import Attempt, Plan
 from clawgate.store.base import AttemptRecord, Store
-from clawgate.transport import ProxyInfo, Timeouts, Transport
 
 ANTHROPIC_VERSION = "2023-06-01"
 _CALL_PREFIX = os.urandom(4).hex()
@@ -702,7 +702,7 @@ class Executor:
                 try_fallback=True,
             )
         else:
-            from clawgate.providers.classify import classify_stream_error
+            from clawgate.failures.classify import classify_stream_error
 
             f = (
                 classify_stream_error(

@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from clawgate.call.executor import CallOutcome, CallRequest, Executor, Policy
+from clawgate.call.health import HealthRegistry
+from clawgate.call.transport import ProxyInfo, Transport, proxy_for
 from clawgate.errors import ClawgateError
-from clawgate.executor import CallOutcome, CallRequest, Executor, Policy
-from clawgate.health import HealthRegistry
 from clawgate.paths import Paths
-from clawgate.resolver import Plan, Snapshot
+from clawgate.plan.snapshot import Snapshot
+from clawgate.plan.types import Plan
 from clawgate.store import Store, open_store
-from clawgate.transport import ProxyInfo, Transport, proxy_for
 
 PROXY_VARS = (
     "HTTPS_PROXY",

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from clawgate.providers.sse import SSEEvent, SSEParser, is_done
+from clawgate.call.sse import SSEEvent, SSEParser, is_done
 
 # One stream exercising every rule: BOM, LF/CRLF/CR endings, comments, multi-line data, id/retry, unknown
 # fields, a no-colon field, multi-byte UTF-8, a block without data, keep-alive blank lines, and a final

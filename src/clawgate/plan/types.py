@@ -1,0 +1,114 @@
+"""The plan's types: which agent, which model and why, and the ordered attempts (provider, model, dialect,
+base URL, credential) a call will make, each value with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clawgate.auth.resolve import CredentialResolution
+from clawgate.catalog.presets import Host
+from clawgate.catalog.providers import CatalogModel, ProviderView
+from clawgate.config.schema import AgentEntry
+
+IMPLICIT_AGENT = "main"
+
+
+@dataclass
+class AgentInfo:
+    id: str
+    name: str | None
+    path: str | None  # "agents.list[0]" or None for the implicit agent
+    entry: AgentEntry | None
+    is_default: bool = False
+
+
+@dataclass
+class ModelChoice:
+    """Which model an agent uses and why: the winning config path and what it shadows."""
+
+    ref: str | None
+    source: str
+    shadows: list[tuple[str, str]] = field(default_factory=list)  # (config path, ref)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)  # (ref, config path)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "from": self.source,
+            "shadows": [{"from": s, "ref": r} for s, r in self.shadows],
+            "fallbacks": [{"ref": r, "from": s} for r, s in self.fallbacks],
+        }
+
+
+@dataclass
+class Attempt:
+    """One step of a plan: a model on a provider with the credentials to try, in order."""
+
+    index: int
+    role: str  # primary | fallback
+    ref: str
+    ref_from: str
+    provider: str
+    model: str
+    api: str
+    api_from: str
+    base_url: str | None
+    base_url_from: str
+    timeout: float
+    credential: CredentialResolution | None
+    model_info: CatalogModel | None
+    catalog_status: str  # listed | any | unlisted | no_catalog
+    host: Host | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    header_sources: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # set when the attempt cannot be made at all
+    view: ProviderView | None = field(default=None, repr=False)
+
+    @property
+    def ready(self) -> bool:
+        if self.error:
+            return False
+        if self.credential is None:
+            return False
+        return self.credential.winner is not None or self.credential.optional
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ref": self.ref,
+            "role": self.role,
+            "from": self.ref_from,
+            "provider": self.provider,
+            "model": self.model,
+            "api": self.api,
+            "base_url": self.base_url,
+            "catalog": self.catalog_status,
+        }
+        if self.model_info and self.model_info.info.context_window:
+            out["context_window"] = self.model_info.info.context_window
+        if self.header_sources:
+            out["headers"] = self.header_sources
+        out["credential"] = self.credential.to_json() if self.credential else {"source": "none"}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class Plan:
+    agent: str
+    agent_from: str
+    model: ModelChoice
+    attempts: list[Attempt]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "agent_from": self.agent_from,
+            "model": {
+                "ref": self.model.ref,
+                "from": self.model.source,
+                "shadows": [{"from": s, "ref": r} for s, r in self.model.shadows],
+            },
+            "attempts": [a.to_json() for a in self.attempts],
+        }

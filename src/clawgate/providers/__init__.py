@@ -1,1 +1,0 @@
-"""Provider wire handling: SSE parsing and the failure classifier for upstream errors."""
