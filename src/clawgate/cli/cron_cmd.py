@@ -29,8 +29,8 @@ def _http(
 
 def _gateway(st: Any, snap: Any) -> tuple[str | None, str | None, str]:
     """(url of the running gateway for this home or None, its token, the address that was checked)."""
-    from clawgate.gateway.lifecycle import address_for, alive, path_id
-    from clawgate.gateway.server import read_pidfile
+    from clawgate.gateway.lifecycle import address_for, alive
+    from clawgate.gateway.pidfile import path_id, read_pidfile
     from clawgate.gateway.token import resolve_gateway_token
 
     urls = []

@@ -155,7 +155,7 @@ def _fallback_target() -> tuple[str, str | None, dict[str, object]]:
     from clawgate.config.schema import GatewayConfig
     from clawgate.environment import Environment
     from clawgate.gateway.lifecycle import _local_url, alive
-    from clawgate.gateway.server import read_pidfile
+    from clawgate.gateway.pidfile import read_pidfile
     from clawgate.gateway.token import ENV_NAME
     from clawgate.redaction import fingerprint, register_secret
 

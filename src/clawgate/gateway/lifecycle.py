@@ -3,7 +3,6 @@ systemd user unit that names the state dir but never holds a secret."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -17,7 +16,7 @@ from typing import Any
 
 from clawgate import __version__
 from clawgate.errors import ClawgateError
-from clawgate.gateway.server import bind_host, read_pidfile
+from clawgate.gateway.pidfile import bind_host, path_id, read_pidfile
 from clawgate.paths import Paths, display_path
 
 
@@ -160,12 +159,6 @@ def stop(paths: Paths, drain: float) -> dict[str, Any]:
         os.kill(pid, signal.SIGKILL)
         killed = True
     return {"ok": True, "was_running": True, "pid": pid, "killed": killed}
-
-
-def path_id(path: str | Path) -> str:
-    """A short, non-reversible id of a path (its real path): /healthz publishes the gateway's home and config
-    this way, so a CLI can tell "another home" apart without a token and without the gateway showing paths."""
-    return hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:12]
 
 
 def _same_path(a: Any, b: Any) -> bool:

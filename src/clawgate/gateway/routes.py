@@ -85,7 +85,7 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
 
 
 def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
-    from clawgate.gateway.lifecycle import path_id
+    from clawgate.gateway.pidfile import path_id
 
     # ids (not paths) of the home and config this gateway runs from: `gateway status` compares them without
     # a token; the body is built once

@@ -5,57 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import os
 import socket
 import sys
-import time
-from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from clawgate import __version__
 from clawgate import logs as log
-from clawgate.atomicfile import atomic_write
 from clawgate.call.runtime import Runtime
 from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
+from clawgate.gateway.pidfile import bind_host, is_loopback_host, pidfile, read_pidfile, write_pidfile
 from clawgate.gateway.routes import build_routes
 from clawgate.gateway.token import resolve_gateway_token
 from clawgate.paths import Paths, display_path
-
-PIDFILE = "gateway.json"
-
-
-def bind_host(bind: str) -> str:
-    b = bind.strip().lower()
-    if b in ("loopback", "localhost", ""):
-        return "127.0.0.1"
-    if b in ("lan", "all", "any"):
-        return "0.0.0.0"
-    return bind.strip()
-
-
-def is_loopback_host(host: str) -> bool:
-    from ipaddress import ip_address
-
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def pidfile(paths: Paths) -> Path:
-    return paths.run_dir / PIDFILE
-
-
-def read_pidfile(paths: Paths) -> dict[str, Any] | None:
-    try:
-        data = json.loads(pidfile(paths).read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 class GatewayServer(uvicorn.Server):
@@ -276,24 +241,6 @@ def _extra_routes(gateway: GatewayApp) -> list[Any]:
     from clawgate.gateway import extensions, sessions_api, ui_api, ws  # noqa: F401  (they register their routes)
 
     return extensions.routes(gateway)
-
-
-def write_pidfile(paths: Paths, url: str, host: str, port: int) -> None:
-    atomic_write(
-        pidfile(paths),
-        json.dumps(
-            {
-                "pid": os.getpid(),
-                "url": url,
-                "host": host,
-                "port": port,
-                "home": str(paths.home),
-                "config": str(paths.config),
-                "version": __version__,
-                "started": time.time(),
-            }
-        ),
-    )
 
 
 async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, host: str, port: int) -> None:
