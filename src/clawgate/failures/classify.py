@@ -20,6 +20,7 @@ import aiohttp
 import orjson
 
 from clawgate.failures import CODES, FALLBACK_CODES, NEXT_CREDENTIAL_CODES, Failure
+from clawgate.failures import vocabulary as V
 from clawgate.redaction import REDACTOR
 
 __all__ = [
@@ -135,6 +136,15 @@ _INVALID_KEYS = frozenset(
 )
 # A `code` this generic says nothing (DeepSeek sends "invalid_request_error" for every error): key on `type`.
 _GENERIC_CODES = frozenset({"invalid_request_error"})
+# Further providers' documented vocabularies (failures/vocabulary.py).
+_AUTH_KEYS |= V.AUTH_KEYS
+_BILLING_KEYS |= V.BILLING_KEYS
+_FORBIDDEN_KEYS |= V.FORBIDDEN_KEYS
+_RATE_KEYS |= V.RATE_KEYS
+_OVERLOAD_KEYS |= V.OVERLOAD_KEYS
+_MODEL_KEYS |= V.MODEL_KEYS
+_INVALID_KEYS |= V.INVALID_KEYS
+_CONTEXT_KEYS |= V.CONTEXT_KEYS
 
 _BILLING_PHRASES = (
     "credit balance is too low",
@@ -145,6 +155,7 @@ _BILLING_PHRASES = (
     "exceeded your current quota",
     "exceeded current quota",
     "account is in good standing",
+    *V.BILLING_PHRASES,
 )
 _CONTEXT_PHRASES = (
     "exceeds the maximum number of tokens",
@@ -328,6 +339,11 @@ def _info_from_obj(obj: Any) -> _Info:
         info.structured = False
         return info
     err = obj.get("error")
+    aws = obj.get("Error")  # AWS query/botocore shape {"Error": {"Code": …, "Message": …}}
+    if err is None and isinstance(aws, dict):
+        err = {"type": aws.get("Code"), "message": aws.get("Message")}
+    elif err is None and isinstance(obj.get("__type"), str):  # AWS JSON protocol {"__type": "ns#Code"}
+        err = {"type": obj["__type"].rsplit("#", 1)[-1], "message": obj.get("message") or obj.get("Message")}
     src: dict[str, Any] | None
     if isinstance(err, dict):
         src = err
@@ -628,7 +644,7 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
     text = " ".join(t for t in (info.message, info.upstream_raw) if t)
     low = text.lower()
 
-    if status == 401 or keys & _AUTH_KEYS:
+    if status == 401 or keys & _AUTH_KEYS or any(p in low for p in V.AUTH_PHRASES):
         return _Verdict("auth.rejected", "rejected the API key")
     if status == 403 and fam == "gemini" and "unregistered callers" in low:
         # Google answers a request without any API key with 403 PERMISSION_DENIED "unregistered callers"
@@ -662,6 +678,10 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
         )
     if any(p in low for p in _CONTEXT_PHRASES):
         return _context(info, text)
+    if any(p in low for p in V.FORBIDDEN_PHRASES):
+        return _Verdict("access.forbidden", "denied access to this account, region or model")
+    if status in (None, 429) and any(p in low for p in V.RATE_PHRASES):
+        return _Verdict("rate_limit.exceeded", "rate-limited the request")
     if status in (429, 498):
         if "overload" in low:
             return _Verdict("upstream.overloaded", "is overloaded")
@@ -669,11 +689,18 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
     if status in (None, 400, 404, 422) and (
         keys & _MODEL_KEYS
         or (info.message and _MODEL_RE.search(info.message))
+        or any(p in low for p in V.MODEL_PHRASES)
         or (status == 404 and "not_found" in keys and (fam == "gemini" or info.status))
     ):
         return _Verdict("model.unknown", "does not know the requested model")
     if status == 403 or keys & _FORBIDDEN_KEYS or "location is not supported" in low:
         return _Verdict("access.forbidden", "denied access to this account, region or model")
+    if any(p in low for p in V.UNSUPPORTED_PHRASES):
+        return _Verdict("request.invalid", "does not support a feature this request uses")
+    if (status is None or 400 <= status < 500) and any(p in low for p in V.API_MISMATCH_PHRASES):
+        return _Verdict("provider.api_mismatch", "does not serve the endpoint that was called")
+    if keys & V.SERVER_KEYS:
+        return _Verdict("upstream.server_error", "had a server error")
     if status in (404, 405, 501):
         endpoint = _ENDPOINT.get(api)
         calls = f" (which calls {endpoint})" if endpoint else ""
@@ -702,6 +729,9 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
         return _Verdict("upstream.stream_error", "reported an error in the middle of the stream")
     if status is not None and 400 <= status < 500:
         return _Verdict("request.invalid", "rejected the request as invalid", retryable=status == 409 or None)
+    typed = {v.lower() for v in (info.type, info.status, info.reason) if v}
+    if status is None and (typed | (keys - _GENERIC_CODES)) & _INVALID_KEYS:
+        return _Verdict("request.invalid", "rejected the request as invalid")
     return _Verdict("upstream.bad_response", "answered with an unexpected error response")
 
 

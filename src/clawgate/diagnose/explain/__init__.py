@@ -2,7 +2,7 @@
 
 Provider bodies go through the one classifier (`clawgate.failures.classify`); this package only finds the
 status, the body, the provider and the host in the pasted text (`parse`, `detect`, `status`). Text without a
-provider body is matched against a small phrase table (`phrases`) that maps onto the same owners and codes
+text without a provider body goes through the classifier's description rules (`failures.describe`), the same owners and codes
 (`classify`). With a snapshot of the local setup, each likely cause (`catalogue`) is checked against what the
 resolver would really do (`credential_checks`, `setup_checks`; `holds` true / false / null) by `causes`;
 `local` ties it together.

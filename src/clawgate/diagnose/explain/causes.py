@@ -7,7 +7,7 @@ from typing import Any
 from clawgate.diagnose.explain.catalogue import cause_table
 from clawgate.diagnose.explain.context import make_context
 from clawgate.diagnose.explain.model import UNKNOWN, Cause, Explanation
-from clawgate.diagnose.explain.phrases import COOLDOWN_NEXT
+from clawgate.failures.describe import COOLDOWN_NEXT
 
 _ORDER = {True: 0, None: 1, False: 2}  # causes that hold first, then the unknown ones
 

@@ -1,11 +1,12 @@
-"""Detect the provider a pasted error came from: a log field, an API host, a body shape or message, a model ref."""
+"""Detect the provider a pasted error came from: a log field, an API host, a body shape or message, an SDK's
+module name, a key prefix, a model ref."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
 
-from clawgate.catalog.presets import PRESETS, canonical_provider_id
+from clawgate.catalog.presets import PRESETS, PRESETS_BY_ID, canonical_provider_id, provider_for_key_shape
 from clawgate.diagnose.explain.parse import Parsed, parse
 
 _LOG_PROVIDER = re.compile(r"(?<![\"'\w])provider\s*[=:]\s*\"?([A-Za-z][\w.\-]*)")
@@ -89,6 +90,74 @@ _PROVIDER_MARKERS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("ollama", ":11434"), "ollama"),
     (("api.openai.com", "insufficient_quota", "org-", "openai"), "openai"),
 )
+# API hosts of services that have no preset (yet): the preset table is read first, so a preset added for one
+# of these wins. (registered domain or host suffix, service)
+_SERVICE_HOSTS = (
+    ("amazonaws.com", "bedrock"),
+    ("openai.azure.com", "azure"),
+    ("cognitiveservices.azure.com", "azure"),
+    ("services.ai.azure.com", "azure"),
+    ("aiplatform.googleapis.com", "vertex"),
+    ("cohere.com", "cohere"),
+    ("cohere.ai", "cohere"),
+    ("x.ai", "xai"),
+    ("mistral.ai", "mistral"),
+    ("together.xyz", "together"),
+    ("together.ai", "together"),
+    ("fireworks.ai", "fireworks"),
+    ("perplexity.ai", "perplexity"),
+)
+# An SDK's module or exception prefix names the service it was talking to (litellm's "<Provider>Exception").
+_MODULE_HINTS = (
+    (re.compile(r"anthropic[._]|AnthropicException|@anthropic-ai/"), "anthropic"),
+    (re.compile(r"cohere\.|CohereError"), "cohere"),
+    (re.compile(r"mistralai|MistralChatLanguageModel"), "mistral"),
+    (re.compile(r"groq\.|GroqException"), "groq"),
+    (re.compile(r"google\.genai|google\.generativeai|GoogleGenerativeAI"), "gemini"),
+    (re.compile(r"google\.api_core|google\.cloud\.aiplatform|VertexAI"), "vertex"),
+    (re.compile(r"botocore|boto3|@aws-sdk/|AWSBedrock|bedrock", re.I), "bedrock"),
+    (re.compile(r"ollama\._types|OllamaException|ollama", re.I), "ollama"),
+    (re.compile(r"Together_aiException|together\.|togetherai", re.I), "together"),
+    (re.compile(r"OpenrouterException|OPENROUTER"), "openrouter"),
+    (re.compile(r"AzureException|Azure\.RequestFailedException|AzureOpenAI"), "azure"),
+    (re.compile(r"perplexity", re.I), "perplexity"),
+    (re.compile(r"fireworks", re.I), "fireworks"),
+    (re.compile(r"x[.]?ai|grok", re.I), "xai"),
+    (re.compile(r"deepseek", re.I), "deepseek"),
+    (re.compile(r"OpenAIException|openai\.(?:error\.)?[A-Z]"), "openai"),
+)
+# Key prefixes shown (masked) in messages, beyond the presets' distinctive ones.
+_KEY_TOKEN = re.compile(r"(?<![\w-])((?:sk-[a-z]{2,4}-v?\d?|sk-ant-|gsk_|xai-|pplx-|AIza|AKIA|ASIA)[\w-]*)")
+_SERVICE_KEY_PREFIXES = (("xai-", "xai"), ("pplx-", "perplexity"), ("AKIA", "bedrock"), ("ASIA", "bedrock"))
+
+
+def service_for_host(host: str) -> str | None:
+    """The preset (first) or the known service an API host belongs to."""
+    found = preset_for_host(host)
+    if found:
+        return found
+    name = host.split(":")[0].lower()
+    for suffix, service in _SERVICE_HOSTS:
+        if name == suffix or name.endswith("." + suffix):
+            return PRESETS_BY_ID[service].id if service in PRESETS_BY_ID else service
+    return None
+
+
+def _hint_provider(text: str) -> str | None:
+    for rx, service in _MODULE_HINTS:
+        if rx.search(text):
+            return service
+    for m in _KEY_TOKEN.finditer(text):
+        token = m.group(1)
+        found = provider_for_key_shape(token)
+        if found:
+            return found
+        for prefix, service in _SERVICE_KEY_PREFIXES:
+            if token.startswith(prefix):
+                return service
+    return None
+
+
 _KNOWN_IDS = sorted({p.id for p in PRESETS} | {a for p in PRESETS for a in p.aliases}, key=len, reverse=True)
 _MODEL_REF = re.compile(r"(?<![\w./-])(" + "|".join(re.escape(i) for i in _KNOWN_IDS) + r")/[\w.:\-]", re.I)
 
@@ -125,6 +194,12 @@ def detect_provider(text: str, parsed: Parsed | None = None) -> str | None:
         found = preset_for_host(host)
         if found:
             return found
+    for host in p.hosts:
+        if host.startswith(("help.", "docs.", "learn.", "aka.")):
+            continue  # links in messages, not where calls go
+        found = service_for_host(host)
+        if found:
+            return found
     obj = p.obj if p.obj is not None else (p.sse[0][1] if p.sse else None)
     first = obj[0] if isinstance(obj, list) and obj else None
     if isinstance(first, dict) and isinstance(first.get("error"), dict) and "status" in first["error"]:
@@ -145,6 +220,9 @@ def detect_provider(text: str, parsed: Parsed | None = None) -> str | None:
             return provider
     if isinstance(obj, dict) and obj.get("type") == "error" and isinstance(obj.get("error"), dict):
         return "anthropic"  # {"type":"error","error":{"type":…}}
+    hinted = _hint_provider(text)
+    if hinted:
+        return hinted
     m = _MODEL_REF.search(text)
     if m:
         return canonical_provider_id(m.group(1))

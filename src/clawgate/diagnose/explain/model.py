@@ -39,6 +39,8 @@ class Explanation:
     causes: list[Cause] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
     checked: dict[str, Any] | None = None  # {"config", "agent"} when causes were checked
+    confidence: str = "medium"  # "high": stated status and typed error; "medium": one of them; "low": a guess
+    evidence: list[str] = field(default_factory=list)  # what the answer was read from, in words
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -51,6 +53,8 @@ class Explanation:
             "status": self.status,
             "via": self.via,
             "provider_from": self.provider_from,
+            "confidence": self.confidence,
+            "evidence": list(self.evidence),
         }
         if self.checked:
             out["checked"] = self.checked

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from clawgate.diagnose.explain.context import Check, CheckContext, CheckResult, needs_view
-from clawgate.diagnose.explain.phrases import COOLDOWN_NEXT
+from clawgate.failures.describe import COOLDOWN_NEXT
 
 
 def proxy(ctx: CheckContext) -> CheckResult:
