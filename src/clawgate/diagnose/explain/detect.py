@@ -109,26 +109,29 @@ _SERVICE_HOSTS = (
 )
 # An SDK's module or exception prefix names the service it was talking to (litellm's "<Provider>Exception").
 _MODULE_HINTS = (
-    (re.compile(r"anthropic[._]|AnthropicException|@anthropic-ai/"), "anthropic"),
-    (re.compile(r"cohere\.|CohereError"), "cohere"),
-    (re.compile(r"mistralai|MistralChatLanguageModel"), "mistral"),
-    (re.compile(r"groq\.|GroqException"), "groq"),
-    (re.compile(r"google\.genai|google\.generativeai|GoogleGenerativeAI"), "gemini"),
-    (re.compile(r"google\.api_core|google\.cloud\.aiplatform|VertexAI"), "vertex"),
-    (re.compile(r"botocore|boto3|@aws-sdk/|AWSBedrock|bedrock", re.I), "bedrock"),
-    (re.compile(r"ollama\._types|OllamaException|ollama", re.I), "ollama"),
-    (re.compile(r"Together_aiException|together\.|togetherai", re.I), "together"),
+    (re.compile(r"\banthropic[._]|AnthropicException|@anthropic-ai/"), "anthropic"),
+    (re.compile(r"\bcohere\.|CohereError"), "cohere"),
+    (re.compile(r"\bmistralai\b|MistralChatLanguageModel"), "mistral"),
+    (re.compile(r"\bgroq\.|GroqException"), "groq"),
+    (re.compile(r"\bgoogle\.genai|google\.generativeai|GoogleGenerativeAI"), "gemini"),
+    (re.compile(r"\bgoogle\.api_core|google\.cloud\.aiplatform|VertexAI"), "vertex"),
+    (re.compile(r"\bbotocore\b|\bboto3\b|@aws-sdk/|AWSBedrock|bedrock", re.I), "bedrock"),
+    (re.compile(r"\bollama\._types|OllamaException|\bollama\b", re.I), "ollama"),
+    (re.compile(r"Together_aiException|\btogether\.|togetherai", re.I), "together"),
     (re.compile(r"OpenrouterException|OPENROUTER"), "openrouter"),
     (re.compile(r"AzureException|Azure\.RequestFailedException|AzureOpenAI"), "azure"),
-    (re.compile(r"perplexity", re.I), "perplexity"),
-    (re.compile(r"fireworks", re.I), "fireworks"),
-    (re.compile(r"x[.]?ai|grok", re.I), "xai"),
-    (re.compile(r"deepseek", re.I), "deepseek"),
-    (re.compile(r"OpenAIException|openai\.(?:error\.)?[A-Z]"), "openai"),
+    (re.compile(r"\bperplexity\b", re.I), "perplexity"),
+    (re.compile(r"\bfireworks\b", re.I), "fireworks"),
+    (re.compile(r"\bx[.]?ai\b|\bgrok\b", re.I), "xai"),
+    (re.compile(r"\bdeepseek\b", re.I), "deepseek"),
+    (re.compile(r"OpenAIException|\bopenai\.(?:error\.)?[A-Z]"), "openai"),
 )
 # Key prefixes shown (masked) in messages, beyond the presets' distinctive ones.
 _KEY_TOKEN = re.compile(r"(?<![\w-])((?:sk-[a-z]{2,4}-v?\d?|sk-ant-|gsk_|xai-|pplx-|AIza|AKIA|ASIA)[\w-]*)")
 _SERVICE_KEY_PREFIXES = (("xai-", "xai"), ("pplx-", "perplexity"), ("AKIA", "bedrock"), ("ASIA", "bedrock"))
+
+
+_BARE_HOST = re.compile(r"(?<![\w@/.-])((?:[a-z0-9-]+\.)+(?:com|ai|xyz|cn|net|io))\b", re.I)
 
 
 def service_for_host(host: str) -> str | None:
@@ -194,10 +197,8 @@ def detect_provider(text: str, parsed: Parsed | None = None) -> str | None:
         found = preset_for_host(host)
         if found:
             return found
-    for host in p.hosts:
-        if host.startswith(("help.", "docs.", "learn.", "aka.")):
-            continue  # links in messages, not where calls go
-        found = service_for_host(host)
+    for host in [*p.hosts, *(h.lower() for h in _BARE_HOST.findall(text))]:
+        found = service_for_host(host)  # a console or docs link of a service names it too
         if found:
             return found
     obj = p.obj if p.obj is not None else (p.sse[0][1] if p.sse else None)
