@@ -73,7 +73,12 @@ def test_dev_accuracy():
             "auth.rejected",
             "xai",
         ),
-        ('{"error":{"type":"rate_limited","message":"slow down"}}', "rate_limit", "rate_limit.exceeded", None),
+        (
+            '{"error":{"type":"rate_limited","message":"slow down"}}',
+            "rate_limit",
+            "rate_limit.exceeded",
+            None,
+        ),
         (
             'SecretRefResolutionError: Environment variable "OPENROUTER_API_KEY" is missing or empty.',
             "environment",

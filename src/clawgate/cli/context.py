@@ -20,10 +20,12 @@ class CliState:
     def paths(self) -> Paths:
         return Paths.discover(self.environ)
 
-    def snapshot(self):  # -> Snapshot
+    def snapshot(self, cli_env: bool = False):  # -> Snapshot
+        """The setup as the gateway service sees it: no `.env` of the current directory (the gateway never
+        reads it). `cli_env=True`: as this shell sees it, ./.env included (for `env` and `explain`)."""
         from clawgate.plan.snapshot import Snapshot
 
-        return Snapshot.load(self.paths, self.environ, cwd=Path.cwd())
+        return Snapshot.load(self.paths, self.environ, cwd=Path.cwd() if cli_env else None)
 
 
 STATE = CliState()

@@ -4,6 +4,7 @@ adds live probes through the runtime plan; `--fix` applies the safe, reversible 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -18,7 +19,7 @@ def collect(agent_id: str | None, probe: bool = False, check_gateway: bool = Fal
     from clawgate.diagnose.run import run_doctor
 
     st = state()
-    run = run_doctor(st.paths, st.environ, agent_id, probe=probe, check_gateway=check_gateway)
+    run = run_doctor(st.paths, st.environ, agent_id, probe=probe, check_gateway=check_gateway, cwd=Path.cwd())
     return run.findings, run.meta
 
 
@@ -45,7 +46,12 @@ def doctor(
 
     st = state()
     run = run_doctor(
-        st.paths, st.environ, None if all_agents else agent_id, probe=probe, check_gateway=not no_gateway
+        st.paths,
+        st.environ,
+        None if all_agents else agent_id,
+        probe=probe,
+        check_gateway=not no_gateway,
+        cwd=Path.cwd(),
     )
     findings = run.findings
     applied: list[dict] = []
@@ -73,6 +79,7 @@ def doctor(
                     None if all_agents else agent_id,
                     probe=False,
                     check_gateway=not no_gateway,
+                    cwd=Path.cwd(),
                 )
                 findings = run.findings
         elif not as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -61,14 +62,20 @@ def _show_value(name: str, value: str) -> dict[str, Any]:
     return {"fingerprint": fingerprint(value) if value else "(empty)"}
 
 
-@click.command("env")
+@click.group("env", invoke_without_command=True)
 @click.option("--all", "include_all", is_flag=True, help="Also list every preset's key variables.")
 @click.option("--missing", is_flag=True, help="Also list relevant variables that are not set anywhere.")
 @json_option
-def env(include_all: bool, missing: bool, as_json: bool) -> None:
+@click.pass_context
+def env(ctx: click.Context, include_all: bool, missing: bool, as_json: bool) -> None:
     """Show relevant variables: which source wins (process, ./.env, $CLAWGATE_HOME/.env, config env,
-    login shell), where (file:line), and every other definition it shadows. Values are fingerprints."""
-    snap = state().snapshot()
+    login shell), where (file:line), and every other definition it shadows. Values are fingerprints.
+
+    A ./.env is this shell's only: the gateway never reads it (`clawgate env move NAME` puts it where the
+    gateway looks)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    snap = state().snapshot(cli_env=True)
     rows: list[dict[str, Any]] = []
     for name in relevant_names(snap, include_all):
         var = snap.env.var(name)
@@ -123,3 +130,43 @@ def env(include_all: bool, missing: bool, as_json: bool) -> None:
             c.print(f"    shadows {esc(o['origin'])}  {same}")
     for i in data["issues"]:
         c.print(f"[yellow]warning[/] {esc(i['file'])}:{i['line']}: {esc(i['message'])}")
+
+
+@env.command("move")
+@click.argument("name")
+@click.option(
+    "--from",
+    "source",
+    default=".env",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The .env file that holds NAME now.",
+)
+@json_option
+def move_cmd(name: str, source: str, as_json: bool) -> None:
+    """Move NAME's definition from a .env file (default: this directory's) to $CLAWGATE_HOME/.env, which the
+    gateway reads. The value is never printed; both files are written atomically."""
+    from clawgate.envfile import move_variable
+
+    st = state()
+    result = move_variable(Path(source), st.paths.env_file, name)
+    if as_json:
+        emit_json(result)
+        return
+    console().print(
+        f"moved {esc(name)} from {esc(result['from'])} to {esc(result['to'])} ({result['fingerprint']})"
+    )
+
+
+@env.command("unset")
+@click.argument("name")
+@json_option
+def unset_cmd(name: str, as_json: bool) -> None:
+    """Remove NAME from $CLAWGATE_HOME/.env (the gateway picks the change up without a restart)."""
+    from clawgate.envfile import unset_variable
+
+    result = unset_variable(state().paths.env_file, name)
+    if as_json:
+        emit_json(result)
+        return
+    console().print(f"removed {esc(name)} from {esc(result['file'])}")

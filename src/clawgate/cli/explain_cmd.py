@@ -49,7 +49,7 @@ def _snapshot() -> tuple[Any, str | None]:
     if not (paths.config.exists() or paths.env_file.exists() or paths.agents_dir.exists()):
         return None, None
     try:
-        return st.snapshot(), None
+        return st.snapshot(cli_env=True), None
     except ClawgateError as exc:
         return None, str(exc)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -43,7 +42,7 @@ def infer(
     if not prompt.strip():
         raise click.UsageError("give a PROMPT argument or pipe it on stdin")
     st = state()
-    rt = Runtime(st.paths, st.environ, cwd=Path.cwd())
+    rt = Runtime(st.paths, st.environ, cwd=None)
     agent = rt.snapshot.agent(agent_id).id
     if model_ref and model_ref.startswith("agent/"):
         agent, model_ref = rt.snapshot.agent(model_ref.split("/", 1)[1]).id, None

@@ -279,11 +279,9 @@ def status_cmd(
     health = None if probe else _existing_health(st)
     runtime = None
     if probe:
-        from pathlib import Path
-
         from clawgate.call.runtime import Runtime
 
-        runtime = Runtime(st.paths, st.environ, cwd=Path.cwd())
+        runtime = Runtime(st.paths, st.environ, cwd=None)
         snap = runtime.snapshot
         health = runtime.health
     try:

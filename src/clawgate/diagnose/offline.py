@@ -12,6 +12,7 @@ from clawgate.auth.resolve import Candidate, CredentialResolution
 from clawgate.config.schema import SecretRef
 from clawgate.config.substitution import references
 from clawgate.diagnose.findings import Finding
+from clawgate.diagnose.hosts import known_hosts
 from clawgate.errors import ClawgateError
 from clawgate.plan.snapshot import Snapshot, looks_secret_name, looks_secret_value
 from clawgate.plan.types import Attempt, Plan
@@ -39,18 +40,26 @@ def config_error_findings(exc: ClawgateError) -> list[Finding]:
 
 
 def offline_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
+    from clawgate.diagnose.plans import plans_to_check
+
     out: list[Finding] = []
     agents = [snap.agent(agent)] if agent else snap.agents()
     used_vars: set[str] = set()
     seen_res: set[tuple[str, str]] = set()
-    for info in agents:
-        plan = snap.plan(info.id)
-        out.extend(_model_findings(snap, plan))
+    for use in plans_to_check(snap, agent):
+        plan = use.plan
+        found = _model_findings(snap, plan) if use.role == "main" else []
         for att in plan.attempts:
-            out.extend(_attempt_findings(snap, plan, att))
-            if att.credential is not None and (att.provider, info.id) not in seen_res:
-                seen_res.add((att.provider, info.id))
+            found.extend(_attempt_findings(snap, plan, att))
+            if att.credential is not None and (att.provider, use.agent) not in seen_res:
+                seen_res.add((att.provider, use.agent))
                 used_vars.update(vars_behind(snap, att))
+        if use.role != "main":
+            for f in found:
+                f.subject.setdefault("plan", use.role)
+                if not f.message.startswith(use.role):
+                    f.message = f"{use.role} plan of agent {use.agent}: {f.message}"
+        out.extend(found)
     out.extend(_env_findings(snap, used_vars))
     out.extend(_store_findings(snap, [a.id for a in agents]))
     out.extend(_plaintext_findings(snap))
@@ -339,46 +348,35 @@ def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
                 )
             )
             break
-    if preset and host and not problems:
-        known = [preset.base_url, *(h.base_url for h in preset.hosts)]
-        same_host = [k for k in known if urlsplit(k).hostname == host]
-        if same_host and all(urlsplit(k).path.rstrip("/") != path for k in same_host):
+    known = known_hosts(host) if host and not problems else []
+    if known:
+        same_path = [k for k in known if urlsplit(k.base_url).path.rstrip("/") == path]
+        if not same_path:
+            best = next((k for k in known if k.apis and att.api in k.apis), known[0])
             problems.append(
                 (
                     "error",
-                    f"{host} is a known {preset.name} host but the path {path or '/'!r} is not "
-                    f"one it serves (expected {urlsplit(same_host[0]).path or '/'})",
-                    same_host[0],
+                    f"{host} is a known {best.label} host but the path {path or '/'!r} is not "
+                    f"one it serves (expected {urlsplit(best.base_url).path or '/'})",
+                    best.base_url,
                 )
             )
-        if parts.scheme == "http" and not preset.local and same_host:
+        if parts.scheme == "http":
             problems.append(
                 ("error", f"{host} is served over https, not http", url.replace("http://", "https://", 1))
             )
-    if not preset and not problems and att.api.startswith("openai") and path in ("",):
-        problems.append(
-            (
-                "warn",
-                f"baseUrl {url!r} has no path; OpenAI-compatible servers usually live under /v1",
-                url.rstrip("/") + "/v1",
-            )
-        )
-    for sev, msg, suggested in problems:
-        out.append(
-            Finding(
-                "provider.base_url_suspect",
-                f"{att.provider}: {msg}",
-                severity=sev,
-                subject={"provider": att.provider},
-                evidence={"base_url": url, "from": att.base_url_from},
-                next_steps=[fix + suggested]
-                if suggested
-                else [f"clawgate config get models.providers.{att.provider}"],
-            )
-        )
     apis = att.host.apis if att.host else (preset.apis if preset else None)
+    served = [k for k in known if urlsplit(k.base_url).path.rstrip("/") == path]
+    if apis is None and served:
+        apis = served[0].apis
     if apis and att.api not in apis:
-        where = f"{att.host.label} host {att.host.base_url}" if att.host else att.provider
+        where = (
+            f"{att.host.label} host {att.host.base_url}"
+            if att.host
+            else f"the {served[0].label} host {served[0].base_url}"
+            if served and not preset
+            else att.provider
+        )
         out.append(
             Finding(
                 "provider.api_mismatch",
@@ -462,18 +460,6 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
         var = env.var(name)
         if var is None:
             continue
-        if var.winner.source == "cwd_dotenv" and not any(
-            d.source in ("home_dotenv", "config") for d in var.shadowed
-        ):
-            out.append(
-                Finding(
-                    "env.cwd_only",
-                    f"{name} is only in {var.winner.origin} (a .env in the current directory); the gateway service "
-                    "does not run from here and will not see it",
-                    subject={"variable": name},
-                    next_steps=[f"move the {name} line to ~/.clawgate/.env", "clawgate env"],
-                )
-            )
         if var.winner.source == "process":
             differing = [d for d in var.shadowed if d.value != var.value and d.source != "login_shell"]
             if differing:

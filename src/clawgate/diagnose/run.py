@@ -42,16 +42,26 @@ def run_doctor(
     agent: str | None = None,
     probe: bool = False,
     check_gateway: bool = True,
+    cwd: Path | None = None,
+    connectivity: bool = True,
 ) -> DoctorRun:
+    """Doctor predicts the gateway service: it plans without `cwd`'s .env (the gateway never reads it) and
+    reports where `cwd` (this CLI's directory, when given) holds variables the plans need."""
+    from clawgate.diagnose.connectivity import proxy_findings
+    from clawgate.diagnose.service_env import cwd_findings
+
     meta: dict[str, Any] = {"config": str(paths.config), "home": str(paths.home), "probe": probe}
     try:
-        snap = Snapshot.load(paths, environ, cwd=Path.cwd())
+        snap = Snapshot.load(paths, environ, cwd=None)
     except ClawgateError as exc:
         if exc.code in ("config.parse_error", "config.invalid_value"):
             return DoctorRun(order(config_error_findings(exc)), meta)
         raise
     agent_ids = [snap.agent(agent).id] if agent else [a.id for a in snap.agents()]
     findings = offline_findings(snap, agent)
+    findings.extend(cwd_findings(snap, cwd, agent))
+    if connectivity:
+        findings.extend(proxy_findings(snap, agent))
     health = load_health(paths)
     if probe:
         findings.extend(_probe(paths, environ, agent_ids))
@@ -74,7 +84,7 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
     from clawgate.call.runtime import Runtime
     from clawgate.cli.models_cmd import plan_json
 
-    rt = Runtime(paths, environ, cwd=Path.cwd())
+    rt = Runtime(paths, environ, cwd=None)
     results: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
 
     async def go() -> None:

@@ -4,7 +4,6 @@ failure), recent failures by owner and stuck runs — built from the same resolv
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from clawgate import __version__
@@ -17,7 +16,7 @@ def build_status(paths: Paths, environ: dict[str, str], include_findings: bool =
     from clawgate.gateway.lifecycle import address_for, status
     from clawgate.gateway.token import resolve_gateway_token
 
-    snap = Snapshot.load(paths, environ, cwd=Path.cwd())
+    snap = Snapshot.load(paths, environ, cwd=None)
     tok = resolve_gateway_token(snap)
     gw = status(paths, address_for(snap), tok.value)
     health = load_health(paths)

@@ -43,8 +43,10 @@ _GW_TOKEN_NEXT = (
 # The gateway's own statements: decisive wherever they appear, checked before any provider evidence.
 _LOCAL: tuple[_Rule, ...] = (
     _Rule(
-        _rx(r"(?:SecretRefResolutionError|secret ?ref)[^\n]*?(?:variable|env)\s*[\"'`]?([A-Z][A-Z0-9_]+)"
-            r"|Environment variable\s+[\"'`]?([A-Z][A-Z0-9_]+)[\"'`]?\s+is missing or empty"),
+        _rx(
+            r"(?:SecretRefResolutionError|secret ?ref)[^\n]*?(?:variable|env)\s*[\"'`]?([A-Z][A-Z0-9_]+)"
+            r"|Environment variable\s+[\"'`]?([A-Z][A-Z0-9_]+)[\"'`]?\s+is missing or empty"
+        ),
         "env.unresolved_ref",
         "a credential reference names the variable {0}, which the gateway's environment does not have",
         (
@@ -56,7 +58,11 @@ _LOCAL: tuple[_Rule, ...] = (
         _rx(r"No API key found for provider\s+[\"'`]?([\w.\-]+)"),
         "auth.missing_credential",
         "no credential was found for provider {0}: the call was never sent",
-        ("clawgate models status --agent {agent}", "clawgate auth add {0} --agent {agent}", "clawgate doctor"),
+        (
+            "clawgate models status --agent {agent}",
+            "clawgate auth add {0} --agent {agent}",
+            "clawgate doctor",
+        ),
     ),
     _Rule(
         _rx(r"AUTH_(?:DEVICE_)?TOKEN_MISMATCH|(?:gateway|device) token mismatch"),
@@ -75,7 +81,10 @@ _LOCAL: tuple[_Rule, ...] = (
         _rx(r"PAIRING_REQUIRED|pairing required|device nonce|not paired"),
         "gateway.pairing_required",
         "the gateway refused the client's device identity (pairing or device token): not a provider key",
-        ("clawgate gateway status --json", "clawgate's gateway uses one shared token: CLAWGATE_GATEWAY_TOKEN"),
+        (
+            "clawgate gateway status --json",
+            "clawgate's gateway uses one shared token: CLAWGATE_GATEWAY_TOKEN",
+        ),
     ),
     _Rule(
         _rx(
@@ -129,7 +138,9 @@ _NETWORK: tuple[_Rule, ...] = (
         ("clawgate config get models.providers.{p}.baseUrl", *_NET_NEXT),
     ),
     _Rule(
-        _rx(r"ProxyError|unable to connect to proxy|cannot connect to proxy|proxyconnect|tunnel connection failed"),
+        _rx(
+            r"ProxyError|unable to connect to proxy|cannot connect to proxy|proxyconnect|tunnel connection failed"
+        ),
         "network.connect",
         "the connection to {p} failed at the configured proxy",
         ("check HTTPS_PROXY / HTTP_PROXY / NO_PROXY in the gateway's environment", "clawgate doctor"),

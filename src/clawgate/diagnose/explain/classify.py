@@ -94,24 +94,36 @@ def _decide(text: str, p: Parsed, ev: Evidence, kw: dict[str, Any], prov: str | 
             confidence="high",
             evidence=[f"clawgate's own owner {owner} and code {code} in the quoted body"],
         )
-    local = classify_description(text, provider=kw["provider"], host=kw["host"], model=kw["model"], stage="gateway")
+    local = classify_description(
+        text, provider=kw["provider"], host=kw["host"], model=kw["model"], stage="gateway"
+    )
     if local is not None:
         f, phrase = local
-        return _from_failure(f, f"gateway statement {phrase!r}", None, "high", [f"the gateway's words {phrase!r}"])
+        return _from_failure(
+            f, f"gateway statement {phrase!r}", None, "high", [f"the gateway's words {phrase!r}"]
+        )
     for event, obj in p.sse:
         f2 = classify_stream_error(obj, event=event, **kw)
         if f2 is not None:
             return _from_failure(f2, "stream error", None, "high", ["an in-band error event in the stream"])
-    network = classify_description(text, provider=kw["provider"], host=kw["host"], model=kw["model"], stage="network")
+    network = classify_description(
+        text, provider=kw["provider"], host=kw["host"], model=kw["model"], stage="network"
+    )
     provider_answer = p.body is not None or ev.status is not None or bool(ev.labels)
-    if provider_answer and not (network is not None and ev.status is None and p.body is None and not ev.labels):
+    if provider_answer and not (
+        network is not None and ev.status is None and p.body is None and not ev.labels
+    ):
         out = _from_provider(p, ev, kw, text)
         if out is not None and not (out.code in _GENERIC and network is not None):
             return out
     if network is not None:
         f, phrase = network
-        return _from_failure(f, f"network failure {phrase!r}", None, "medium", [f"the network failure {phrase!r}"])
-    symptom = classify_description(text, provider=kw["provider"], host=kw["host"], model=kw["model"], stage="symptom")
+        return _from_failure(
+            f, f"network failure {phrase!r}", None, "medium", [f"the network failure {phrase!r}"]
+        )
+    symptom = classify_description(
+        text, provider=kw["provider"], host=kw["host"], model=kw["model"], stage="symptom"
+    )
     if symptom is not None:
         f, phrase = symptom
         return _from_failure(f, f"symptom {phrase!r}", None, "medium", [f"the symptom {phrase!r}"])
@@ -164,7 +176,9 @@ def _from_provider(p: Parsed, ev: Evidence, kw: dict[str, Any], text: str) -> Ex
         body = text[p.status_end : line_end if line_end >= 0 else len(text)].strip(" \t:-") or text
     f = classify_http(status, {}, body, **kw)  # type: ignore[arg-type]
     typed = bool(f.provider_type) or bool(ev.labels)
-    conf = "high" if ev.status is not None and typed else "medium" if (ev.status is not None or typed) else "low"
+    conf = (
+        "high" if ev.status is not None and typed else "medium" if (ev.status is not None or typed) else "low"
+    )
     via = "provider error body" if p.body is not None else "status line" if ev.status else "error type"
     if p.body is not None and ev.status is None:
         via += " (status inferred)"

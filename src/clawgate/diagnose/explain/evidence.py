@@ -30,7 +30,10 @@ _STATED: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\berror[ _]code:?\s*([1-5]\d\d)\b", re.I), "error code {0}"),
     (re.compile(r"\b(?:error response|api error|error|returned)\s+([1-5]\d\d)\b", re.I), "error {0}"),
-    (re.compile(r"\b([1-5]\d\d)\s+(?:" + "|".join(re.escape(r) for r in _REASONS) + r")\b", re.I), "{0} reason"),
+    (
+        re.compile(r"\b([1-5]\d\d)\s+(?:" + "|".join(re.escape(r) for r in _REASONS) + r")\b", re.I),
+        "{0} reason",
+    ),
     (re.compile(r"\b([1-5]\d\d)\s*\((?:PermissionDenied|[A-Z][A-Za-z]+)\)"), "{0} (code)"),
 )
 # A bare 4xx/5xx at the start of a phrase ("401 Invalid Authentication", "Error: 402 Insufficient Balance").
@@ -90,7 +93,9 @@ _LABELS = (
     re.compile(r"\bstatus:\s*'?([A-Z][A-Z_]{3,})\b"),  # Google RPC status printed bare
     re.compile(r"\b\d{3}\s+([A-Z][A-Z_]{3,})\b"),  # google-genai "429 RESOURCE_EXHAUSTED."
     re.compile(r"\"?reason\"?\s*[:=]\s*\"?([A-Z][A-Z_]{3,})\b"),  # Google ErrorInfo reason outside JSON
-    re.compile(r"(?:^|\s)([a-z]+(?:_[a-z]+)*_error):\s"),  # Anthropic SDK string form "invalid_request_error: …"
+    re.compile(
+        r"(?:^|\s)([a-z]+(?:_[a-z]+)*_error):\s"
+    ),  # Anthropic SDK string form "invalid_request_error: …"
 )
 _CLAWGATE_CODE = re.compile(r"""['"]code['"]\s*:\s*['"]([a-z_]+\.[a-z_]+)['"]""")
 _CLAWGATE_OWNER = re.compile(r"""['"]owner['"]\s*:\s*['"]([a-z_]+)['"]""")

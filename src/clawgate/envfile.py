@@ -1,0 +1,72 @@
+"""Edit .env files by variable name: move a definition to $CLAWGATE_HOME/.env, or remove one.
+
+Lines are found with python-dotenv's parser (the one `environment.py` reads with), so quoting and multi-line
+values move intact; every other line stays as it was. Writes are atomic and locked; values are never printed.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from dotenv.parser import parse_stream
+
+from clawgate.atomicfile import atomic_write, locked
+from clawgate.errors import NotFoundError
+from clawgate.paths import display_path
+from clawgate.redaction import fingerprint
+
+
+def _split(text: str, name: str) -> tuple[str, list[str], str | None]:
+    """(text without NAME's lines, NAME's raw definitions, the effective value)."""
+    kept: list[str] = []
+    found: list[str] = []
+    value: str | None = None
+    for b in parse_stream(io.StringIO(text)):
+        raw = b.original.string
+        if not b.error and b.key is not None and b.key.lstrip("\ufeff") == name:
+            found.append(raw if raw.endswith("\n") else raw + "\n")
+            value = b.value or ""
+        else:
+            kept.append(raw)
+    return "".join(kept), found, value
+
+
+def unset_variable(path: Path, name: str) -> dict[str, Any]:
+    """Remove every definition of NAME from the .env file at `path`."""
+    with locked(path):
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        rest, found, _ = _split(text, name)
+        if not found:
+            raise NotFoundError(f"{name} is not defined in {display_path(path)}", next_steps=["clawgate env"])
+        atomic_write(path, rest)
+    return {"ok": True, "name": name, "file": display_path(path), "removed": len(found)}
+
+
+def move_variable(source: Path, dest: Path, name: str) -> dict[str, Any]:
+    """Move NAME's effective definition from `source` to `dest` (replacing any there)."""
+    if source.resolve() == dest.resolve():
+        raise NotFoundError(
+            f"{display_path(source)} is already {display_path(dest)}", next_steps=["clawgate env"]
+        )
+    text = source.read_text(encoding="utf-8") if source.exists() else ""
+    rest, found, value = _split(text, name)
+    if not found:
+        raise NotFoundError(f"{name} is not defined in {display_path(source)}", next_steps=["clawgate env"])
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with locked(dest):
+        old = dest.read_text(encoding="utf-8") if dest.exists() else ""
+        kept, _, _ = _split(old, name)
+        if kept and not kept.endswith("\n"):
+            kept += "\n"
+        atomic_write(dest, kept + found[-1])
+    with locked(source):
+        atomic_write(source, rest, mode=source.stat().st_mode & 0o777)
+    return {
+        "ok": True,
+        "name": name,
+        "from": display_path(source),
+        "to": display_path(dest),
+        "fingerprint": fingerprint(value) if value else "(empty)",
+    }
