@@ -365,6 +365,27 @@ def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
             problems.append(
                 ("error", f"{host} is served over https, not http", url.replace("http://", "https://", 1))
             )
+    if not preset and not known and not problems and att.api.startswith("openai") and path in ("",):
+        problems.append(
+            (
+                "warn",
+                f"baseUrl {url!r} has no path; OpenAI-compatible servers usually live under /v1",
+                url.rstrip("/") + "/v1",
+            )
+        )
+    for sev, msg, suggested in problems:
+        out.append(
+            Finding(
+                "provider.base_url_suspect",
+                f"{att.provider}: {msg}",
+                severity=sev,
+                subject={"provider": att.provider},
+                evidence={"base_url": url, "from": att.base_url_from},
+                next_steps=[fix + suggested]
+                if suggested
+                else [f"clawgate config get models.providers.{att.provider}"],
+            )
+        )
     apis = att.host.apis if att.host else (preset.apis if preset else None)
     served = [k for k in known if urlsplit(k.base_url).path.rstrip("/") == path]
     if apis is None and served:

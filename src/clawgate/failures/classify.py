@@ -705,6 +705,11 @@ def _decide(status: int | None, info: _Info, fam: str, api: str, *, in_band: boo
         endpoint = _ENDPOINT.get(api)
         calls = f" (which calls {endpoint})" if endpoint else ""
         extra = f"The adapter `{api}`{calls} is probably wrong for this provider/host."
+        if api == "openai-completions":  # already the most widely served adapter: the path is the suspect
+            extra = (
+                f"The adapter is already `{api}`{calls}: the base URL's path is probably wrong for this host "
+                "(a missing /v1?)."
+            )
         if "coding agent" in low:
             extra += (
                 " The Coding Plan serves only coding-agent clients: use a pay-as-you-go host and key here."
@@ -807,6 +812,7 @@ def _next_steps(
             f"clawgate config set models.providers.{p}.api openai-completions",
             f"clawgate config get models.providers.{p}.baseUrl",
         ]
+
     if code == "request.too_large":
         return ["send less (fewer or smaller attachments and images)"]
     if code == "request.invalid":
@@ -909,7 +915,7 @@ def _from_info(
         retryable = should
 
     message = " ".join(p if p.endswith((".", "…", "?", "!")) else p + "." for p in parts)
-    return _failure(
+    f = _failure(
         code,
         message,
         provider=provider,
@@ -924,6 +930,12 @@ def _from_info(
         request_id=info.request_id or h.get("x-request-id") or h.get("request-id"),
         should_retry_header=should,
     )
+    if code == "provider.api_mismatch" and api == "openai-completions":
+        f.next_steps = [  # the adapter is already the common one: point at the base URL, not the adapter
+            f"clawgate doctor   # checks {provider}'s baseUrl against every known host",
+            f"clawgate config get models.providers.{provider}.baseUrl",
+        ]
+    return f
 
 
 def classify_http(
