@@ -280,10 +280,9 @@ def _credential_findings(
                     "auth.missing_credential",
                     f"no usable credential for {pid} (checked: {checked})",
                     subject=subj,
-                    evidence={"checked": cred.checked},
+                    evidence={"checked": cred.checked, "variable": env_name},
                     next_steps=[
-                        f"echo '{env_name}=...' >> ~/.clawgate/.env",
-                        f"clawgate auth add {pid} --agent {cred.agent}",
+                        f"printf '%s' \"${env_name}\" | clawgate auth add {pid} --agent {cred.agent}",
                         f"clawgate models status --agent {cred.agent}",
                     ],
                 )

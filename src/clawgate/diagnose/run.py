@@ -59,7 +59,15 @@ def run_doctor(
         raise
     agent_ids = [snap.agent(agent).id] if agent else [a.id for a in snap.agents()]
     findings = offline_findings(snap, agent)
-    findings.extend(cwd_findings(snap, cwd, agent))
+    moved = cwd_findings(snap, cwd, agent)
+    only_here = {f.subject["variable"] for f in moved if f.severity == "error"}
+    if only_here:  # the cause (a key the gateway cannot see) replaces its symptom (no credential)
+        findings = [
+            f
+            for f in findings
+            if not (f.code == "auth.missing_credential" and f.evidence.get("variable") in only_here)
+        ]
+    findings.extend(moved)
     if connectivity:
         findings.extend(proxy_findings(snap, agent))
     health = load_health(paths)
