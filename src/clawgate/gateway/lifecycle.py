@@ -161,6 +161,15 @@ def stop(paths: Paths, drain: float) -> dict[str, Any]:
     return {"ok": True, "was_running": True, "pid": pid, "killed": killed}
 
 
+def _free_port() -> int:
+    """A port free on loopback now (for a suggested command, not reserved)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _same_path(a: Any, b: Any) -> bool:
     return a == b or (a is not None and b is not None and os.path.realpath(a) == os.path.realpath(b))
 
@@ -245,7 +254,9 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
                     "next": [
                         "run the CLI with the gateway's CLAWGATE_HOME (see `systemctl --user cat clawgate` or "
                         "the environment of the process that started it)",
-                        "clawgate gateway restart   # to run the gateway from this CLI's home",
+                        # `gateway restart` here cannot work: the port belongs to the other home's gateway
+                        f"clawgate config set gateway.port {_free_port()} && clawgate gateway start   "
+                        "# run this home's own gateway beside it",
                     ],
                 }
             )
