@@ -21,7 +21,11 @@ def test_split_on_first_slash_and_lowercase_provider():
 
 def test_provider_aliases():
     assert parse_ref("modelstudio/qwen-plus", catalog()).provider == "qwen"
-    assert parse_ref("kimi/kimi-k2.5", catalog()).provider == "moonshot"
+    # kimi/… is Kimi Coding (Anthropic Messages on api.kimi.com), not Moonshot's platform
+    kimi = catalog().get(parse_ref("kimi/kimi-for-coding", catalog()).provider)
+    assert kimi is not None and kimi.id == "kimi"
+    assert (kimi.api.value, kimi.base_url.value) == ("anthropic-messages", "https://api.kimi.com/coding")
+    assert parse_ref("moonshot/kimi-k2.5", catalog()).provider == "moonshot"
 
 
 def test_openrouter_bare_model_is_normalized():

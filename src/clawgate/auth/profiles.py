@@ -19,11 +19,44 @@ from clawgate.errors import Location, NotFoundError, ProfileError, UsageError
 from clawgate.paths import Paths, display_path
 
 PROFILE_TYPES = ("api_key", "token", "oauth")
-_COMMON = {"type", "provider", "email", "accountId", "label", "createdAt", "updatedAt", "metadata"}
+_COMMON = {
+    "type",
+    "provider",
+    "email",
+    "accountId",
+    "label",
+    "displayName",
+    "copyToAgents",
+    "createdAt",
+    "updatedAt",
+    "metadata",
+}
 _BY_TYPE = {
     "api_key": {"key", "keyRef"},
     "token": {"token", "tokenRef", "expires"},
-    "oauth": {"access", "refresh", "expires", "idToken", "projectId", "enterpriseUrl"},
+    "oauth": {
+        "access",
+        "refresh",
+        "expires",
+        "idToken",
+        "projectId",
+        "enterpriseUrl",
+        "clientId",
+        "chatgptPlanType",
+        "subscriptionType",
+        "rateLimitTier",
+        "oauthRef",
+    },
+}
+# Fields of today's OpenClaw schema that clawgate keeps in the file but does not act on (the importer notes
+# them). `copyToAgents` only steers OpenClaw's explicit copy flows; clawgate's read-through inheritance is
+# the same either way.
+IGNORED_FIELDS = {
+    "copyToAgents": "only steers OpenClaw's `agents add` copy flow; clawgate inherits read-through either way",
+    "subscriptionType": "informational (the provider's plan name)",
+    "rateLimitTier": "informational (the provider's rate-limit tier)",
+    "oauthRef": "a legacy pointer to an external CLI's token store; clawgate refreshes with `refresh`",
+    "projectId": "used only by Google Cloud OAuth providers, which clawgate does not serve",
 }
 _WRONG_NAMES = {
     "apiKey": "key",
@@ -57,6 +90,12 @@ class Profile:
     email: str | None = None
     error: str | None = None  # set when the profile is malformed
     error_field: str | None = None
+    account_id: str | None = None  # OAuth: ChatGPT account id (sent as chatgpt-account-id)
+    display_name: str | None = None
+    plan_type: str | None = None  # OAuth: chatgptPlanType / subscriptionType
+    client_id: str | None = None  # OAuth: the client the refresh token was issued to
+    enterprise_url: str | None = None  # GitHub Copilot Enterprise domain
+    extra_fields: tuple[str, ...] = ()  # fields kept but not acted on (IGNORED_FIELDS)
 
     @property
     def valid(self) -> bool:
@@ -217,19 +256,42 @@ def _parse_profile(pid: str, raw: Any, shown: str, agent: str) -> Profile:
     expires = raw.get("expires")
     if expires is not None and not isinstance(expires, (int, float)):
         return bad("'expires' must be epoch milliseconds (a number)", "expires")
+    for fld in (
+        "displayName",
+        "accountId",
+        "clientId",
+        "chatgptPlanType",
+        "subscriptionType",
+        "enterpriseUrl",
+    ):
+        if fld in raw and raw[fld] is not None and not isinstance(raw[fld], str):
+            return bad(f"{fld!r} must be a string", fld)
+    if "copyToAgents" in raw and not isinstance(raw["copyToAgents"], bool):
+        return bad("'copyToAgents' must be true or false", "copyToAgents")
+
+    def text(fld: str) -> str | None:
+        v = raw.get(fld)
+        return v if isinstance(v, str) and v else None
+
     return Profile(
         id=pid,
         type=ptype,
         provider=provider,
         secret=secret,
         secret_ref=ref,
-        refresh_present=isinstance(raw.get("refresh"), str),
+        refresh_present=isinstance(raw.get("refresh"), str) and bool(raw.get("refresh")),
         expires=int(expires) if expires is not None else None,
-        email=raw.get("email") if isinstance(raw.get("email"), str) else None,
+        email=text("email"),
+        account_id=text("accountId"),
+        display_name=text("displayName") or text("label"),
+        plan_type=text("chatgptPlanType") or text("subscriptionType"),
+        client_id=text("clientId"),
+        enterprise_url=text("enterpriseUrl"),
+        extra_fields=tuple(f for f in raw if f in IGNORED_FIELDS),
     )
 
 
-def _read_raw(path: Path) -> dict[str, Any]:
+def read_raw(path: Path) -> dict[str, Any]:
     text = read_text_if_exists(path)
     if not text or not text.strip():
         return {"version": 1, "profiles": {}}
@@ -251,20 +313,34 @@ def _read_raw(path: Path) -> dict[str, Any]:
     return data
 
 
-def save_profile(paths: Paths, agent: str, profile_id: str, provider: str, ptype: str, secret: str) -> bool:
+def save_profile(
+    paths: Paths,
+    agent: str,
+    profile_id: str,
+    provider: str,
+    ptype: str,
+    secret: str,
+    expires: int | None = None,
+) -> bool:
     """Add or replace one profile atomically under the store's lock. Returns True when it replaced one."""
     if ptype not in ("api_key", "token"):
         raise UsageError(f"cannot add a profile of type {ptype!r} from the CLI (use api_key or token)")
+    entry: dict[str, Any] = {"type": ptype, "provider": provider}
+    entry["key" if ptype == "api_key" else "token"] = secret
+    if expires is not None and ptype == "token":
+        entry["expires"] = expires
+    return put_profile(paths, agent, profile_id, entry)
+
+
+def put_profile(paths: Paths, agent: str, profile_id: str, entry: dict[str, Any]) -> bool:
+    """Write one profile entry (any type) atomically under the store's lock. True when it replaced one."""
     path = paths.profiles_file(agent)
     paths.ensure_home()
     with locked(path):
-        data = _read_raw(path)
+        data = read_raw(path)
         profiles = data["profiles"]
         replaced = profile_id in profiles
-        entry: dict[str, Any] = {"type": ptype, "provider": provider}
-        entry["key" if ptype == "api_key" else "token"] = secret
-        entry["updatedAt"] = int(time.time() * 1000)
-        profiles[profile_id] = entry
+        profiles[profile_id] = {**entry, "updatedAt": int(time.time() * 1000)}
         atomic_write(path, json.dumps(data, indent=2) + "\n")
     return replaced
 
@@ -272,7 +348,7 @@ def save_profile(paths: Paths, agent: str, profile_id: str, provider: str, ptype
 def delete_profile(paths: Paths, agent: str, profile_id: str) -> None:
     path = paths.profiles_file(agent)
     with locked(path):
-        data = _read_raw(path)
+        data = read_raw(path)
         if profile_id not in data["profiles"]:
             known = ", ".join(sorted(data["profiles"])) or "none"
             raise NotFoundError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from clawgate.auth.keycheck import KeyIssue, check_key
@@ -18,7 +19,7 @@ from clawgate.auth.secretrefs import SecretResolver
 from clawgate.catalog.presets import Host
 from clawgate.catalog.providers import ProviderView
 from clawgate.config.schema import SecretRef
-from clawgate.config.substitution import expand
+from clawgate.config.substitution import env_name_ref, expand
 from clawgate.environment import Environment
 from clawgate.redaction import fingerprint, register_secret
 
@@ -41,6 +42,9 @@ class Candidate:
     inherited_from: str | None = None  # the main agent whose profile this borrows
     expires: int | None = None
     duplicate_of: str | None = None  # an earlier candidate's source with the same key
+    profile_path: Path | None = None  # the store a profile candidate came from (OAuth refresh writes there)
+    account_id: str | None = None  # OAuth: the account the token is for (ChatGPT: chatgpt-account-id)
+    refreshable: bool = False  # an OAuth profile with a refresh token: an expired access token is renewed
     _secret: str | None = field(default=None, repr=False)
 
     def secret(self) -> str | None:
@@ -67,6 +71,8 @@ class Candidate:
             out["inherited_from"] = f"agent:{self.inherited_from}"
         if self.expires is not None:
             out["expires"] = self.expires
+        if self.refreshable:
+            out["refreshable"] = True
         if self.duplicate_of:
             out["same_key_as"] = self.duplicate_of
         if self.issues:
@@ -133,6 +139,28 @@ def _kind_for(value: str, default: str) -> str:
     return default
 
 
+# Subscription OAuth tokens that only one backend accepts: provider -> (where they work, what to use).
+_OAUTH_ELSEWHERE = {
+    "openai": "a ChatGPT/Codex OAuth token works only on the ChatGPT backend, not api.openai.com: "
+    "use openai-codex/<model> (clawgate moves the profile with: clawgate auth login openai-codex)",
+}
+
+
+def _expiry_issue(p: Profile, now_ms: int) -> KeyIssue | None:
+    """Expired or expiring soon. An OAuth token with a refresh token is renewed before use, so it is fine."""
+    if p.expires is None or p.type not in ("oauth", "token"):
+        return None
+    if p.type == "oauth" and p.refresh_present:
+        return None
+    if p.expires <= now_ms:
+        what = "the token has expired" + (" and has no refresh token" if p.type == "oauth" else "")
+        return KeyIssue("auth.oauth_expired", what, fatal=True)
+    if p.expires - now_ms < _THREE_DAYS_MS:
+        hours = (p.expires - now_ms) / 3_600_000
+        return KeyIssue("auth.oauth_expired", f"the token expires in {hours:.0f} h", fatal=False)
+    return None
+
+
 def resolve_credentials(
     provider: ProviderView,
     agent: str,
@@ -178,6 +206,9 @@ def resolve_credentials(
             agent=store.agent,
             inherited_from=inherited,
             expires=p.expires,
+            profile_path=store.path,
+            account_id=p.account_id,
+            refreshable=p.type == "oauth" and p.refresh_present,
         )
         if p.error:
             c.issues.append(KeyIssue("auth.profile_invalid", p.error, fatal=True))
@@ -193,14 +224,11 @@ def resolve_credentials(
                 )
                 return c
             raw = sv.value
-        if p.expires is not None and p.type in ("oauth", "token"):
-            if p.expires <= now_ms:
-                c.issues.append(KeyIssue("auth.oauth_expired", "the token has expired", fatal=True))
-            elif p.expires - now_ms < _THREE_DAYS_MS:
-                hours = (p.expires - now_ms) / 3_600_000
-                c.issues.append(
-                    KeyIssue("auth.oauth_expired", f"the token expires in {hours:.0f} h", fatal=False)
-                )
+        expiry = _expiry_issue(p, now_ms)
+        if expiry is not None:
+            c.issues.append(expiry)
+        if p.type == "oauth" and pid in _OAUTH_ELSEWHERE:
+            c.issues.append(KeyIssue("auth.key_provider_mismatch", _OAUTH_ELSEWHERE[pid], fatal=True))
         return finish(c, raw)
 
     agent_store = stores(agent)
@@ -265,6 +293,24 @@ def resolve_credentials(
                     cands.append(c)
                 else:
                     cands.append(finish(c, exp.value))
+            elif env_name_ref(raw_cfg):
+                # OpenClaw reads a bare variable name as a reference to it (`apiKey: "NVIDIA_API_KEY"`)
+                name = env_name_ref(raw_cfg) or ""
+                var = env.var(name)
+                c = Candidate(source=source, origin="unresolved", ref=name)
+                if var is None or var.value == "":
+                    c.issues.append(
+                        KeyIssue(
+                            "env.unresolved_ref",
+                            f"{name} (a bare variable name, read as ${{{name}}}) is not set in clawgate's "
+                            "environment",
+                            fatal=True,
+                        )
+                    )
+                    cands.append(c)
+                else:
+                    c.origin = var.winner.origin
+                    cands.append(finish(c, var.value))
             else:
                 cands.append(finish(Candidate(source=source, origin="config file (plaintext)"), raw_cfg))
 

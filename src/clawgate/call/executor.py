@@ -28,6 +28,7 @@ from clawgate.failures import FALLBACK_CODES, NEXT_CREDENTIAL_CODES, Failure
 from clawgate.failures.classify import classify_exception, classify_http, region_hint
 from clawgate.plan.types import Attempt, Plan
 from clawgate.store.base import AttemptRecord, Store
+from clawgate.upstream.decorate import finish_body, prepare
 
 ANTHROPIC_VERSION = "2023-06-01"
 _CALL_PREFIX = os.urandom(4).hex()
@@ -329,6 +330,11 @@ class Executor:
         try:
             body = self._body(att, req)
             headers = self._headers(att, cred, req)
+            out = await prepare(att, cred, url, body, headers)  # API kind's URL; OAuth refresh and rules
+            if isinstance(out, Failure):
+                return None, out, (time.perf_counter() - t0) * 1000
+            if out is not None:
+                url, body, headers = out.url, out.body, out.headers
             async with asyncio.timeout(timeouts.first_byte):
                 phase = "first_byte"
                 resp = await session.post(
@@ -682,7 +688,7 @@ class Executor:
         finally:
             resp.release()
         elapsed = (time.perf_counter() - t0) * 1000
-        body_bytes = data.lstrip()  # DeepSeek may send empty keep-alive lines before the JSON body
+        body_bytes = finish_body(att, data.lstrip())  # DeepSeek may send keep-alive lines before the JSON
         try:
             obj = orjson.loads(body_bytes)
         except orjson.JSONDecodeError:

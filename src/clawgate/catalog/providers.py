@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from clawgate.catalog.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
-from clawgate.config.schema import Config, ProviderConfig, SecretInput
+from clawgate.config.schema import Config, OAuthEndpoints, ProviderConfig, SecretInput
 from clawgate.provenance import Valued
 
 
@@ -32,6 +32,7 @@ class ProviderView:
     has_models_endpoint: bool | None = None
     auth_optional: bool = False
     auth_mode: str | None = None
+    oauth: OAuthEndpoints | None = None  # `models.providers.<id>.oauth` (None: the provider's own endpoints)
 
     @property
     def env_vars(self) -> tuple[str, ...]:
@@ -132,4 +133,5 @@ def _view(
         has_models_endpoint=preset.has_models_endpoint if preset else None,
         auth_optional=bool(preset and preset.auth_optional) or auth_mode == "none",
         auth_mode=auth_mode,
+        oauth=pc.oauth if pc else None,
     )

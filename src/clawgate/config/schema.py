@@ -11,8 +11,24 @@ from pydantic.alias_generators import to_camel
 
 from clawgate.errors import ConfigError, Location
 
-API_KINDS = ("openai-completions", "openai-responses", "anthropic-messages")
-ApiKind = Literal["openai-completions", "openai-responses", "anthropic-messages"]
+API_KINDS = (
+    "openai-completions",
+    "openai-responses",
+    "anthropic-messages",
+    "ollama",
+    "openai-codex-responses",
+    "openai-chatgpt-responses",
+)
+# `ollama`: Ollama's host URL (no /v1); `openai-codex-responses` (OpenClaw's newer name:
+# `openai-chatgpt-responses`): the ChatGPT backend's Responses endpoint. See clawgate.upstream.apikinds.
+ApiKind = Literal[
+    "openai-completions",
+    "openai-responses",
+    "anthropic-messages",
+    "ollama",
+    "openai-codex-responses",
+    "openai-chatgpt-responses",
+]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -119,6 +135,19 @@ class ModelConfig(Strict):
     reasoning: bool | None = None
 
 
+class OAuthEndpoints(Strict):
+    """Where a provider's OAuth lives (`models.providers.<id>.oauth`); unset fields use the provider's
+    published endpoints. Tests and self-hosted proxies point these elsewhere."""
+
+    token_url: str | None = None  # refresh and code exchange
+    authorize_url: str | None = None  # PKCE login (browser)
+    device_code_url: str | None = None  # device login
+    exchange_url: str | None = None  # GitHub Copilot: GitHub token -> Copilot API token
+    redirect_uri: str | None = None
+    client_id: str | None = None
+    scope: str | None = None
+
+
 class ProviderConfig(Strict):
     base_url: str | None = None
     api_key: SecretInput | None = None
@@ -127,6 +156,7 @@ class ProviderConfig(Strict):
     headers: dict[str, SecretInput] = Field(default_factory=dict)
     timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     models: list[ModelConfig] | None = None
+    oauth: OAuthEndpoints | None = None
 
 
 class ModelsConfig(Strict):

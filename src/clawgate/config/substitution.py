@@ -53,3 +53,16 @@ def expand(raw: str, env: Environment) -> Expanded:
 
 def has_unexpanded(text: str) -> bool:
     return bool(_ANY_REF.search(text))
+
+
+_ENV_NAME_REF = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def env_name_ref(raw: object) -> str | None:
+    """The variable a bare env-name `apiKey` names (`"NVIDIA_API_KEY"`), as OpenClaw reads it, else None.
+
+    OpenClaw treats an `apiKey` that is an environment variable's name as a reference to it. A real key is
+    never all upper-case words joined by underscores, so the shape decides."""
+    if isinstance(raw, str) and _ENV_NAME_REF.match(raw.strip()):
+        return raw.strip()
+    return None

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from clawgate.auth.resolve import Candidate, CredentialResolution
 from clawgate.config.schema import SecretRef
-from clawgate.config.substitution import references
+from clawgate.config.substitution import env_name_ref, references
 from clawgate.diagnose.findings import Finding
 from clawgate.diagnose.hosts import known_hosts
 from clawgate.errors import ClawgateError
@@ -389,7 +389,7 @@ def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
     served = [k for k in known if urlsplit(k.base_url).path.rstrip("/") == path]
     if apis is None and served:
         apis = served[0].apis
-    if apis and att.api not in apis:
+    if apis and (att.api_kind or att.api) not in apis:
         where = (
             f"{att.host.label} host {att.host.base_url}"
             if att.host
@@ -400,7 +400,7 @@ def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
         out.append(
             Finding(
                 "provider.api_mismatch",
-                f"{att.provider}: adapter {att.api!r} ({att.api_from}) is not served by {where} "
+                f"{att.provider}: adapter {att.api_kind or att.api!r} ({att.api_from}) is not served by {where} "
                 f"(it serves {', '.join(apis)})",
                 subject={"provider": att.provider},
                 next_steps=[f"clawgate config set models.providers.{att.provider}.api {apis[0]}"],
@@ -525,7 +525,12 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
     cfg = snap.config
     name = snap.loaded.display
     for pid, pc in cfg.models.providers.items():
-        if isinstance(pc.api_key, str) and "${" not in pc.api_key and pc.api_key.strip():
+        if (
+            isinstance(pc.api_key, str)
+            and "${" not in pc.api_key
+            and pc.api_key.strip()
+            and not env_name_ref(pc.api_key)  # `apiKey: "NVIDIA_API_KEY"` names a variable
+        ):
             var = f"{pid.upper().replace('-', '_')}_API_KEY"
             out.append(
                 Finding(

@@ -25,6 +25,8 @@ CODES: dict[str, str] = {
     "auth.rejected": "provider_auth",
     "auth.region_mismatch": "provider_auth",
     "auth.key_malformed": "provider_auth",
+    # An OAuth refresh (or Copilot's token exchange) was refused before the call: the provider's words say why.
+    "auth.oauth_refresh_failed": "provider_auth",
     "access.billing": "provider_access",
     "access.forbidden": "provider_access",
     "rate_limit.exceeded": "rate_limit",
@@ -112,9 +114,10 @@ class Failure:
 
 
 # Which failures move on to the next credential / the next fallback (the executor's policy table).
-NEXT_CREDENTIAL_CODES = {"auth.rejected", "auth.region_mismatch"}
+NEXT_CREDENTIAL_CODES = {"auth.rejected", "auth.region_mismatch", "auth.oauth_refresh_failed"}
 FALLBACK_CODES = {
     "auth.rejected",
+    "auth.oauth_refresh_failed",
     "auth.region_mismatch",
     "auth.missing_credential",
     "auth.key_malformed",

@@ -20,12 +20,13 @@ from clawgate.catalog.presets import Host
 from clawgate.catalog.providers import Catalog, ProviderView, build_catalog
 from clawgate.config.loader import LoadedConfig, load_config
 from clawgate.config.schema import Config, ModelSelection, SecretRef
-from clawgate.config.substitution import expand
+from clawgate.config.substitution import env_name_ref, expand
 from clawgate.environment import Environment
 from clawgate.errors import NotFoundError
 from clawgate.paths import Paths, display_path, normalize_agent_id
 from clawgate.plan.types import IMPLICIT_AGENT, AgentInfo, Attempt, ModelChoice, Plan
 from clawgate.redaction import register_secret
+from clawgate.upstream.apikinds import wire_api
 
 
 class Snapshot:
@@ -61,7 +62,7 @@ class Snapshot:
 
     def _register_config_secrets(self) -> None:
         for pc in self.config.models.providers.values():
-            if isinstance(pc.api_key, str) and "${" not in pc.api_key:
+            if isinstance(pc.api_key, str) and "${" not in pc.api_key and not env_name_ref(pc.api_key):
                 register_secret(pc.api_key)
         tok = self.config.gateway.auth.token
         if isinstance(tok, str) and "${" not in tok:
@@ -268,8 +269,9 @@ class Snapshot:
             status = "unlisted_strict"
         else:
             status = "unlisted"
-        api = (cm.info.api if cm and cm.info.api else None) or view.api.value
+        api_kind = (cm.info.api if cm and cm.info.api else None) or view.api.value
         api_from = cm.source if cm and cm.info.api else view.api.source
+        api = wire_api(api_kind)  # the dialect on the wire (`ollama` speaks OpenAI chat under /v1)
         base_url: str | None = None
         error = None
         exp = expand(view.base_url.value or "", self.env)
@@ -337,6 +339,7 @@ class Snapshot:
             header_sources=header_sources,
             error=error,
             view=view,
+            api_kind=api_kind,
         )
 
     def _header_value(self, raw: str | SecretRef) -> str | None:
@@ -394,6 +397,8 @@ def _wanted_names(cfg: Config) -> set[str]:
         names.add(pid.upper().replace("-", "_") + "_API_KEY")
         if isinstance(pc.api_key, str):
             names.update(references(pc.api_key))
+            if env_name_ref(pc.api_key):
+                names.add(pc.api_key.strip())
         elif isinstance(pc.api_key, SecretRef) and pc.api_key.source == "env":
             names.add(pc.api_key.id)
         if pc.base_url:

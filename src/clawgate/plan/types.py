@@ -64,6 +64,9 @@ class Attempt:
     header_sources: dict[str, str] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # set when the attempt cannot be made at all
     view: ProviderView | None = field(default=None, repr=False)
+    api_kind: str = (
+        ""  # the configured api (`ollama`, `openai-codex-responses`, …); `api` is the wire dialect
+    )
 
     @property
     def ready(self) -> bool:
@@ -81,6 +84,7 @@ class Attempt:
             "provider": self.provider,
             "model": self.model,
             "api": self.api,
+            **({"api_kind": self.api_kind} if self.api_kind and self.api_kind != self.api else {}),
             "base_url": self.base_url,
             "catalog": self.catalog_status,
         }
