@@ -80,14 +80,44 @@ def test_tool_use(emu: EmulatorThread, stream: bool) -> None:
     assert msg.stop_reason == "tool_use"
 
 
+CLAUDE_CODE = "You are Claude Code, Anthropic's official CLI for Claude."
+
+
 def test_oauth_bearer_token(emu: EmulatorThread) -> None:
-    msg = client(emu, api_key=None, auth_token="sk-ant-oat01-test-0001").messages.create(
-        model="claude-test-1", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+    oauth = client(emu, api_key=None, auth_token="sk-ant-oat01-test-0001")
+    msg = oauth.messages.create(
+        model="claude-test-1",
+        max_tokens=10,
+        system=CLAUDE_CODE,
+        messages=[{"role": "user", "content": "hi"}],
+        extra_headers={"anthropic-beta": "oauth-2025-04-20"},
     )
     assert msg.content[0].text.startswith("emulated reply")
     rec = emu.last_request
     assert rec.header("x-api-key") is None and rec.header("Authorization") == "Bearer sk-ant-oat01-test-0001"
     assert rec.key == "sk-ant-oat01-test-0001" and rec.auth == "ok"
+
+
+def test_oauth_token_needs_the_beta_header_and_claude_code_identity(emu: EmulatorThread) -> None:
+    """What Anthropic answers a subscription token sent like an API key (captured 401 and 400 bodies)."""
+    oauth = client(emu, api_key=None, auth_token="sk-ant-oat01-test-0001")
+    hi = [{"role": "user", "content": "hi"}]
+    with pytest.raises(anthropic.AuthenticationError) as no_beta:
+        oauth.messages.create(model="claude-test-1", max_tokens=10, system=CLAUDE_CODE, messages=hi)
+    assert "OAuth authentication is currently not supported." in str(no_beta.value)
+    with pytest.raises(anthropic.BadRequestError) as no_identity:
+        oauth.messages.create(
+            model="claude-test-1",
+            max_tokens=10,
+            system="You are a pirate.",
+            messages=hi,
+            extra_headers={"anthropic-beta": "oauth-2025-04-20"},
+        )
+    assert "only authorized for use with Claude Code" in str(no_identity.value)
+    with pytest.raises(anthropic.AuthenticationError):  # an OAuth token is not an API key
+        client(emu, api_key="sk-ant-oat01-test-0001").messages.create(
+            model="claude-test-1", max_tokens=10, system=CLAUDE_CODE, messages=hi
+        )
 
 
 def test_sdk_sends_key_as_bearer_or_x_api_key(emu: EmulatorThread) -> None:

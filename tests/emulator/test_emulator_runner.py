@@ -105,7 +105,7 @@ def test_base_urls() -> None:
         assert emu.base_url("moonshot", "cn") == root + "/moonshot/cn/v1"
         assert emu.base_url("deepseek") == root + "/deepseek/v1"
         assert emu.base_url("gemini") == root + "/gemini/v1beta/openai"
-        assert len(emu.base_urls()) == 13
+        assert len(emu.base_urls()) == 24
         for bad in (("nope", None), ("dashscope", "mars"), ("openai", "cn")):
             with pytest.raises(ValueError):
                 emu.base_url(*bad)

@@ -54,5 +54,17 @@ class Keyring:
                 return AUTH_WRONG_REGION
         return AUTH_WRONG
 
+    def grant(self, dialect: str, key: str) -> None:
+        """Accept `key` on every host of `dialect` from now on (a token the emulator's OAuth server issued).
+
+        A dialect without keys already accepts any key, and stays that way."""
+        if dialect not in DIALECT_CLASSES or not any(d == dialect for d, _ in self._scoped):
+            return
+        scope = (dialect, None)
+        self._scoped[scope] = self._scoped.get(scope, frozenset()) | {key}
+        cls = DIALECT_CLASSES[dialect]
+        for host in cls.regions or (None,):
+            self._allowed[(dialect, host)] = self._compute(dialect, host)
+
     def scopes(self) -> dict[str, list[str]]:
         return {(d if r is None else f"{d}:{r}"): sorted(v) for (d, r), v in self._scoped.items()}

@@ -17,6 +17,7 @@ from aiohttp import web
 from .dialects import resolve
 from .faults import Fault, FaultRule, Match
 from .log import RequestRecord
+from .oauth import OAuthState
 from .server import EmulatorApp
 
 T = TypeVar("T")
@@ -113,6 +114,11 @@ class _Controls:
     def last_request(self) -> RequestRecord | None:
         records = self._app.log.records()
         return records[-1] if records else None
+
+    @property
+    def oauth(self) -> OAuthState:
+        """The OAuth servers' state: issue tokens, expire them, count refreshes (see emulator.oauth)."""
+        return self._app.oauth
 
     @property
     def keys(self) -> dict[str, list[str]]:

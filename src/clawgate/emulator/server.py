@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 import orjson
 from aiohttp import web
 
-from . import control, streams
+from . import control, oauth, streams
 from .dialects import Mount, build_mounts
 from .dialects.base import AUTH_MISSING, AUTH_OK, MODELS, UNKNOWN, Ctx, ErrorReply
 from .faults import (
@@ -24,6 +24,7 @@ from .faults import (
 )
 from .keys import Keyring
 from .log import RequestLog, RequestRecord
+from .oauth import OAuthState
 from .reply import build_reply
 
 logger = logging.getLogger("clawgate.emulator")
@@ -46,6 +47,7 @@ class EmulatorApp:
             raise ValueError("chunks must be >= 1")
         self.mounts: list[Mount] = build_mounts(models)
         self.keyring = Keyring(keys)
+        self.oauth = OAuthState(self.keyring)
         self.log = RequestLog(log_size, capture_bodies)
         self.script = FaultScript()
         self.chunks = chunks
@@ -55,6 +57,7 @@ class EmulatorApp:
     def build(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         control.register(app, self)
+        oauth.register(app, self.oauth)
         for mount in self.mounts:
             for method, suffix, endpoint in mount.dialect.routes(mount.region):
                 app.router.add_route(method, mount.prefix + suffix, self._handler(mount, endpoint))
@@ -115,6 +118,7 @@ class EmulatorApp:
             int(rec.wall_arrival),
             request.headers,
             chunks=self.chunks,
+            oauth=self.oauth,
         )
         bad_json = False
         if request.body_exists:

@@ -7,16 +7,34 @@ from dataclasses import dataclass
 
 from .anthropic import Anthropic
 from .base import Ctx, Dialect, ErrorReply, StreamSpec
+from .chatgpt import ChatGPT
+from .copilot import Copilot
 from .dashscope import DashScope
 from .deepseek import DeepSeek
 from .gemini import Gemini
 from .groq import Groq
+from .hosted import HOSTED
 from .moonshot import Moonshot
+from .ollama import Ollama
 from .openai import OpenAI
 from .openrouter import OpenRouter
 
 DIALECT_CLASSES: dict[str, type[Dialect]] = {
-    cls.name: cls for cls in (OpenAI, Anthropic, OpenRouter, DashScope, Groq, Moonshot, DeepSeek, Gemini)
+    cls.name: cls
+    for cls in (
+        OpenAI,
+        Anthropic,
+        OpenRouter,
+        DashScope,
+        Groq,
+        Moonshot,
+        DeepSeek,
+        Gemini,
+        *HOSTED,
+        Ollama,
+        ChatGPT,
+        Copilot,
+    )
 }
 DIALECTS = tuple(DIALECT_CLASSES)
 

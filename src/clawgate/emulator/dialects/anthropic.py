@@ -14,6 +14,22 @@ CREDIT_TOO_LOW = (
 )
 RATE_LIMIT = "This request would exceed your account's rate limit. Please try again later."
 RETRYABLE = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+OAUTH_BETA = "oauth-2025-04-20"
+CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
+CLAUDE_CODE_ONLY = (
+    "This credential is only authorized for use with Claude Code and cannot be used for other API requests."
+)
+OAUTH_EXPIRED = "OAuth token has expired. Please obtain a new token or refresh your existing token."
+
+
+def _claude_code_first(system: Any) -> bool:
+    if isinstance(system, str):
+        return system.startswith(CLAUDE_CODE_IDENTITY)
+    if isinstance(system, list) and system and isinstance(system[0], dict):
+        return str(system[0].get("text") or "").startswith(CLAUDE_CODE_IDENTITY)
+    return False
+
+
 DISPLAY_NAMES = {
     "claude-sonnet-4-6": "Claude Sonnet 4.6",
     "claude-opus-4-6": "Claude Opus 4.6",
@@ -48,6 +64,24 @@ class Anthropic(Dialect):
     def precheck(self, ctx: Ctx) -> ErrorReply | None:
         if not ctx.headers.get("anthropic-version"):
             return self._error(ctx, 400, "invalid_request_error", "anthropic-version: header is required")
+        if self.name == "anthropic" and (ctx.key or "").startswith("sk-ant-oat"):
+            return self._oauth_check(ctx)
+        return None
+
+    def _oauth_check(self, ctx: Ctx) -> ErrorReply | None:
+        """What the API requires of subscription tokens (OAuth sign-in and `claude setup-token`)."""
+        if ctx.headers.get("x-api-key") == ctx.key:
+            return self.auth_error(ctx, "wrong")  # an OAuth token is not an API key
+        info = ctx.oauth.access_info(ctx.key) if ctx.oauth is not None else None
+        if info is not None and info.expired:
+            return self._error(ctx, 401, "authentication_error", OAUTH_EXPIRED)
+        betas = {b.strip() for b in (ctx.headers.get("anthropic-beta") or "").split(",")}
+        if OAUTH_BETA not in betas:
+            return self._error(
+                ctx, 401, "authentication_error", "OAuth authentication is currently not supported."
+            )
+        if ctx.endpoint == MESSAGES and not _claude_code_first(ctx.data.get("system")):
+            return self._error(ctx, 400, "invalid_request_error", CLAUDE_CODE_ONLY)
         return None
 
     # Headers ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Ctx:
     stream: bool = False
     fault: Fault | None = None
     chunks: int = 5
+    oauth: Any = None  # the emulator's OAuthState (issued tokens and their expiry)
 
 
 @dataclass(slots=True)
