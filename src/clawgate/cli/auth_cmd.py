@@ -105,16 +105,22 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
 
 @auth.command("list")
 @click.option("--agent", "agent_id", help="Only this agent.")
+@click.option("--provider", "provider_id", help="Only this provider's profiles.")
 @json_option
-def list_cmd(agent_id: str | None, as_json: bool) -> None:
+def list_cmd(agent_id: str | None, provider_id: str | None, as_json: bool) -> None:
     """List stored profiles per agent: provider, type, fingerprint, and whether each is the one in use."""
+    from clawgate.catalog.presets import canonical_provider_id
+
     snap = state().snapshot()
     agents = [snap.agent(agent_id).id] if agent_id else [a.id for a in snap.agents()]
+    only = canonical_provider_id(provider_id) if provider_id else None
     out: list[dict[str, Any]] = []
     for agent in agents:
         store = snap.store(agent)
         rows = []
         for prof in store.profiles.values():
+            if only and prof.provider != only:
+                continue
             row: dict[str, Any] = {"profile": prof.id, "provider": prof.provider, "type": prof.type}
             if prof.error:
                 row["error"] = prof.error
@@ -135,6 +141,15 @@ def list_cmd(agent_id: str | None, as_json: bool) -> None:
                     row["note"] = f"provider {prof.provider!r} is not configured"
                 if prof.expires:
                     row["expires"] = prof.expires
+                if prof.type == "oauth":
+                    row["refreshable"] = prof.refresh_present
+                for key, value in (
+                    ("display_name", prof.display_name),
+                    ("account", prof.account_id),
+                    ("plan", prof.plan_type),
+                ):
+                    if value:
+                        row[key] = value
             rows.append(row)
         entry: dict[str, Any] = {
             "agent": agent,
@@ -166,7 +181,15 @@ def list_cmd(agent_id: str | None, as_json: bool) -> None:
             )
             if r.get("unusable"):
                 state_txt = f"[red]unusable: {esc(r['unusable'])}[/]"
-            c.print(f"  {esc(r['profile'])}  {esc(r['type'])}  {esc(r.get('fingerprint'))}  {state_txt}")
+            extra = ""
+            if r.get("expires"):
+                from clawgate.cli.auth_login_cmd import _when
+
+                extra = f"  [dim]{esc(_when(r['expires']))}{', refreshed before use' if r.get('refreshable') else ''}[/]"
+            name = f" ({esc(r['display_name'])})" if r.get("display_name") else ""
+            c.print(
+                f"  {esc(r['profile'])}{name}  {esc(r['type'])}  {esc(r.get('fingerprint'))}  {state_txt}{extra}"
+            )
 
 
 @auth.command("remove")
@@ -185,3 +208,12 @@ def remove_cmd(profile_id: str, agent_id: str | None, as_json: bool) -> None:
         emit_json({"ok": True, "agent": agent, "removed": profile_id})
     else:
         console().print(f"[green]removed[/] {esc(profile_id)} from agent {esc(agent)}")
+
+
+def _register_flows() -> None:
+    from clawgate.cli.auth_login_cmd import register
+
+    register(auth)
+
+
+_register_flows()

@@ -229,3 +229,21 @@ def validate_cmd(as_json: bool) -> None:
         console().print(
             f"[green]ok[/] no config file at {esc(display_path(p.config))} (built-in defaults apply)"
         )
+
+
+def _register_more() -> None:
+    from clawgate.cli.config_extra_cmd import register
+
+    register(config)
+
+
+_register_more()
+
+
+def _openclaw_refusals() -> None:
+    from clawgate.cli.openclaw_verbs import install
+
+    install(config, "config")
+
+
+_openclaw_refusals()

@@ -28,22 +28,50 @@ def collect(agent_id: str | None, probe: bool = False, check_gateway: bool = Fal
 @click.option("--all-agents", is_flag=True, help="Every agent (the default; kept for symmetry with models).")
 @click.option("--probe", is_flag=True, help="Also send a minimal real request per attempt and credential.")
 @click.option(
-    "--fix", is_flag=True, help="Apply the safe, reversible fixes (shown first; a backup is written)."
+    "--fix",
+    "--repair",
+    "fix",
+    is_flag=True,
+    help="Apply the safe, reversible fixes (shown first; a backup is written).",
 )
 @click.option("--yes", "-y", is_flag=True, help="With --fix: do not ask for confirmation.")
 @click.option("--no-gateway", is_flag=True, help="Do not compare with a running gateway.")
+@click.option(
+    "--deep", is_flag=True, help="Also probe every credential live (--probe), OAuth refreshes included."
+)
+@click.option("--non-interactive", is_flag=True, help="Never prompt; with --fix, apply the safe fixes.")
+@click.option("--lint", is_flag=True, help="Read-only (refuses --fix); exit 1 on any error finding, for CI.")
+@click.option(
+    "--generate-gateway-token", is_flag=True, help="Create CLAWGATE_GATEWAY_TOKEN in ~/.clawgate/.env."
+)
 @json_option
 def doctor(
-    agent_id: str | None, all_agents: bool, probe: bool, fix: bool, yes: bool, no_gateway: bool, as_json: bool
+    agent_id: str | None,
+    all_agents: bool,
+    probe: bool,
+    fix: bool,
+    yes: bool,
+    no_gateway: bool,
+    deep: bool,
+    non_interactive: bool,
+    lint: bool,
+    generate_gateway_token: bool,
+    as_json: bool,
 ) -> None:
     """Name what is wrong — config, environment, credentials, providers, the running gateway — with the
-    next command for each. Offline unless --probe.
+    next command for each. Offline unless --probe (or --deep).
 
     Exit status: 0 when nothing is an error, 1 when any finding is an error.
     """
     from clawgate.diagnose.fixes import backup, plan_fixes
     from clawgate.diagnose.run import run_doctor
 
+    if lint and fix:
+        raise click.UsageError("--lint is read-only: drop --fix (or --repair)")
+    if generate_gateway_token:
+        _generate_gateway_token(as_json)
+    probe = probe or deep
+    yes = yes or non_interactive
     st = state()
     run = run_doctor(
         st.paths,
@@ -105,3 +133,31 @@ def doctor(
         )
     if not data["ok"]:
         raise click.exceptions.Exit(1)
+
+
+def _generate_gateway_token(as_json: bool) -> None:
+    """Put a new random CLAWGATE_GATEWAY_TOKEN in ~/.clawgate/.env, unless a gateway token exists already."""
+    import secrets
+
+    from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
+    from clawgate.gateway.token import resolve_gateway_token
+    from clawgate.redaction import fingerprint, register_secret
+
+    st = state()
+    existing = resolve_gateway_token(st.snapshot())
+    c = console(stderr=as_json)
+    if existing.value:
+        c.print(
+            f"a gateway token is already configured ({esc(fingerprint(existing.value))}); nothing changed"
+        )
+        return
+    token = secrets.token_urlsafe(32)
+    register_secret(token)
+    env_file = st.paths.env_file
+    st.paths.ensure_home()
+    with locked(env_file):
+        text = read_text_if_exists(env_file) or ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        atomic_write(env_file, text + f"CLAWGATE_GATEWAY_TOKEN={token}\n")
+    c.print(f"[green]gateway token[/] {esc(fingerprint(token))} written to {esc(display_path(env_file))}")

@@ -79,6 +79,11 @@ COMMANDS = {
     "dashboard": ("clawgate.cli.dashboard_cmd", "dashboard", "Open the control UI (a one-time login link)."),
     "tui": ("clawgate.cli.tui_cmd", "tui", "Chat with an agent in a terminal UI (streamed, with a footer)."),
     "cron": ("clawgate.cli.cron_cmd", "cron", "Scheduled agent jobs: list, run one now, history."),
+    "onboard": (
+        "clawgate.cli.onboard_cmd",
+        "onboard",
+        "Choose a provider, add a key or sign in, pick a model.",
+    ),
 }
 
 
@@ -116,6 +121,16 @@ def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
     if config_path:
         st.environ["CLAWGATE_CONFIG"] = os.path.abspath(os.path.expanduser(config_path))
     ctx.obj = st
+
+
+def _openclaw_refusals() -> None:
+    """OpenClaw's top-level verbs that clawgate spells differently (`configure`, `migrate`): hidden, exit 2."""
+    from clawgate.cli.openclaw_verbs import install
+
+    install(cli, "")
+
+
+_openclaw_refusals()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,20 +13,40 @@ from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Attempt, Plan
 
 
-@click.group("models")
-def models() -> None:
-    """The model catalog, and each agent's plan: model → provider → endpoint → credential."""
+@click.group("models", invoke_without_command=True)
+@json_option
+@click.pass_context
+def models(ctx: click.Context, as_json: bool) -> None:
+    """The model catalog, and each agent's plan: model → provider → endpoint → credential.
+
+    Bare `clawgate models` is `clawgate models status`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(status_cmd, as_json=as_json)
 
 
 @models.command("list")
 @click.option("--provider", "provider_id", help="Only this provider.")
 @click.option("--all", "show_all", is_flag=True, help="Include presets that have no credential configured.")
+@click.option(
+    "--local", "local_only", is_flag=True, help="Only local servers (Ollama, vLLM, llama.cpp, LM Studio)."
+)
+@click.option(
+    "--agent", "agent_id", help="Whose credentials decide what is configured (default: the default agent)."
+)
+@click.option("--plain", is_flag=True, help="One model ref per line.")
 @json_option
-def list_cmd(provider_id: str | None, show_all: bool, as_json: bool) -> None:
+def list_cmd(
+    provider_id: str | None,
+    show_all: bool,
+    local_only: bool,
+    agent_id: str | None,
+    plain: bool,
+    as_json: bool,
+) -> None:
     """List providers and their static models (presets + models.providers). Never calls GET /models."""
     snap = state().snapshot()
-    main = snap.main_agent()
-    views = list(snap.catalog.providers.values())
+    main = snap.agent(agent_id).id if agent_id else snap.main_agent()
+    views = [v for v in snap.catalog.providers.values() if not local_only or (v.preset and v.preset.local)]
     if provider_id:
         only = snap.catalog.get(provider_id)
         if only is None:
@@ -69,6 +89,11 @@ def list_cmd(provider_id: str | None, show_all: bool, as_json: bool) -> None:
     aliases = snap.aliases()
     if as_json:
         emit_json({"providers": rows, "aliases": aliases})
+        return
+    if plain:
+        for r in rows:
+            for m in r["models"]:
+                click.echo(m["ref"])
         return
     c = console()
     if not rows:
@@ -248,28 +273,47 @@ def _existing_health(st: Any) -> Any:
 )
 @click.option("--probe-provider", "probe_provider", help="With --probe: only attempts on this provider.")
 @click.option("--probe-all", is_flag=True, help="Probe every candidate credential, shadowed ones too.")
+@click.option(
+    "--probe-profile",
+    "probe_profiles",
+    multiple=True,
+    help="Probe these stored profiles (repeat or comma-separate), each on its provider's planned model.",
+)
+@click.option("--probe-timeout", type=click.IntRange(min=1), help="With --probe: give up after this many ms.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when a credential is missing or expired, 2 when one expires within 3 days.",
+)
+@click.option("--plain", is_flag=True, help="One tab-separated line per attempt.")
 @json_option
 def status_cmd(
-    agent_id: str | None,
-    all_agents: bool,
-    model_ref: str | None,
-    probe: bool,
-    probe_provider: str | None,
-    probe_all: bool,
-    as_json: bool,
+    agent_id: str | None = None,
+    all_agents: bool = False,
+    model_ref: str | None = None,
+    probe: bool = False,
+    probe_provider: str | None = None,
+    probe_all: bool = False,
+    probe_profiles: tuple[str, ...] = (),
+    probe_timeout: int | None = None,
+    check: bool = False,
+    plain: bool = False,
+    as_json: bool = False,
 ) -> None:
     """Show the plan a real call would follow: model (and where it comes from), provider, endpoint,
     credential (winner and shadowed, by fingerprint), health. Offline unless --probe.
 
     Exits 1 when no attempt of the plan can be made, or (with --probe) when any probe fails.
     """
+    from clawgate.cli import models_status_extra as extra
     from clawgate.diagnose.findings import order
     from clawgate.diagnose.offline import offline_findings
 
     st = state()
     snap = st.snapshot()
     agents = [a.id for a in snap.agents()] if all_agents else [snap.agent(agent_id).id]
-    probe = probe or probe_all or bool(probe_provider)
+    profiles = extra.split_ids(probe_profiles)
+    probe = probe or probe_all or bool(probe_provider) or bool(profiles)
     if probe_provider and snap.catalog.get(probe_provider) is None:
         from clawgate.errors import NotFoundError
 
@@ -289,12 +333,15 @@ def status_cmd(
             plan = snap.plan(aid, model_ref)
             findings = [f for f in offline_findings(snap, aid) if f.severity in ("error", "warn")]
             data = plan_json(snap, plan, order(findings))
-            if probe and runtime is not None:
-                results = _run_probes(runtime, plan, probe_provider, probe_all, as_json)
+            if probe and runtime is not None and not profiles:
+                results = _run_probes(runtime, plan, probe_provider, probe_all, as_json, probe_timeout)
                 for row, res in zip(data["attempts"], results, strict=True):
                     if res is not None:
                         row["probe"] = res
                         probe_failed = probe_failed or not res["ok"]
+            if profiles and runtime is not None:
+                data["profiles"] = extra.probe_profiles(runtime, aid, model_ref, profiles, probe_timeout)
+                probe_failed = probe_failed or any(not p["ok"] for p in data["profiles"])
             for att, row in zip(plan.attempts, data["attempts"], strict=True):
                 row["health"] = _health_json(health, att)
             datas.append(data)
@@ -303,25 +350,36 @@ def status_cmd(
             runtime.close()
     if as_json:
         emit_json(datas[0] if not all_agents else {"agents": datas})
+    elif plain:
+        extra.render_plain(datas)
     else:
         for d in datas:
             render_plan(d)
+            extra.render_profiles(d.get("profiles") or [])
+    if check:
+        raise click.exceptions.Exit(extra.check_code(datas))
     if probe_failed or any(not any(a.get("status") == "ok" for a in d["attempts"]) for d in datas):
         raise click.exceptions.Exit(1)
 
 
-def _run_probes(runtime: Any, plan: Plan, provider: str | None, every: bool, quiet: bool) -> list[Any]:
+def _run_probes(
+    runtime: Any, plan: Plan, provider: str | None, every: bool, quiet: bool, timeout_ms: int | None = None
+) -> list[Any]:
     import asyncio
     import sys
 
     from clawgate.call.probe import probe_plan
     from clawgate.catalog.presets import canonical_provider_id
+    from clawgate.cli.models_status_extra import timed_out
 
     async def go() -> list[Any]:
         try:
-            return await probe_plan(
-                runtime, plan, canonical_provider_id(provider) if provider else None, every
-            )
+            async with asyncio.timeout(timeout_ms / 1000 if timeout_ms else None):
+                return await probe_plan(
+                    runtime, plan, canonical_provider_id(provider) if provider else None, every
+                )
+        except TimeoutError:
+            return [timed_out(a, timeout_ms or 0) for a in plan.attempts]
         finally:
             await runtime.aclose()
 
@@ -329,3 +387,23 @@ def _run_probes(runtime: Any, plan: Plan, provider: str | None, every: bool, qui
         with console(stderr=True).status(f"probing {len(plan.attempts)} attempt(s) for agent {plan.agent}…"):
             return asyncio.run(go())
     return asyncio.run(go())
+
+
+def _register_more() -> None:
+    from clawgate.cli.models_auth_cmd import register as register_auth
+    from clawgate.cli.models_edit_cmd import register as register_edit
+
+    register_edit(models)
+    register_auth(models)
+
+
+_register_more()
+
+
+def _openclaw_refusals() -> None:
+    from clawgate.cli.openclaw_verbs import install
+
+    install(models, "models")
+
+
+_openclaw_refusals()

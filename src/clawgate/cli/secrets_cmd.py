@@ -41,3 +41,73 @@ def audit(check: bool, as_json: bool) -> None:
         render_findings(data["items"])
     if check and items:
         raise click.exceptions.Exit(1)
+
+
+@secrets.command("configure")
+@click.option("--yes", "--apply", "yes", is_flag=True, help="Apply without asking.")
+@click.option(
+    "--plan-out", type=click.Path(dir_okay=False), help="Write the plan (JSON) to this file; change nothing."
+)
+@json_option
+def configure(yes: bool, plan_out: str | None, as_json: bool) -> None:
+    """Move literal keys out of the config into ~/.clawgate/.env and reference them as ${VAR} (shown first,
+    backed up, written atomically). Afterwards: `clawgate secrets audit --check`."""
+    import json
+    import sys
+
+    from clawgate.cli.context import state
+    from clawgate.cli.output import console, esc
+    from clawgate.diagnose.fixes import backup, plan_fixes
+    from clawgate.diagnose.run import run_doctor
+    from clawgate.paths import display_path
+
+    st = state()
+    run = run_doctor(st.paths, st.environ, None, probe=False, check_gateway=False)
+    fixes = (
+        [f for f in plan_fixes(run.snapshot, run.findings, run.health) if f.code == "config.plaintext_secret"]
+        if run.snapshot
+        else []
+    )
+    plan = [fx.to_json() for fx in fixes]
+    if plan_out:
+        with open(plan_out, "w", encoding="utf-8") as fh:
+            json.dump({"fixes": plan}, fh, indent=2)
+        if as_json:
+            emit_json({"ok": True, "plan": plan, "written": plan_out})
+        else:
+            console().print(f"plan with {len(plan)} change(s) written to {esc(plan_out)}")
+        return
+    left = [f for f in run.findings if f.code == "config.plaintext_secret"]
+    if not fixes:
+        if as_json:
+            emit_json({"ok": not left, "applied": [], "left": [f.to_json() for f in left]})
+        else:
+            console().print("nothing to move" if not left else "these literal secrets need a manual change:")
+            render_findings([f.to_json() for f in left])
+        return
+    c = console(stderr=as_json)
+    for fx in fixes:
+        c.print(f"  • {esc(fx.description)}")
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if not yes and not (interactive and click.confirm("apply?", default=True)):
+        c.print("nothing changed" + ("" if interactive else " (pass --yes to apply)"))
+        if as_json:
+            emit_json({"ok": False, "applied": [], "plan": plan})
+        raise click.exceptions.Exit(1)
+    where = backup(st.paths, [p for fx in fixes for p in fx.files])
+    for fx in fixes:
+        fx.apply()
+    if as_json:
+        emit_json({"ok": True, "applied": plan, "backup": str(where)})
+    else:
+        console().print(f"[green]moved {len(fixes)} secret(s)[/]; backup in {esc(display_path(where))}")
+        console().print("check: clawgate secrets audit --check")
+
+
+def _openclaw_refusals() -> None:
+    from clawgate.cli.openclaw_verbs import install
+
+    install(secrets, "secrets")
+
+
+_openclaw_refusals()

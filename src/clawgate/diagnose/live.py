@@ -136,6 +136,7 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
                 "provider.api_mismatch": "provider.api_mismatch",
                 "env.unresolved_ref": "env.unresolved_ref",
                 "auth.missing_credential": "auth.missing_credential",
+                "auth.oauth_refresh_failed": "auth.oauth_refresh_failed",
             }.get(code)
             if mapped is None and t.get("owner") == "network":
                 mapped = "provider.unreachable"

@@ -9,6 +9,7 @@ from typing import Any
 
 from clawgate.diagnose.findings import Finding, order
 from clawgate.diagnose.live import all_providers_rejected, gateway_findings, health_findings, probe_findings
+from clawgate.diagnose.oauth import oauth_status_findings
 from clawgate.diagnose.offline import config_error_findings, offline_findings
 from clawgate.errors import ClawgateError
 from clawgate.paths import Paths
@@ -70,6 +71,7 @@ def run_doctor(
     findings.extend(moved)
     if connectivity:
         findings.extend(proxy_findings(snap, agent))
+    findings.extend(oauth_status_findings(snap, agent_ids))
     health = load_health(paths)
     if probe:
         findings.extend(_probe(paths, environ, agent_ids))
