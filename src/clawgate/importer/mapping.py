@@ -62,7 +62,28 @@ _REASONS = {
     "auth.cooldowns": "clawgate keeps health/cooldown state itself (clawgate health list)",
     "gateway.auth.password": "password auth is not supported: clawgate's gateway uses a token",
     "gateway.mode": "clawgate's gateway always runs locally",
-    "$include": "included files are not followed: merge them into openclaw.json first",
+    "$include": "the included file could not be followed (see the reason reported for it)",
+    "models.providers.*.agentRuntime": "agent runtimes (Codex app-server, Claude CLI) are not part of clawgate: "
+    "it calls the provider's API itself",
+    "models.providers.*.request": "transport overrides (proxy mode, private-network access) are not part of "
+    "clawgate's provider config: set HTTPS_PROXY in ~/.clawgate/.env",
+    "models.providers.*.compat": "request-shaping flags for OpenClaw's runner; clawgate's dialect codecs shape "
+    "each request for its wire format",
+    "models.providers.*.params": "per-provider stream params (thinking, cache retention) are not part of clawgate",
+    "models.providers.*.maxTokens": "a provider-wide output default; clawgate sends each request's max_tokens "
+    "(per-model maxTokens is kept)",
+    "models.providers.*.authHeader": "clawgate sends each dialect's own auth header; put custom auth in headers",
+    "models.providers.*.models.contextTokens": "a context cap for OpenClaw's agent loop; clawgate keeps "
+    "contextWindow",
+    "models.providers.*.models.compat": "request-shaping flags for OpenClaw's runner; clawgate's dialect codecs "
+    "shape each request for its wire format",
+    "models.providers.*.models.params": "per-model stream params are not part of clawgate",
+    "models.catalogRefresh": "clawgate has no hosted catalog to refresh (presets + models.providers)",
+    "agents.defaults.modelPolicy": "an allowlist for /model overrides in OpenClaw's chat sessions; clawgate's "
+    "agents call the model they are configured with",
+    "agents.defaults.utilityModel": "a model for OpenClaw's internal tasks (titles, narration), not part of clawgate",
+    "agents.defaults.imageModel": "clawgate serves model calls only; it has no image-model role",
+    "agents.defaults.params": "per-agent stream params are not part of clawgate",
 }
 _BIND_OK = re.compile(r"^(loopback|localhost|lan|all|any|\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$")
 
@@ -84,10 +105,23 @@ def _fmt(parts: list[Any]) -> str:
 
 
 def _reason(parts: list[Any]) -> str:
+    return _specific_reason(parts) or _generic_reason(parts)
+
+
+def _specific_reason(parts: list[Any]) -> str | None:
     path = _fmt(parts)
-    for key in (path, _fmt([p for p in parts if not isinstance(p, int)]), str(parts[0])):
+    named = [p for p in parts if not isinstance(p, int)]
+    keys = [path, _fmt(named)]
+    if named[:2] == ["models", "providers"] and len(named) > 2:
+        keys.append(_fmt(["models", "providers", "*", *named[3:]]))
+    keys.append(str(parts[0]))
+    for key in keys:
         if key in _REASONS:
             return _REASONS[key]
+    return None
+
+
+def _generic_reason(parts: list[Any]) -> str:
     if len(parts) >= 2 and parts[0] == "agents":
         return "per-agent runtime settings (workspace, sandbox, tools, identity, …) are not part of clawgate"
     return "not supported by clawgate"
@@ -194,8 +228,29 @@ def drop_invalid(cfg: dict[str, Any], dropped: list[Unmapped]) -> None:
             if best is None:
                 raise
             parts, msg = best
+            value = _value_at(cfg, parts)
             _drop(cfg, parts)
-            dropped.append(Unmapped(_fmt(parts), f"not valid for clawgate: {msg}"))
+            dropped.append(Unmapped(_fmt(parts), _invalid_reason(parts, msg, value)))
+
+
+def _value_at(cfg: Any, parts: list[Any]) -> Any:
+    cur = cfg
+    for p in parts:
+        cur = cur[p]
+    return cur
+
+
+def _invalid_reason(parts: list[Any], msg: str, value: Any) -> str:
+    """Why the schema refused a value, in clawgate's terms where it has them."""
+    if parts and parts[-1] == "api" and isinstance(value, str):
+        from clawgate.config.schema import API_KINDS
+
+        return f"not valid for clawgate: api {value!r} is not a wire format clawgate speaks ({', '.join(API_KINDS)})"
+    if msg == "unknown key":
+        specific = _specific_reason(parts)
+        if specific:
+            return specific
+    return f"not valid for clawgate: {msg}"
 
 
 def map_config(data: dict[str, Any]) -> tuple[dict[str, Any], list[Unmapped], list[str]]:

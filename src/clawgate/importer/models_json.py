@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clawgate.config.substitution import references
+from clawgate.config.substitution import env_name_ref, references
 from clawgate.redaction import fingerprint, register_secret
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# Non-secret placeholders OpenClaw writes into models.json instead of a key: `secretref-managed` (the key comes
+# from a file/exec SecretRef), `secretref-env:NAME`, `<provider>-oauth`, `oauth:<provider>`, `ollama-local`.
+_MARKER = re.compile(
+    r"^(secretref-managed|secretref-env:[A-Za-z_][A-Za-z0-9_]*|[a-z0-9-]+-oauth|oauth:[a-z0-9-]+|ollama-local)$"
+)
 
 
 def _providers(models: Any) -> dict[str, Any]:
@@ -27,7 +32,8 @@ def _providers(models: Any) -> dict[str, Any]:
 def _config_refs(view: Any) -> list[str]:
     key = getattr(view, "api_key", None)
     if isinstance(key, str):
-        return references(key)
+        bare = env_name_ref(key)
+        return [bare] if bare else references(key)
     if key is not None and getattr(key, "source", None) == "env":
         return [key.id]
     return []
@@ -66,6 +72,11 @@ def stale_keys(snap: Any, agent: str, models: Any, shown: str) -> list[dict[str,
         marker = None
         stripped = raw.strip()
         value: str | None = stripped
+        if _MARKER.match(stripped):
+            if stripped.startswith("secretref-env:"):
+                stripped = stripped.split(":", 1)[1]  # names a variable, like a bare env name
+            else:
+                continue  # a placeholder, not a key: nothing to compare
         if stripped.startswith("!"):
             out.append(
                 _row(
@@ -106,6 +117,8 @@ def stale_keys(snap: Any, agent: str, models: Any, shown: str) -> list[dict[str,
         cred = snap.credentials(view, agent)
         sources = [c for c in cred.candidates if c.source.startswith(("config:", "env:")) and c.fingerprint]
         cfg_refs = _config_refs(view)
+        if fp and any(c.fingerprint == fp for c in sources):
+            continue  # the same key as the config/env one, whatever name it is reached by
         if marker and cfg_refs and marker not in cfg_refs:
             out.append(
                 _row(
@@ -122,8 +135,6 @@ def stale_keys(snap: Any, agent: str, models: Any, shown: str) -> list[dict[str,
                 )
             )
             continue
-        if fp and any(c.fingerprint == fp for c in sources):
-            continue  # the same key as the config/env one
         if sources:
             first = sources[0]
             out.append(

@@ -24,6 +24,9 @@ class ImportReport:
     profiles: list[dict[str, Any]] = field(default_factory=list)
     models_json: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
+    era: dict[str, Any] = field(default_factory=dict)  # which OpenClaw era the source is, and how it was told
+    sources: dict[str, Any] = field(default_factory=dict)  # the files read: config, includes, agent stores
+    summary: dict[str, Any] = field(default_factory=dict)  # agents, their models, profiles: what came over
 
     @property
     def ok(self) -> bool:
@@ -46,5 +49,8 @@ class ImportReport:
             "notes": self.notes,
             "profiles": self.profiles,
             "models_json": self.models_json,
+            "era": self.era,
+            "sources": self.sources,
+            "summary": self.summary,
             "doctor": {"ok": self.ok, "findings": self.findings},
         }
