@@ -439,3 +439,38 @@ def test_explain_after_import_checks_the_imported_setup(home, cli, oc):
     data = cli("explain", "--json", "run error: 401 Missing Authentication header").json()
     holds = {c["id"] for c in data["causes"] if c["holds"]}
     assert {"model.override_shadows_default", "auth.shadowed_credential"} <= holds
+
+
+# ------------------------------------------------------------------------------------------- models.json
+
+
+def test_models_json_same_key_by_another_name_is_not_stale(home, cli, oc):
+    """models.json names OPENROUTER_API_KEY, the config ${OR_KEY}; both hold the same key: nothing is stale."""
+    oc.config(
+        '{ models: { providers: { openrouter: { apiKey: "${OR_KEY}" } } }, '
+        'agents: { defaults: { model: "openrouter/openrouter/auto" } } }'
+    )
+    oc.dotenv(f"OR_KEY={OR_ENV_1}\nOPENROUTER_API_KEY={OR_ENV_1}\n")
+    oc.models("main", {"providers": {"openrouter": {"apiKey": "OPENROUTER_API_KEY"}}})
+    res, rep = _import(cli, oc)
+    assert res.code == 0, res.err
+    assert rep["models_json"] == []
+
+
+def test_models_json_placeholders_are_not_keys(home, cli, oc):
+    """`secretref-managed` (a file/exec SecretRef) and the other markers OpenClaw writes are not plaintext keys."""
+    oc.config('{ agents: { defaults: { model: "openrouter/openrouter/auto" } } }')
+    oc.dotenv(f"OPENROUTER_API_KEY={OR_ENV_1}\n")
+    oc.models(
+        "main",
+        {
+            "providers": {
+                "openrouter": {"apiKey": "secretref-managed"},
+                "ollama": {"apiKey": "ollama-local"},
+                "minimax": {"apiKey": "minimax-oauth"},
+            }
+        },
+    )
+    res, rep = _import(cli, oc)
+    assert res.code == 0, res.err
+    assert rep["models_json"] == []

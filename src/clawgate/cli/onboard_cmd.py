@@ -281,19 +281,30 @@ def _credential(
     from clawgate.auth.profiles import save_profile
 
     oauth = spec_for(view.id, view.oauth) is not None
+    snap = st.snapshot()
+    existing = snap.credentials(view, agent).winner
     if how is None:
         if key:
             how = "key"
         elif view.auth_optional:
             how = "none"
+        elif existing is not None and not interactive:
+            how = "existing"
         elif interactive:
             choices = (["login"] if oauth else []) + ["key"] + (["token"] if view.id == "anthropic" else [])
             how = click.prompt(
                 "sign in, paste a key, or paste a token?", type=click.Choice(choices), default=choices[0]
             )
         else:
-            env = next((n for n in view.env_vars if st.environ.get(n)), None)
-            how = "env" if env else ("login" if oauth else "key")
+            how = "login" if oauth else "key"
+    if how == "existing" or (how == "key" and key is None and existing is not None and not interactive):
+        assert existing is not None
+        return {
+            "kind": "existing",
+            "source": existing.source,
+            "fingerprint": existing.fingerprint,
+            "note": f"{view.id} already has a credential ({existing.source}); kept",
+        }
     if how == "none":
         return {"kind": "none", "note": f"{view.id} is a local server: no key is needed"}
     if how == "login":
@@ -332,16 +343,10 @@ def _credential(
         pid = f"{view.id}:default"
         save_profile(st.paths, agent, pid, view.id, "token", token.strip(), expires=exp_ms)
         return {"kind": "token", "profile": pid, "fingerprint": fingerprint(token.strip())}
-    env_name = next((n for n in view.env_vars if st.environ.get(n)), None)
-    if how == "env" or (key is None and env_name and not interactive):
-        key = st.environ.get(env_name or "")
-        if opts["secret_input_mode"] == "plaintext":
-            return {
-                "kind": "env",
-                "variable": env_name,
-                "fingerprint": fingerprint(key or ""),
-                "note": f"{env_name} is read from the environment; nothing stored",
-            }
+    env_name = next((n for n in view.env_vars if snap.env.var(n) is not None), None)
+    if key is None and env_name and opts["secret_input_mode"] == "ref":
+        var = snap.env.var(env_name)
+        key = var.value if var is not None else None
     if key is None:
         if not interactive:
             names = " or ".join(view.env_vars) or "--api-key"

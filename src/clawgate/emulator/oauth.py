@@ -183,6 +183,13 @@ class OAuthState:
                 if dev.user_code == user_code:
                     dev.approved = True
 
+    def reset(self) -> None:
+        """Forget counters, scripted failures and delays (issued tokens stay valid)."""
+        with self._lock:
+            self._counts.clear()
+            self._fail.clear()
+        self.refresh_delay = 0.0
+
     def _count(self, what: str) -> None:
         with self._lock:
             self._counts[what] = self._counts.get(what, 0) + 1

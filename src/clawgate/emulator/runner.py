@@ -91,9 +91,10 @@ class _Controls:
         return self._app.script.rules()
 
     def reset(self) -> None:
-        """Clear the fault script and the request log."""
+        """Clear the fault script, the request log and the OAuth servers' counters."""
         self._app.script.clear()
         self._app.log.clear()
+        self._app.oauth.reset()
 
     # Request log -----------------------------------------------------------------------------
     @property
