@@ -11,6 +11,15 @@ Mounts (baseUrl = `http://HOST:PORT` + prefix; `Emulator.base_url(dialect, regio
     moonshot      /moonshot/{ai|cn}/v1                    chat/completions, models
     deepseek      /deepseek/v1                            chat/completions, models
     gemini        /gemini/v1beta/openai                   chat/completions
+    zai, mistral, cerebras, together, opencode, xai        OpenAI chat (xai: Responses too), see dialects/hosted
+    minimax       /minimax/anthropic                      v1/messages
+    kimi          /kimi/coding                            v1/messages (Kimi Coding)
+    ollama        /ollama                                 v1/chat/completions, v1/models, api/tags (no key)
+    chatgpt       /chatgpt/backend-api                    codex/responses, codex/models (ChatGPT sign-in only)
+    copilot       /copilot                                chat/completions, models (exchanged Copilot tokens)
+
+OAuth servers under `/oauth/{openai,anthropic,github}` (sign-in, refresh, device code, Copilot token exchange;
+`emu.oauth` issues, expires and counts tokens): see `emulator.oauth`.
 
 Keys: `Emulator(keys={"openai": ["sk-test-1"], "dashscope:intl": [...], "moonshot:cn": [...]})`. A dialect with
 no keys accepts any non-empty key. An unscoped `"dashscope"`/`"moonshot"` entry is valid on all its hosts;

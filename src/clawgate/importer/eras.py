@@ -37,7 +37,7 @@ def detect(config: Mapping[str, Any], has_sqlite: bool) -> Era:
     if m:
         date = tuple(int(x) for x in m.groups())
         strict = date >= STRICT_SINCE
-        return Era(raw, strict, f"OpenClaw {raw} (meta.lastTouchedVersion)")  # type: ignore[arg-type]
+        return Era(str(raw), strict, f"OpenClaw {raw} (meta.lastTouchedVersion)")
     agents = config.get("agents") if isinstance(config.get("agents"), dict) else {}
     if isinstance(agents, dict) and isinstance(agents.get("entries"), dict):
         return Era(None, True, "agents.entries (written by OpenClaw 2026-07 or later)")
@@ -149,8 +149,8 @@ def codex_provider(config: dict[str, Any], stores: Any, env_names: set[str], not
         notes.append(f"{where}: {ref} -> {new} (served by the ChatGPT subscription)")
         return new
 
-    agents = config.get("agents") if isinstance(config.get("agents"), dict) else {}
-    defaults = agents.get("defaults") if isinstance(agents.get("defaults"), dict) else {}
+    agents: dict[str, Any] = config["agents"] if isinstance(config.get("agents"), dict) else {}
+    defaults: dict[str, Any] = agents["defaults"] if isinstance(agents.get("defaults"), dict) else {}
     _fix_spec(defaults, "model", "agents.defaults.model", fix)
     subs = defaults.get("subagents") if isinstance(defaults.get("subagents"), dict) else None
     if subs:

@@ -42,7 +42,8 @@ class AgentStore:
 
     @property
     def profiles(self) -> dict[str, Any]:
-        return self.data["profiles"]  # type: ignore[no-any-return]
+        profiles: dict[str, Any] = self.data["profiles"]
+        return profiles
 
     def add(self, profiles: dict[str, Any], source: Path, *, kind: str) -> list[str]:
         """Add the profiles whose ids are not there yet; the ids added."""
@@ -213,9 +214,10 @@ def read_agent(agent_id: str, adir: Path) -> AgentStore:
             continue
         if data is None:
             continue
+        file_doc: dict[str, Any] = {}
         if kind == "json":
-            doc, flat = store_from_json(data)
-            profiles = doc["profiles"]
+            file_doc, flat = store_from_json(data)
+            profiles = file_doc["profiles"]
         else:
             profiles, flat = profiles_by_provider(data), False
         if in_sqlite:
@@ -232,8 +234,8 @@ def read_agent(agent_id: str, adir: Path) -> AgentStore:
                 store.notes.append(
                     f"{display_path(path)}: the flat legacy map was read as {', '.join(added)} (api_key profiles)"
                 )
-            if isinstance(doc.get("order"), dict) and "order" not in store.data:
-                store.data["order"] = doc["order"]
+            if isinstance(file_doc.get("order"), dict) and "order" not in store.data:
+                store.data["order"] = file_doc["order"]
         elif added:
             store.notes.append(f"{display_path(path)} (legacy) imported as {', '.join(added)}")
     if db.is_file() and not in_sqlite and store.profiles:

@@ -54,7 +54,8 @@ def parse_pasted(text: str) -> tuple[str | None, str | None]:
         return None, None
     if "://" in text or text.startswith("?"):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(text).query)
-        return (query.get("code") or [None])[0], (query.get("state") or [None])[0]
+        codes, states = query.get("code") or [], query.get("state") or []
+        return (codes[0] if codes else None), (states[0] if states else None)
     if "#" in text:
         code, _, state = text.partition("#")
         return code or None, state or None

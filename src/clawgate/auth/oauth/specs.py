@@ -78,7 +78,7 @@ def spec_for(provider: str, overrides: OAuthEndpoints | None = None) -> OAuthSpe
     spec = OAUTH_PROVIDERS.get(provider)
     if spec is None or overrides is None:
         return spec
-    changes = {
+    changes: dict[str, str] = {
         name: value
         for name, value in (
             ("token_url", overrides.token_url),
@@ -91,4 +91,4 @@ def spec_for(provider: str, overrides: OAuthEndpoints | None = None) -> OAuthSpe
         )
         if value
     }
-    return replace(spec, **changes) if changes else spec
+    return replace(spec, **changes) if changes else spec  # type: ignore[arg-type]
