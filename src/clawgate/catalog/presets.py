@@ -318,6 +318,20 @@ PRESETS: tuple[Preset, ...] = (
         env_vars=(),
         accepts_any_model=True,  # the catalog depends on the ChatGPT plan
         has_models_endpoint=None,
+        hosts=(
+            Host(
+                "backend-api",
+                "https://chatgpt.com/backend-api",
+                has_models_endpoint=None,
+                apis=("openai-codex-responses", "openai-chatgpt-responses"),
+            ),
+            Host(  # how OpenClaw 2026-08 writes it (`api: "openai-chatgpt-responses"`)
+                "codex",
+                "https://chatgpt.com/backend-api/codex",
+                has_models_endpoint=None,
+                apis=("openai-codex-responses", "openai-chatgpt-responses"),
+            ),
+        ),
         models=(
             ModelInfo("gpt-5.4", context_window=400000, max_tokens=128000, input=("text", "image")),
             ModelInfo("gpt-5.5", context_window=400000, max_tokens=128000, input=("text", "image")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -230,7 +231,7 @@ def run_onboarding(opts: dict[str, Any], as_json: bool) -> dict[str, Any]:
     if not opts["skip_doctor"]:
         from clawgate.diagnose.run import run_doctor
 
-        run = run_doctor(st.paths, st.environ, None, probe=False, check_gateway=False)
+        run = run_doctor(st.paths, st.environ, None, probe=False, check_gateway=False, cwd=Path.cwd())
         findings = [f.to_json() for f in run.findings]
         result["doctor"] = {"ok": not any(f["severity"] == "error" for f in findings), "findings": findings}
         if not as_json:
