@@ -293,8 +293,19 @@ def _credential(
             how = "existing"
         elif interactive:
             choices = (["login"] if oauth else []) + ["key"] + (["token"] if view.id == "anthropic" else [])
-            how = click.prompt(
-                "sign in, paste a key, or paste a token?", type=click.Choice(choices), default=choices[0]
+            words = {
+                "login": "sign in (login)",
+                "key": "paste an API key (key)",
+                "token": "paste a token (token)",
+            }
+            how = (
+                click.prompt(
+                    ", or ".join(words[c] for c in choices) + "?",
+                    type=click.Choice(choices),
+                    default=choices[0],
+                )
+                if len(choices) > 1
+                else "key"
             )
         else:
             how = "login" if oauth else "key"

@@ -77,7 +77,7 @@ def entries_to_list(config: dict[str, Any], notes: list[str]) -> None:
     agents["list"] = out
 
 
-def strict_models(config: dict[str, Any], era: Era, notes: list[str]) -> None:
+def strict_models(config: dict[str, Any], era: Era, notes: list[str], from_entries: bool = False) -> None:
     """Give each agent's own model the era's fallback semantics."""
     agents = config.get("agents")
     items = agents.get("list") if isinstance(agents, dict) else None
@@ -87,7 +87,7 @@ def strict_models(config: dict[str, Any], era: Era, notes: list[str]) -> None:
         if not isinstance(entry, dict) or "model" not in entry:
             continue
         model = entry["model"]
-        who = f"agents.list[{i}] ({entry.get('id')})"
+        who = f"agents.entries.{entry.get('id')}" if from_entries else f"agents.list[{i}] ({entry.get('id')})"
         if not era.strict_agent_models:
             continue
         if isinstance(model, str):

@@ -131,7 +131,7 @@ def prepare_config(oc: OpenClawHome) -> tuple[dict[str, Any], eras.Era, list[str
     if isinstance(agents, dict) and isinstance(agents.get("entries"), dict):
         entry_ids = dict(enumerate(agents["entries"]))
     eras.entries_to_list(raw, notes)
-    eras.strict_models(raw, era, notes)
+    eras.strict_models(raw, era, notes, from_entries=bool(entry_ids))
     eras.codex_provider(raw, [a.store for a in oc.agents], _env_names(oc), notes)
     return raw, era, notes, entry_ids
 
