@@ -151,3 +151,37 @@ def test_local_provider_needs_no_key(home):
     home.config({"agents": {"defaults": {"model": "ollama/llama3.2"}}})
     att = Snapshot.load().plan().attempts[0]
     assert att.ready and att.credential.winner is None and att.credential.optional
+
+
+def test_subagent_model_fallbacks_are_used(home):
+    """`agents.*.subagents.model.fallbacks` are the subagent's fallbacks (they were ignored)."""
+    home.config(
+        {
+            "agents": {
+                "defaults": {
+                    "model": {"primary": "openai/gpt-4o", "fallbacks": ["deepseek/deepseek-chat"]},
+                    "subagents": {
+                        "model": {"primary": "groq/llama-3.1-8b-instant", "fallbacks": ["openai/gpt-4o-mini"]}
+                    },
+                },
+                "list": [
+                    {"id": "main"},
+                    {
+                        "id": "worker",
+                        "subagents": {
+                            "model": {"primary": "deepseek/deepseek-chat", "fallbacks": ["groq/x"]}
+                        },
+                    },
+                ],
+            }
+        }
+    )
+    snap = Snapshot.load()
+    main = snap.model_choice(snap.agent("main"), subagent=True)
+    assert main.fallbacks == [("openai/gpt-4o-mini", "agents.defaults.subagents.model.fallbacks[0]")]
+    worker = snap.model_choice(snap.agent("worker"), subagent=True)
+    assert worker.fallbacks == [("groq/x", "agents.list[1].subagents.model.fallbacks[0]")]
+    plan = snap.plan("main", subagent=True)
+    assert [a.ref for a in plan.attempts] == ["groq/llama-3.1-8b-instant", "openai/gpt-4o-mini"]
+    # the agent's own model (no subagent model): the agent's own fallbacks
+    assert [a.ref for a in snap.plan("main").attempts] == ["openai/gpt-4o", "deepseek/deepseek-chat"]
