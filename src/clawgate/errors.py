@@ -36,7 +36,7 @@ class ClawgateError(Exception):
     """Base of every error clawgate raises on purpose. Never carries a secret in its message."""
 
     owner = "config"
-    code = "error"
+    code = "config.error"
     exit_code = 2
 
     def __init__(
@@ -97,14 +97,14 @@ class UsageError(ClawgateError):
     """The command line asked for something that cannot be done as asked."""
 
     owner = "config"
-    code = "usage"
+    code = "cli.usage"
 
 
 class NotFoundError(ClawgateError):
     """A named thing (agent, provider, profile, path) does not exist."""
 
     owner = "config"
-    code = "not_found"
+    code = "config.not_found"
 
 
 @dataclass

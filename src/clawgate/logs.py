@@ -1,5 +1,8 @@
 """Structured JSON-lines logs: redacted at the logging layer, written off the event loop, rotated in the
-state dir; and reading them back for `clawgate logs`."""
+state dir; and reading them back for `clawgate logs`.
+
+Redaction runs on the values, before JSON encoding: the encoder escapes `\\` and `"`, so a secret containing
+one of them would no longer match in the encoded line."""
 
 from __future__ import annotations
 
@@ -29,9 +32,25 @@ _LEVELS = {
 }
 
 
+def redact_value(value: Any) -> Any:
+    """`value` with every string in it redacted (dicts, lists and tuples walked); other values unchanged."""
+    if isinstance(value, str):
+        return redact(value) if len(value) >= 6 else value
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def _default(obj: Any) -> str:
+    """orjson's fallback for other objects: their text, redacted."""
+    return redact(str(obj))
+
+
 class EventWriter:
-    """Buffers events in memory and writes them from one background thread in batches: one JSON encode per
-    event, one redaction pass and one write per batch, rotation by a size counter (no stat per event)."""
+    """Buffers events in memory and writes them from one background thread in batches: values redacted, one
+    JSON encode and one line per event, one write per batch, rotation by a size counter (no stat per event)."""
 
     def __init__(
         self, path: Path | None, console: bool, max_bytes: int, backups: int, interval: float = 0.05
@@ -85,20 +104,21 @@ class EventWriter:
         for ts, level, name, message, fields, exc_text in batch:
             data: dict[str, Any] = {"ts": round(ts, 3), "level": _LEVELS.get(level, "info"), "event": name}
             if fields:
-                data.update(fields)
+                data.update(redact_value(fields))
             if message:
+                message = redact(message)
                 data["message"] = message
             if exc_text:
-                data["exception"] = exc_text
-            # redacted line by line: one regex call over a whole batch would hold the GIL for milliseconds
-            lines.append(redact(orjson.dumps(data, default=str).decode()).encode())
+                data["exception"] = redact(exc_text)
+            # per event (a regex over a whole batch would hold the GIL for milliseconds), before encoding
+            lines.append(orjson.dumps(data, default=_default))
             if self._console:
                 parts = [
                     f"{time.strftime('%H:%M:%S', time.localtime(ts))} {_LEVELS.get(level, 'info'):5} {name}"
                 ]
                 if message:
                     parts.append(message)
-                parts.extend(f"{k}={v}" for k, v in fields.items() if v is not None)
+                parts.extend(f"{k}={v}" for k, v in data.items() if k in fields and v is not None)
                 console.append(" ".join(parts))
         blob = b"\n".join(lines) + b"\n"
         if self._fh is not None:
@@ -112,7 +132,7 @@ class EventWriter:
                 pass
         if console:
             try:
-                sys.stderr.write(redact("\n".join(console)) + "\n")
+                sys.stderr.write(redact("\n".join(console)) + "\n")  # (a value's repr may escape)
                 sys.stderr.flush()
             except (OSError, ValueError):
                 pass

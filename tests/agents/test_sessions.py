@@ -131,10 +131,10 @@ def test_the_gateway_token_is_required(home, emu, gateway):
     home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\nCLAWGATE_GATEWAY_TOKEN={TOKEN}\n")
     gw = gateway(TOKEN)
     r = httpx.get(f"{gw.url}/api/sessions", timeout=5)
-    assert r.status_code == 401 and r.json()["error"]["code"] == "AUTH_TOKEN_MISSING"
+    assert r.status_code == 401 and r.json()["error"]["code"] == "gateway.token_missing"
     assert r.json()["error"]["owner"] == "gateway_auth"
     r = httpx.post(f"{gw.url}/api/sessions", headers={"Authorization": "Bearer wrong"}, timeout=5)
-    assert r.status_code == 401 and r.json()["error"]["code"] == "AUTH_TOKEN_MISMATCH"
+    assert r.status_code == 401 and r.json()["error"]["code"] == "gateway.token_mismatch"
     assert httpx.get(f"{gw.url}/api/sessions", headers={"x-api-key": TOKEN}, timeout=5).status_code == 200
 
 

@@ -50,8 +50,8 @@ def token_gw(home, emu, gateway):
         ('{"type": "ping"}', "CONNECT_REQUIRED"),
         ("hello", "CONNECT_REQUIRED"),
         ('["connect"]', "CONNECT_REQUIRED"),
-        ('{"type": "connect", "client": "tui"}', "AUTH_TOKEN_MISSING"),
-        ('{"type": "connect", "token": "not-the-token"}', "AUTH_TOKEN_MISMATCH"),
+        ('{"type": "connect", "client": "tui"}', "gateway.token_missing"),
+        ('{"type": "connect", "token": "not-the-token"}', "gateway.token_mismatch"),
     ],
 )
 def test_anything_but_a_valid_connect_first_closes_1008_with_a_reason(token_gw, first, reason):

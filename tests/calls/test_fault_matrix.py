@@ -30,6 +30,8 @@ OVERRIDES = {
     ("groq", "billing", None): ("provider_access", "access.forbidden"),  # "Organization has been restricted"
     ("anthropic", "inband_error", None): ("upstream", "upstream.overloaded"),  # event: error overloaded_error
     ("openrouter", "inband_error", True): ("rate_limit", "rate_limit.exceeded"),  # in-band code 429
+    # its 429 is `free-models-per-day`: a daily quota, not a limit that waiting seconds fixes
+    ("openrouter", "rate_limit", None): ("rate_limit", "rate_limit.quota"),
 }
 CASES = [(p, fault, stream) for p in PROVIDERS for fault in EXPECTED for stream in (False, True)]
 

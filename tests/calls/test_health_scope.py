@@ -45,13 +45,14 @@ def test_a_success_on_one_model_keeps_the_other_models_records(home, emu):
 
 
 def test_a_failure_after_the_first_streamed_event_reaches_health(home, emu):
-    wire_home(home, emu, model="openai/gpt-4o")
-    emu.add_fault("inband_error", dialect="openai", after=2, chunks=6, chunk_delay_ms=100, times=1)
+    # Anthropic's in-band `overloaded_error`, after two text chunks: the provider is overloaded
+    wire_home(home, emu, model="anthropic/claude-sonnet-4-5")
+    emu.add_fault("inband_error", dialect="anthropic", after=2, chunks=6, chunk_delay_ms=100, times=1)
     rt = runtime(home, persist=True)
     done = call(rt, rt.plan(), chat(stream=True), emu)
     assert isinstance(done.failure, Failure) and done.text  # some text arrived, then the error
-    assert done.failure.owner == "upstream"
-    recs = [r for r in rt.health.records() if r.provider == "openai" and r.model == "gpt-4o"]
-    assert recs and recs[0].first_code == done.failure.code, rt.health.records()
+    assert (done.failure.owner, done.failure.code) == ("upstream", "upstream.overloaded")
+    recs = [r for r in rt.health.records() if r.provider == "anthropic" and r.model == "claude-sonnet-4-5"]
+    assert recs and recs[0].first_code == "upstream.overloaded" and recs[0].state == "cooling", recs
     rt.close()
-    assert any(r.model == "gpt-4o" for r in _stored(home))
+    assert any(r.model == "claude-sonnet-4-5" for r in _stored(home))

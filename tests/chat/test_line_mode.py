@@ -101,7 +101,7 @@ def test_wrong_token_is_a_gateway_auth_problem_with_the_sent_fingerprint(chat_ho
     # the process environment beats $CLAWGATE_HOME/.env: this CLI sends the wrong token
     r = run_chat(chat_home, "--url", chat_home.url, input="hi\n", CLAWGATE_GATEWAY_TOKEN=WRONG_TOKEN)
     assert r.code == 1, r
-    assert r.stderr.startswith("error: gateway_auth AUTH_TOKEN_MISMATCH — "), r.stderr
+    assert r.stderr.startswith("error: gateway_auth gateway.token_mismatch — "), r.stderr
     assert fingerprint(WRONG_TOKEN) in r.stderr
     assert "env:CLAWGATE_GATEWAY_TOKEN" in r.stderr
     assert WRONG_TOKEN not in r.stderr and TOKEN not in r.stderr

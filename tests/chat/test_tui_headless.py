@@ -67,16 +67,16 @@ def test_tui_says_the_token_is_wrong_with_its_fingerprint(chat_home: ChatHome) -
         "env:CLAWGATE_GATEWAY_TOKEN",
     )
     footer, bubbles = drive(ChatApp(target), lambda a: a.state.startswith("error"))
-    assert footer.endswith("| gateway error: AUTH_TOKEN_MISMATCH"), footer
+    assert footer.endswith("| gateway error: gateway.token_mismatch"), footer
     (err,) = errors(bubbles)
-    assert err.startswith("gateway_auth AUTH_TOKEN_MISMATCH — ")
+    assert err.startswith("gateway_auth gateway.token_mismatch — ")
     assert f"{fingerprint(WRONG_TOKEN)} from env:CLAWGATE_GATEWAY_TOKEN" in err
     assert "next: clawgate gateway status" in err
     assert WRONG_TOKEN not in footer + err
 
 
 @pytest.mark.parametrize(
-    ("token", "code"), [(WRONG_TOKEN, "AUTH_TOKEN_MISMATCH"), (None, "AUTH_TOKEN_MISSING")]
+    ("token", "code"), [(WRONG_TOKEN, "gateway.token_mismatch"), (None, "gateway.token_missing")]
 )
 def test_websocket_connect_frame_refused_with_1008_reason(
     chat_home: ChatHome, token: str | None, code: str

@@ -166,7 +166,7 @@ def test_decode_upstream_anthropic() -> None:
     r = MESSAGES.decode_response(body)
     assert (r.text, r.reasoning, r.finish_reason) == ("Sure.", "Let me see.", "length")
     assert r.tool_calls == [ToolCall("toolu_1", "f", '{"q":"x"}')]
-    assert r.usage == Usage(input_tokens=115, output_tokens=7, cached_tokens=100)
+    assert r.usage == Usage(input_tokens=115, output_tokens=7, cached_tokens=100, cache_write_tokens=10)
 
 
 def test_decode_upstream_responses() -> None:

@@ -340,13 +340,15 @@ def test_anthropic_stream(seed: int) -> None:
     assert out.events[0] == StreamEvent(
         kind="start", id="msg_01XFDUDYJgAACzvnptvVoYEL", model="claude-sonnet-4-20250514"
     )
-    assert out.events[1] == StreamEvent(kind="usage", usage=Usage(input_tokens=125, cached_tokens=100))
+    assert out.events[1] == StreamEvent(
+        kind="usage", usage=Usage(input_tokens=125, cached_tokens=100, cache_write_tokens=0)
+    )
     assert summary(out.events) == {
         "text": "Checking",
         "reasoning": "Hmm.",
         "calls": [{"id": "toolu_01T1x", "name": "get_weather", "arguments": '{"city": "Paris"}'}],
         "finish": "tool_calls",
-        "usage": Usage(input_tokens=125, output_tokens=89, cached_tokens=100),
+        "usage": Usage(input_tokens=125, output_tokens=89, cached_tokens=100, cache_write_tokens=0),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import anthropic.types
@@ -237,4 +238,7 @@ def test_recorded_upstream_streams_translate(src: Any, stream: bytes, dst: Any) 
     validate(dst, raw)
     again = summary(decode_stream(dst, raw, 4).events)
     want = summary(upstream.events)
+    if dst is not MESSAGES and isinstance(want.get("usage"), Usage):
+        # only Anthropic's usage names cache writes; elsewhere they stay counted in input_tokens
+        want["usage"] = dataclasses.replace(want["usage"], cache_write_tokens=None)
     assert again == want

@@ -70,7 +70,7 @@ def run_case(case: WireCase) -> Failure:
 def test_wire_case(case: WireCase):
     f = run_case(case)
     assert (f.owner, f.code, f.retryable) == (case.owner, case.code, case.retryable), f.message
-    assert CODES[f.code] == f.owner
+    assert CODES[f.code].owner == f.owner
     assert f.try_next_credential == (f.code in NEXT_CREDENTIAL_CODES)
     assert f.try_fallback == (f.code in FALLBACK_CODES)
     assert f.provider == case.provider and f.host == case.host and f.model == case.model

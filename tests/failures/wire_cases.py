@@ -583,8 +583,8 @@ CASES: tuple[WireCase, ...] = (
             '{"error":{"message":"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day","code":429,"metadata":{"headers":{"X-RateLimit-Limit":"50","X-RateLimit-Remaining":"0",…}}}}'
         ),
         owner="rate_limit",
-        code="rate_limit.exceeded",
-        retryable=True,
+        code="rate_limit.quota",
+        retryable=False,
         host="openrouter.ai",
         source="§3 [R] Gitlawb/openclaude#936",
         note="as written the body is not valid JSON (an elided `…` member): the lenient parser still reads it",
@@ -1030,8 +1030,8 @@ CASES: tuple[WireCase, ...] = (
             '{"error":{"message":"…TPD rate limit, current: 1526210, limit: 1500000","type":"rate_limit_reached_error"}}'
         ),
         owner="rate_limit",
-        code="rate_limit.exceeded",
-        retryable=True,
+        code="rate_limit.quota",
+        retryable=False,
         host="api.moonshot.ai",
         verbatim=False,
         source="§6 [R] MoonshotAI/kimi-cli#1599",

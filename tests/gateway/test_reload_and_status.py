@@ -79,7 +79,7 @@ def test_new_agent_and_new_credential_apply_without_restart(
     gw: Gateway, emu: EmulatorThread, restore: dict[str, Any]
 ) -> None:
     body = {"model": "agent/fresh", "messages": [{"role": "user", "content": "hi"}]}
-    assert served(gw, body) == "HTTP 400"
+    assert served(gw, body) == "HTTP 404"  # no such agent (yet)
     restore["agents"]["list"].append({"id": "fresh", "model": "openai/gpt-4.1"})
     gw.home.config(restore)
     wait_until(lambda: served(gw, body) == "openai/gpt-4.1", 10, what="the new agent")

@@ -215,7 +215,7 @@ def test_wrong_gateway_token_versus_provider_rejecting_the_key(gw: Gateway, emu:
     with pytest.raises(openai.AuthenticationError) as a:
         wrong.chat.completions.create(model="rejectr/m", messages=[{"role": "user", "content": "hi"}])
     assert a.value.status_code == 401
-    assert (a.value.body["owner"], a.value.body["code"]) == ("gateway_auth", "AUTH_TOKEN_MISMATCH")  # type: ignore[index]
+    assert (a.value.body["owner"], a.value.body["code"]) == ("gateway_auth", "gateway.token_mismatch")  # type: ignore[index]
     assert a.value.response.headers["x-clawgate-owner"] == "gateway_auth"
     assert a.value.response.headers["x-should-retry"] == "false"
     assert emu.requests == []  # never reached a provider
@@ -249,7 +249,7 @@ def test_wrong_gateway_token_versus_provider_rejecting_the_key(gw: Gateway, emu:
         anthropic.Anthropic(base_url=gw.url, api_key="gw-test-wrong", http_client=http).messages.create(
             model="rejecta/m", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
         )
-    assert body_error(b.value, "messages")["code"] == "AUTH_TOKEN_MISMATCH"
+    assert body_error(b.value, "messages")["code"] == "gateway.token_mismatch"
     assert body_error(b.value, "messages")["type"] == "authentication_error"
     http.close()
 
@@ -269,13 +269,13 @@ def test_missing_and_wrong_token_bodies(gw: Gateway) -> None:
         body = {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
         r = c.post("/v1/chat/completions", json=body)
         assert r.status_code == 401
-        assert r.json()["error"]["code"] == "AUTH_TOKEN_MISSING"
+        assert r.json()["error"]["code"] == "gateway.token_missing"
         assert r.json()["error"]["owner"] == "gateway_auth"
         assert r.headers["x-clawgate-owner"] == "gateway_auth"
         r = c.post("/v1/messages", json={**body, "max_tokens": 5}, headers={"x-api-key": "nope"})
         assert r.status_code == 401
         assert r.json()["type"] == "error"
-        assert r.json()["error"]["code"] == "AUTH_TOKEN_MISMATCH"
+        assert r.json()["error"]["code"] == "gateway.token_mismatch"
         assert r.json()["error"]["owner"] == "gateway_auth"
         # both header styles carry the right token
         assert c.post("/v1/chat/completions", json=body, headers={"x-api-key": TOKEN}).status_code == 200
@@ -315,6 +315,6 @@ def test_gateway_auth_error_in_each_shape(gw: Gateway, emu: EmulatorThread, kind
     with pytest.raises(exc_type) as info:
         call(client, kind, "openai/gpt-4o")
     err = body_error(info.value, kind)
-    assert (err["owner"], err["code"]) == ("gateway_auth", "AUTH_TOKEN_MISMATCH")
+    assert (err["owner"], err["code"]) == ("gateway_auth", "gateway.token_mismatch")
     assert info.value.response.headers["x-should-retry"] == "false"
     assert emu.requests == []

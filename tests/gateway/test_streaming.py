@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from clawgate.emulator import EmulatorThread
+from clawgate.store import open_store
 
 from .conftest import TOKEN, Gateway, base_config, gateway_for, wait_until
 from .sse import events, is_terminal, request_body
@@ -25,6 +26,18 @@ PAIRS = [
     ("/v1/responses", "anthropic/claude-sonnet-4-5", "anthropic"),
 ]
 PAIR_IDS = [f"{p.rsplit('/', 1)[1]}->{d}" for p, _, d in PAIRS]
+
+
+@pytest.fixture(autouse=True)
+def _forget_health(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A mid-stream overload cools its key down (as one before the first byte does); each test starts with a
+    clean health state, cleared the way `clawgate health clear` does it (through the store)."""
+    yield
+    if "gw" in request.fixturenames:
+        gw: Gateway = request.getfixturevalue("gw")
+        store = open_store(str(gw.home.path / "state.db"))
+        store.clear_health()
+        store.close()
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ def test_link_and_refused_token(bench: Bench) -> None:
     )
     assert bad.returncode != 0
     err = json.loads(bad.stdout)["error"]
-    assert err["owner"] == "gateway_auth" and err["code"] == "AUTH_TOKEN_MISMATCH"
+    assert err["owner"] == "gateway_auth" and err["code"] == "gateway.token_mismatch"
     assert "wrong-token-0000" not in bad.stdout + bad.stderr
 
 

@@ -73,10 +73,12 @@ def test_the_cookie_stands_in_for_the_token_from_the_ui_origin_only() -> None:
         denied = auth.check(_cookie(sid, **extra), "127.0.0.1")
         assert denied is not None and denied.owner == "gateway_auth"
     bad = auth.check(_cookie("not-a-session"), "127.0.0.1")
-    assert bad is not None and bad.code == "AUTH_TOKEN_MISSING" and bad.next_steps == ["clawgate dashboard"]
+    assert (
+        bad is not None and bad.code == "gateway.token_missing" and bad.next_steps == ["clawgate dashboard"]
+    )
     # a presented token is still checked as before (a wrong one is not rescued by a cookie)
     wrong = auth.check({**_cookie(sid), b"authorization": b"Bearer nope"}, "127.0.0.1")
-    assert wrong is not None and wrong.code == "AUTH_TOKEN_MISMATCH"
+    assert wrong is not None and wrong.code == "gateway.token_mismatch"
     assert auth.check({b"authorization": f"Bearer {TOKEN}".encode()}, "127.0.0.1") is None
 
 

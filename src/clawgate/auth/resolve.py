@@ -3,6 +3,10 @@
 Order: explicit profile pin → config `apiKey` (literal, ${VAR} or SecretRef) → the agent's stored profiles
 (in `auth.order`) → the main agent's profiles (only when the agent has none for the provider) → the
 provider's conventional environment variables.
+
+A pin is a pin, not a preference: with one, only that profile of that provider is ever used. A pin to a profile
+that does not exist, or that belongs to another provider, leaves `pin_error` set and no usable candidate —
+the plan refuses the attempt (`auth.pin_invalid`) and no key is sent anywhere.
 """
 
 from __future__ import annotations
@@ -87,12 +91,16 @@ class CredentialResolution:
     candidates: list[Candidate]
     checked: list[str]
     optional: bool = False
-    pinned: str | None = None
+    pinned: str | None = None  # a profile id (`ref@profile`), or a candidate's source (a probe of one key)
+    pin_error: str | None = None  # why the pin cannot be used (no such profile, another provider's)
+
+    def _pin_matches(self, c: Candidate) -> bool:
+        return c.profile_id == self.pinned or c.source == self.pinned
 
     @property
     def winner(self) -> Candidate | None:
         for c in self.candidates:
-            if c.usable:
+            if c.usable and (not self.pinned or self._pin_matches(c)):
                 return c
         return None
 
@@ -102,15 +110,16 @@ class CredentialResolution:
         return [c for c in self.candidates if c is not w]
 
     def distinct_usable(self) -> list[Candidate]:
-        """Usable candidates in order, one per distinct key (the executor's auth failover list)."""
+        """Usable candidates in order, one per distinct key (the executor's auth failover list). Pinned: the
+        pinned candidate alone, or nothing."""
+        if self.pinned:
+            return [c for c in self.candidates if c.usable and self._pin_matches(c)][:1]
         seen: set[str] = set()
         out = []
         for c in self.candidates:
             if c.usable and c.fingerprint not in seen:
                 seen.add(c.fingerprint or "")
                 out.append(c)
-        if self.pinned:
-            return out[:1]
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -130,6 +139,8 @@ class CredentialResolution:
         out["checked"] = self.checked
         if self.pinned:
             out["pinned"] = self.pinned
+        if self.pin_error:
+            out["pin_error"] = self.pin_error
         return out
 
 
@@ -232,8 +243,9 @@ def resolve_credentials(
         return finish(c, raw)
 
     agent_store = stores(agent)
+    pin_error: str | None = None
 
-    # 1. explicit pin
+    # 1. explicit pin: that profile of this provider, or nothing
     if pin:
         checked.append(f"profile:{pin} (pinned)")
         store = agent_store
@@ -244,18 +256,20 @@ def resolve_credentials(
             prof = main_store.profiles.get(pin)
             store, inherited = main_store, (main_agent if prof else None)
         if prof is None:
+            pin_error = f"there is no profile {pin!r} (agent {agent}, {agent_store.display})"
+        elif prof.provider != pid:
+            pin_error = f"profile {pin!r} belongs to provider {prof.provider or '?'}, not {pid}"
+        if pin_error is not None:
             cands.append(
                 Candidate(
                     source=f"profile:{pin}",
-                    origin=agent_store.display,
-                    issues=[
-                        KeyIssue(
-                            "auth.missing_credential", f"pinned profile {pin!r} does not exist", fatal=True
-                        )
-                    ],
+                    origin=store.display if prof is not None else agent_store.display,
+                    profile_id=pin,
+                    issues=[KeyIssue("auth.pin_invalid", pin_error, fatal=True)],
                 )
             )
         else:
+            assert prof is not None
             cands.append(from_profile(prof, store, inherited))
 
     # 2. config apiKey
@@ -356,4 +370,5 @@ def resolve_credentials(
         checked=checked,
         optional=provider.auth_optional,
         pinned=pin,
+        pin_error=pin_error,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,19 +22,26 @@ class SecretValue:
 
 
 class SecretResolver:
-    """Looks secrets up by reference; results are cached for the life of one snapshot."""
+    """Looks secrets up by reference; results are cached for the life of one snapshot. Thread-safe: plans are
+    made in threads (an `exec` command runs once per snapshot, however many threads ask for it). Blocking — an
+    `exec` command runs up to its `timeoutMs` — so an event loop calls it through a thread."""
 
     def __init__(self, config: SecretsConfig, env: Environment, base_dir: Path) -> None:
         self._config = config
         self._env = env
         self._base = base_dir
         self._cache: dict[tuple[str, str, str], SecretValue] = {}
+        self._lock = threading.Lock()
 
     def resolve(self, ref: SecretRef) -> SecretValue:
         key = (ref.source, ref.provider, ref.id)
-        if key not in self._cache:
-            self._cache[key] = self._resolve(ref)
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self._resolve(ref)
+            return self._cache[key]
 
     def _provider(self, ref: SecretRef) -> SecretProviderConfig | None:
         prov = self._config.providers.get(ref.provider)

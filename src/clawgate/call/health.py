@@ -1,5 +1,12 @@
-"""Health state per (provider, credential fingerprint, model): rejected, cooling, blocked — each with its
-first failure kept, so "cooling down" is never shown without the error that started it."""
+"""Health state per (provider, credential fingerprint, model): rejected, blocked, cooling — each with its first
+failure kept, so a refusal is never shown without the error that started it.
+
+Which state a failure leaves is the failure policy's (`failures.health_effect`); this module keeps the records,
+their back-off windows and their bound. Other processes sharing the store (the CLI's `health clear`, another
+gateway) reach a running registry through `HealthChanges`: before the registry refuses a call it asks for the
+clears made since it last looked (at most every `SYNC_INTERVAL` seconds, and never on the path of a call that is
+allowed), so a cleared key is sent at once. The SQLite store implements it with a `health_clears` table; a shared
+state layer with change notifications can implement the same protocol."""
 
 from __future__ import annotations
 
@@ -7,18 +14,29 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from clawgate.failures import Failure
-from clawgate.store.base import HealthRecord, Store
+from clawgate.failures import Failure, health_effect
+from clawgate.store.base import HealthClear, HealthRecord, Store
 
 ANY_MODEL = "*"
 
 # seconds to wait before trying again, by how many times it happened in a row
-_REJECTED_RECHECK = (60.0, 300.0, 900.0)
-_BLOCKED = (600.0, 1800.0, 3600.0)
-_RATE_LIMIT = (5.0, 15.0, 60.0, 300.0)
-_TRANSIENT = (2.0, 5.0, 15.0, 30.0)
+SCHEDULES: dict[str, tuple[float, ...]] = {
+    "recheck": (60.0, 300.0, 900.0),  # a rejected key
+    "blocked": (600.0, 1800.0, 3600.0),  # billing, permissions, a used-up daily quota
+    "rate_limit": (5.0, 15.0, 60.0, 300.0),
+    "transient": (2.0, 5.0, 15.0, 30.0),  # overload, 5xx, network
+}
 MAX_COOLDOWN = 3600.0
+MAX_RECORDS = 10_000  # in memory; past it, expired records go first, then the least recently updated
+SYNC_INTERVAL = 0.2  # seconds between two looks for other processes' clears
+
+
+class HealthChanges(Protocol):
+    """Where a registry learns of health changes made elsewhere (the Store, or a shared state layer)."""
+
+    def health_clears(self, after: int = 0) -> list[HealthClear]: ...
 
 
 @dataclass
@@ -41,22 +59,69 @@ def _pick(schedule: tuple[float, ...], count: int) -> float:
 class HealthRegistry:
     """In-memory health (read on every call), persisted through the store. Thread- and task-safe."""
 
-    def __init__(self, store: Store | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.time,
+        changes: HealthChanges | None = None,
+        max_records: int = MAX_RECORDS,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._changes: HealthChanges | None = changes if changes is not None else store
+        self._max = max_records
         self._lock = threading.Lock()
         self._records: dict[tuple[str, str, str], HealthRecord] = {}
+        self._cursor = 0
+        self._synced = 0.0
         if store is not None:
-            for rec in store.load_health():
-                self._records[rec.key] = rec
+            self._cursor = self._latest_clear()
+            self._load()
+
+    def _latest_clear(self) -> int:
+        if self._changes is None:
+            return 0
+        newest = self._changes.health_clears(-1)
+        return newest[-1].id if newest else 0
+
+    def _load(self) -> None:
+        assert self._store is not None
+        recs = sorted(self._store.load_health(), key=lambda r: r.last_ts or r.first_ts or 0.0)[-self._max :]
+        self._records = {rec.key: rec for rec in recs}
 
     def reload(self) -> None:
         if self._store is None:
             return
         with self._lock:
-            self._records = {rec.key: rec for rec in self._store.load_health()}
+            self._cursor = self._latest_clear()
+            self._load()
+
+    def sync(self, force: bool = False) -> int:
+        """Apply the clears other processes made since the last look; returns how many records went."""
+        if self._changes is None:
+            return 0
+        now = time.monotonic()
+        if not force and now - self._synced < SYNC_INTERVAL:
+            return 0
+        self._synced = now
+        clears = self._changes.health_clears(self._cursor)
+        if not clears:
+            return 0
+        gone = 0
+        with self._lock:
+            for c in clears:
+                for key, rec in list(self._records.items()):
+                    matches = (c.provider is None or key[0] == c.provider) and (
+                        c.fingerprint is None or key[1] == c.fingerprint
+                    )
+                    if matches and (rec.last_ts or rec.first_ts or 0.0) <= c.ts:  # not a newer failure
+                        del self._records[key]
+                        gone += 1
+            self._cursor = max(self._cursor, clears[-1].id)
+        return gone
 
     def records(self) -> list[HealthRecord]:
+        self.sync()
         with self._lock:
             return sorted(self._records.values(), key=lambda r: (r.provider, r.fingerprint, r.model))
 
@@ -68,7 +133,7 @@ class HealthRegistry:
             )
 
     def verdict(self, provider: str, fingerprint: str | None, model: str) -> Verdict:
-        if fingerprint is None:
+        if fingerprint is None or not self._records:
             return Verdict(True)
         rec = self.get(provider, fingerprint, model)
         if rec is None or rec.state == "ok":
@@ -76,18 +141,26 @@ class HealthRegistry:
         now = self._clock()
         if rec.until is not None and rec.until <= now:
             return Verdict(True, rec)  # window over: one real attempt re-tests it
+        if self.sync():  # about to refuse: was it cleared elsewhere meanwhile?
+            rec = self.get(provider, fingerprint, model)
+            if rec is None:
+                return Verdict(True)
         return Verdict(False, rec)
 
     def on_success(self, provider: str, fingerprint: str | None, model: str) -> None:
-        if fingerprint is None:
+        """A success clears its own (provider, key, model) record and the key's credential-wide one — never
+        another model's."""
+        if fingerprint is None or not self._records:
             return
         removed = []
         with self._lock:
             for key in ((provider, fingerprint, ANY_MODEL), (provider, fingerprint, model)):
                 if key in self._records:
-                    removed.append(self._records.pop(key))
-        if removed and self._store is not None:
-            self._store.delete_health(provider, fingerprint)
+                    del self._records[key]
+                    removed.append(key)
+        if self._store is not None:
+            for key in removed:
+                self._store.delete_health(*key)
 
     def on_failure(
         self, failure: Failure, fingerprint: str | None, model: str, cred_source: str | None = None
@@ -95,20 +168,11 @@ class HealthRegistry:
         """Update health from a classified failure; returns the record, or None if health is unaffected."""
         if fingerprint is None or failure.provider is None:
             return None
-        code = failure.code
-        schedule: tuple[float, ...]
-        if code in ("auth.rejected", "auth.region_mismatch"):
-            state, scope, schedule = "rejected", ANY_MODEL, _REJECTED_RECHECK
-        elif code == "access.billing":
-            state, scope, schedule = "blocked", ANY_MODEL, _BLOCKED
-        elif code == "access.forbidden":
-            state, scope, schedule = "blocked", model, _BLOCKED
-        elif code == "rate_limit.exceeded":
-            state, scope, schedule = "cooling", model, _RATE_LIMIT
-        elif code in ("upstream.overloaded", "upstream.server_error") or failure.owner == "network":
-            state, scope, schedule = "cooling", model, _TRANSIENT
-        else:
+        effect = health_effect(failure.code)
+        if effect is None:
             return None
+        state, schedule = effect.state, SCHEDULES[effect.schedule]
+        scope = ANY_MODEL if effect.credential_wide else model
         now = self._clock()
         key = (failure.provider, fingerprint, scope)
         with self._lock:
@@ -123,14 +187,15 @@ class HealthRegistry:
                     first_ts=now,
                     first_status=failure.status,
                     first_owner=failure.owner,
-                    first_code=code,
+                    first_code=failure.code,
                     first_message=(failure.provider_message or failure.message)[:300],
                 )
                 self._records[key] = rec
+                self._bound(now)
             in_window = rec.until is not None and rec.until > now and rec.state == state
             rec.count += 1
             rec.last_ts = now
-            rec.last_code = code
+            rec.last_code = failure.code
             rec.state = state
             if cred_source:
                 rec.cred_source = cred_source
@@ -147,7 +212,20 @@ class HealthRegistry:
             self._store.save_health(snapshot)
         return snapshot
 
+    def _bound(self, now: float) -> None:
+        """Keep at most `max_records` (under the lock): expired ones first, then the least recently updated."""
+        if len(self._records) <= self._max:
+            return
+        for key in [k for k, r in self._records.items() if r.until is not None and r.until <= now]:
+            del self._records[key]
+        excess = len(self._records) - self._max
+        if excess > 0:
+            oldest = sorted(self._records.items(), key=lambda kv: kv[1].last_ts or kv[1].first_ts or 0.0)
+            for key, _ in oldest[:excess]:
+                del self._records[key]
+
     def clear(self, provider: str | None = None, fingerprint: str | None = None) -> int:
+        """Forget health state here and — through the store — in every process that shares it."""
         with self._lock:
             keys = [
                 k
@@ -157,5 +235,5 @@ class HealthRegistry:
             for k in keys:
                 del self._records[k]
         if self._store is not None:
-            self._store.delete_health(provider, fingerprint)
+            self._store.clear_health(provider, fingerprint)
         return len(keys)

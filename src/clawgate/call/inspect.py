@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from clawgate.call.sse import SSEEvent, is_done
+from clawgate.dialects.anthropic_stream import usage_in as anthropic_usage_in
 from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
 from clawgate.failures.classify import classify_stream_error
@@ -20,8 +21,9 @@ def _json(data: str) -> Any:
         return None
 
 
-def usage_from(obj: Any) -> Usage | None:
-    """Usage from any dialect's usage object (or a chunk holding one)."""
+def usage_from(obj: Any, api: str | None = None) -> Usage | None:
+    """Usage from any dialect's usage object (or a chunk holding one). Anthropic counts cache reads and writes
+    apart from `input_tokens`; the result counts the whole prompt, as the dialect decoders do."""
     if not isinstance(obj, dict):
         return None
     u = obj.get("usage")
@@ -36,12 +38,12 @@ def usage_from(obj: Any) -> Usage | None:
         u = msg.get("usage") if isinstance(msg, dict) else None
     if not isinstance(u, dict):
         return None
+    if api == "anthropic-messages" or "cache_creation_input_tokens" in u or "cache_read_input_tokens" in u:
+        return anthropic_usage_in(u)
     inp = u.get("prompt_tokens", u.get("input_tokens"))
     out = u.get("completion_tokens", u.get("output_tokens"))
     details = u.get("prompt_tokens_details") or u.get("input_tokens_details") or {}
     cached = details.get("cached_tokens") if isinstance(details, dict) else None
-    if cached is None:
-        cached = u.get("cache_read_input_tokens")
     return Usage(
         input_tokens=inp if isinstance(inp, int) else None,
         output_tokens=out if isinstance(out, int) else None,
@@ -52,7 +54,7 @@ def usage_from(obj: Any) -> Usage | None:
 class StreamInspector:
     """Watches one upstream stream in its own dialect. `check()` returns a Failure for an in-band error."""
 
-    __slots__ = ("api", "done", "host", "model", "provider", "saw_data", "usage")
+    __slots__ = ("_anthropic", "api", "done", "host", "model", "provider", "saw_data", "usage")
 
     def __init__(self, api: str, provider: str, host: str | None, model: str | None) -> None:
         self.api = api
@@ -62,6 +64,7 @@ class StreamInspector:
         self.usage = Usage()
         self.done = False
         self.saw_data = False
+        self._anthropic: dict[str, int] = {}
 
     def _merge(self, u: Usage | None) -> None:
         if u is None:
@@ -72,6 +75,23 @@ class StreamInspector:
             self.usage.output_tokens = u.output_tokens
         if u.cached_tokens is not None:
             self.usage.cached_tokens = u.cached_tokens
+        if u.cache_write_tokens is not None:
+            self.usage.cache_write_tokens = u.cache_write_tokens
+
+    def _anthropic_usage(self, obj: Any) -> Usage | None:
+        """message_start carries the prompt (with cache parts) and a placeholder output count; message_delta
+        the cumulative output (and, lately, the prompt again). Counts an event leaves out keep earlier ones."""
+        if not isinstance(obj, dict):
+            return None
+        msg = obj.get("message")
+        u = (msg.get("usage") if isinstance(msg, dict) else None) or obj.get("usage")
+        if not isinstance(u, dict):
+            return None
+        parts = {k: v for k, v in u.items() if isinstance(v, int)}
+        if isinstance(msg, dict):
+            parts.pop("output_tokens", None)  # message_start's output_tokens is a placeholder
+        self._anthropic = {**self._anthropic, **parts}
+        return anthropic_usage_in(self._anthropic)
 
     def check(self, ev: SSEEvent) -> Failure | None:
         self.saw_data = True
@@ -111,7 +131,7 @@ class StreamInspector:
                 if f is not None:
                     return f
             elif name in ("message_start", "message_delta"):
-                self._merge(usage_from(_json(ev.data)))
+                self._merge(self._anthropic_usage(_json(ev.data)))
             elif name == "message_stop":
                 self.done = True
             return None

@@ -1,19 +1,27 @@
 """The runtime: the current snapshot (reloaded when config, .env or credential files change), plan cache,
-store, health, transport and executor — the one object the gateway, CLI calls, probes and cron share."""
+store, health, transport and executor — the one object the gateway, CLI calls, probes and cron share.
+
+Nothing here blocks an event loop that uses it: a reload happens in a thread (`refresh`, with `warm=True` it
+also resolves every agent's plan there, `exec` SecretRefs included, so the first call after it finds them
+resolved), and a plan that is not cached yet is made in a thread too (`plan_async`). Plans are cached per
+snapshot in a bounded LRU (a client can send any number of distinct model names)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from clawgate.call.executor import CallOutcome, CallRequest, Executor, Policy
+from clawgate.call.executor import Executor
 from clawgate.call.health import HealthRegistry
 from clawgate.call.transport import ProxyInfo, Transport, proxy_for
+from clawgate.call.types import CallOutcome, CallRequest, Policy
 from clawgate.errors import ClawgateError
 from clawgate.paths import Paths
+from clawgate.plan.cache import PlanCache
 from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Plan
 from clawgate.store import Store, open_store
@@ -38,10 +46,12 @@ class Runtime:
         cwd: Path | None = None,
         store: Store | None = None,
         persist: bool = True,
+        warm: bool = False,
     ) -> None:
         self.paths = paths
         self.environ = dict(os.environ if environ is None else environ)
         self.cwd = cwd
+        self.warm = warm  # resolve every agent's plan when a snapshot loads (the gateway: off its loop)
         if store is None:
             if persist:
                 paths.ensure_home()
@@ -88,6 +98,8 @@ class Runtime:
             return False
         try:
             snap = Snapshot.load(self.paths, self.environ, cwd=self.cwd)
+            if self.warm:
+                self._warm(snap)
         except ClawgateError as exc:
             self._stamp = stamp
             self.last_error = exc
@@ -102,6 +114,17 @@ class Runtime:
             self.reloads += 1
         self.executor.policy = self._policy()
         return True
+
+    def _warm(self, snap: Snapshot) -> None:
+        """Make every agent's own plan (and the gateway token's SecretRef) now, in the reloading thread."""
+        cache = _cache(snap)
+        for info in snap.agents():
+            for subagent in (False, True):
+                key = (info.id, None, None, "request", subagent)
+                cache[key] = snap.plan(info.id, None, subagent=subagent)
+        token = snap.config.gateway.auth.token
+        if token is not None and not isinstance(token, str):
+            snap.secrets.resolve(token)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -143,11 +166,27 @@ class Runtime:
     ) -> Plan:
         snap = self.snapshot  # plans are cached per snapshot, so a reload (in a thread) never mixes them
         key = (agent, model, pin, model_from, subagent)
-        plan = snap.plan_cache.get(key)
+        cache = _cache(snap)
+        plan = cache.get(key)
         if plan is None:
             plan = snap.plan(agent, model, pin=pin, model_from=model_from, subagent=subagent)
-            snap.plan_cache[key] = plan
+            cache[key] = plan
         return plan
+
+    async def plan_async(
+        self,
+        agent: str | None = None,
+        model: str | None = None,
+        pin: str | None = None,
+        model_from: str = "request",
+        subagent: bool = False,
+    ) -> Plan:
+        """`plan()` for an event loop: a cached plan at once, a new one made in a thread (resolving credentials
+        may read files or run `exec` SecretRefs)."""
+        plan = _cache(self.snapshot).get((agent, model, pin, model_from, subagent))
+        if plan is not None:
+            return plan
+        return await asyncio.to_thread(self.plan, agent, model, pin, model_from, subagent)
 
     async def run(self, plan: Plan, req: CallRequest) -> CallOutcome:
         return await self.executor.run(plan, req)
@@ -159,3 +198,7 @@ class Runtime:
     def close(self) -> None:
         self.store.flush()
         self.store.close()
+
+
+def _cache(snap: Snapshot) -> PlanCache:
+    return snap.plan_cache

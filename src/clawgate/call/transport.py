@@ -18,14 +18,18 @@ USER_AGENT = f"clawgate/{__version__}"
 
 @dataclass(frozen=True)
 class Timeouts:
+    """Upstream timeouts. Each counts time spent waiting on the provider only, never on the caller: a slow
+    consumer of a stream is not timed (the executor measures every read it waits on)."""
+
     connect: float = 10.0
     first_byte: float = 120.0  # request sent -> response headers / first stream event
-    idle: float = 120.0  # longest gap between two stream chunks
-    total: float = 600.0  # the whole exchange
+    idle: float = 120.0  # longest wait for the next chunk of an answer
+    total: float = 600.0  # all the waiting on the provider for one try, added up
 
     @classmethod
-    def for_provider(cls, timeout_seconds: float, local: bool) -> Timeouts:
-        idle = 300.0 if local else 120.0
+    def for_provider(cls, timeout_seconds: float, local: bool, idle: float | None = None) -> Timeouts:
+        """`timeoutSeconds` (total) and `idleTimeoutSeconds` (idle; default 120 s, 300 s for local servers)."""
+        idle = idle if idle is not None else (300.0 if local else 120.0)
         return cls(connect=10.0, first_byte=min(timeout_seconds, idle), idle=idle, total=timeout_seconds)
 
 

@@ -25,6 +25,7 @@ class ProviderView:
     api: Valued[str]
     base_url: Valued[str]  # raw; may contain ${VAR} (expanded by the resolver)
     timeout: Valued[float]
+    idle_timeout: Valued[float | None]
     headers: dict[str, Valued[SecretInput]]
     api_key: SecretInput | None
     models: dict[str, CatalogModel] = field(default_factory=dict)
@@ -93,6 +94,7 @@ def _view(
         preset.timeout_seconds if preset else None,
         600.0,
     )
+    idle_timeout = pick(pc.idle_timeout_seconds if pc else None, "idleTimeoutSeconds", None, None)
     headers: dict[str, Valued[SecretInput]] = {}
     if preset:
         for k, v in preset.headers:
@@ -126,6 +128,7 @@ def _view(
         api=api,
         base_url=base_url,
         timeout=timeout,
+        idle_timeout=idle_timeout,
         headers=headers,
         api_key=pc.api_key if pc else None,
         models=models,

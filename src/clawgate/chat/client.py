@@ -1,7 +1,7 @@
 """A small async client (aiohttp) for the gateway's sessions API and its WebSocket (docs/sessions-api.md).
 
 Every failure leaves as a `ChatError` with an owner, a code and the next command: the gateway not answering
-(`runtime gateway.not_running`), a refused gateway token (`gateway_auth AUTH_TOKEN_MISMATCH`, with the
+(`runtime gateway.not_running`), a refused gateway token (`gateway_auth gateway.token_mismatch`, with the
 fingerprint of the token this client sent — a clawgate token, never a provider key), or the error envelope the
 gateway answered with.
 """
@@ -68,10 +68,10 @@ def not_running(target: Target, detail: str = "") -> ChatError:
 
 def auth_error(target: Target, code: str | None, server_message: str = "") -> ChatError:
     """The gateway refused this client's token (or wanted one): a gateway_auth problem, not a provider's."""
-    code = code if code in ("AUTH_TOKEN_MISSING", "AUTH_TOKEN_MISMATCH", "gateway.locked_out") else None
+    code = code if code in ("gateway.token_missing", "gateway.token_mismatch", "gateway.locked_out") else None
     if code is None:
-        code = "AUTH_TOKEN_MISMATCH" if target.token else "AUTH_TOKEN_MISSING"
-    if code == "AUTH_TOKEN_MISSING" and not target.token:
+        code = "gateway.token_mismatch" if target.token else "gateway.token_missing"
+    if code == "gateway.token_missing" and not target.token:
         sent = f"this CLI sent no token ({target.describe_token()})"
     else:
         sent = f"this CLI sent {target.describe_token()}"
@@ -127,8 +127,8 @@ def _http_error(target: Target, status: int, body: Any, what: str) -> ChatError:
         )
     return ChatError(
         message or f"{what} answered HTTP {status}",
-        code=code or f"http.{status}",
-        owner=owner or ("request" if 400 <= status < 500 else "runtime"),
+        code=code or "gateway.error",  # an answer without clawgate's fields: say so, do not guess an owner
+        owner=owner or "runtime",
         next_steps=next_list(err) or ["clawgate logs --limit 20"],
         status=status,
     )
@@ -368,7 +368,7 @@ class WsConnection:
 
     def _policy_error(self, reason: str) -> ChatError:
         code = reason.split(":", 1)[0].split()[0] if reason.strip() else ""
-        if code in ("AUTH_TOKEN_MISSING", "AUTH_TOKEN_MISMATCH") or "AUTH" in reason.upper():
+        if code in ("gateway.token_missing", "gateway.token_mismatch", "gateway.locked_out"):
             return auth_error(self.target, code or None, reason)
         return ChatError(
             f"the gateway closed the WebSocket (1008 {reason or 'policy violation'})",

@@ -74,7 +74,9 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
     replaced = save_profile(st.paths, agent, pid, view.id, ptype, checked.value)
     fp = fingerprint(checked.value)
     snap2 = st.snapshot()
-    res = snap2.credentials(snap2.catalog.get(view.id), agent)  # type: ignore[arg-type]
+    view2 = snap2.catalog.get(view.id)
+    assert view2 is not None  # it was just found in the same config
+    res = snap2.credentials(view2, agent)
     winner = res.winner
     warnings = [i.reason for i in checked.issues]
     if winner is not None and winner.source != f"profile:{pid}":

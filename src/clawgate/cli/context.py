@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import click
@@ -38,7 +40,7 @@ def state() -> CliState:
     return STATE
 
 
-def json_option(f):  # type: ignore[no-untyped-def]
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """`--json` on a read command: machine-readable output on stdout (errors too)."""
 
     def cb(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

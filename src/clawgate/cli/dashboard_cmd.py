@@ -57,7 +57,7 @@ def login_link(st: Any, url: str | None = None) -> dict[str, Any]:
         raise ClawgateError(
             f"the gateway at {target.url} refused this CLI's token ({target.describe_token()})"
             + (f": {msg}" if msg else ""),
-            code=str((err or {}).get("code") or "AUTH_TOKEN_MISMATCH"),
+            code=str((err or {}).get("code") or "gateway.token_mismatch"),
             owner="gateway_auth",
             next_steps=[
                 "clawgate gateway status --json   # compare token.fingerprint with the gateway's",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,8 +14,13 @@ from clawgate.cli.findings_view import render_findings
 from clawgate.cli.output import console, emit_json, esc
 from clawgate.paths import display_path
 
+if TYPE_CHECKING:
+    from clawgate.diagnose.findings import Finding
 
-def collect(agent_id: str | None, probe: bool = False, check_gateway: bool = False):  # type: ignore[no-untyped-def]
+
+def collect(
+    agent_id: str | None, probe: bool = False, check_gateway: bool = False
+) -> tuple[list[Finding], dict[str, Any]]:
     """(ordered findings, meta) for this CLI's home."""
     from clawgate.diagnose.run import run_doctor
 
@@ -123,7 +129,7 @@ def doctor(
     if as_json:
         emit_json(data)
     else:
-        if applied:
+        if applied and backup_dir is not None:
             console().print(
                 f"[green]applied {len(applied)} fix(es)[/]; backup in {esc(display_path(backup_dir))}"
             )

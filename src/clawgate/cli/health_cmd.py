@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
 
+if TYPE_CHECKING:
+    from clawgate.call.health import HealthRegistry
+    from clawgate.store import Store
 
-def _registry(create: bool = False):  # type: ignore[no-untyped-def]
+
+def _registry(create: bool = False) -> tuple[HealthRegistry | None, Store | None]:
     from clawgate.call.health import HealthRegistry
     from clawgate.store import open_store
 

@@ -32,7 +32,7 @@ def infer(
     as_json: bool,
 ) -> None:
     """Make one real model call (PROMPT, or stdin) and print the reply; failures name owner, code and next."""
-    from clawgate.call.executor import CallRequest
+    from clawgate.call.executor import CallRequest, StreamOutcome
     from clawgate.call.runtime import Runtime
     from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent
     from clawgate.failures import Failure
@@ -69,6 +69,7 @@ def infer(
                 return
             parts: list[str] = []
             failure = None
+            assert isinstance(outcome, StreamOutcome)
             async for item in outcome:
                 if isinstance(item, Failure):
                     failure = item

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ EXIT_INTERNAL = 70
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when it runs, keeping `clawgate --help` and each command fast."""
 
-    def __init__(self, *args, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lazy = lazy or {}
 

@@ -45,9 +45,9 @@ def console(stderr: bool = False) -> Any:
     target = sys.stderr if stderr else sys.stdout
     key = stderr
     cached = _consoles.get(key)
-    if cached is None or cached.file._target is not target:  # type: ignore[attr-defined]
+    if cached is None or cached.file._target is not target:
         cached = Console(
-            file=RedactingWriter(target),
+            file=RedactingWriter(target),  # type: ignore[arg-type]  # a text stream, if not typed IO[str]
             highlight=False,
             soft_wrap=True,
             force_terminal=None if target.isatty() else False,

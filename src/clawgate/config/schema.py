@@ -155,6 +155,8 @@ class ProviderConfig(Strict):
     auth: Literal["api-key", "token", "oauth", "none"] | None = None
     headers: dict[str, SecretInput] = Field(default_factory=dict)
     timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
+    # longest wait for the next piece of an answer (a stream chunk, the body); default 120 s, local 300 s
+    idle_timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     models: list[ModelConfig] | None = None
     oauth: OAuthEndpoints | None = None
 

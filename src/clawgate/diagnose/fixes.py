@@ -7,6 +7,7 @@ reference, and unset an agent's model override that shadows the default.
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import time
@@ -18,7 +19,7 @@ from dotenv.parser import parse_stream
 
 from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
 from clawgate.auth.profiles import delete_profile
-from clawgate.config.edit import modify_config, parse_path, set_path, unset_path
+from clawgate.config.edit import PathParts, modify_config, parse_path, set_path, unset_path
 from clawgate.diagnose.findings import Finding
 from clawgate.paths import Paths, display_path
 from clawgate.plan.snapshot import Snapshot
@@ -70,7 +71,7 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
                     f"remove the earlier {name} line(s) {lines[:-1]} from {file}, keeping line "
                     f"{lines[-1]} (the one in effect)",
                     [target],
-                    lambda t=target, n=name: _dedupe_dotenv(t, n),
+                    functools.partial(_dedupe_dotenv, target, name),
                 )
             )
         elif f.code in ("auth.rejected", "auth.shadowed_credential", "auth.region_mismatch"):
@@ -86,7 +87,7 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
             target = _real(paths, f.subject.get("file", ""))
             if target is not None:
                 fixes.append(
-                    Fix(f.code, f"chmod 600 {display_path(target)}", [], lambda t=target: t.chmod(0o600))
+                    Fix(f.code, f"chmod 600 {display_path(target)}", [], functools.partial(target.chmod, 0o600))
                 )
         elif f.code == "model.override_shadows_default":
             path = f.evidence.get("winner", {}).get("from", "")
@@ -100,10 +101,14 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
                         f"unset {path} so agent {f.subject.get('agent')} uses "
                         f"{shadowed.get('from')} = {shadowed.get('ref')}",
                         [paths.config],
-                        lambda pp=parts: modify_config(paths, lambda data: unset_path(data, pp)),
+                        functools.partial(_unset_config, paths, parts),
                     )
                 )
     return fixes
+
+
+def _unset_config(paths: Paths, parts: PathParts) -> None:
+    modify_config(paths, lambda data: unset_path(data, parts))
 
 
 def _real(paths: Paths, shown: str) -> Path | None:

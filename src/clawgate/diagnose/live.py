@@ -1,19 +1,20 @@
 """Findings from live state: health records the executor wrote, probe results, and the running gateway.
 
-Nothing here re-derives what a call would do: health comes from the executor's own records, probes run the
-runtime plan through the executor, and the gateway reports its own view on /api/status.
+Nothing here re-derives what a call would do: health comes from the executor's own records (their codes are
+the classifier's, reported as they are), probes run the runtime plan through the executor, and the gateway
+reports its own view on /api/status.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from clawgate.diagnose.findings import Finding
+from clawgate.failures.classify import region_hint
 from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
-
-_REGION_BOUND = ("qwen", "moonshot")
 
 
 def _when(ts: float | None) -> str:
@@ -71,14 +72,13 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
             },
         }
         if r.state == "rejected":
-            region = r.provider in _REGION_BOUND or r.first_code == "auth.region_mismatch"
-            code = "auth.region_mismatch" if region else "auth.rejected"
+            # the code is the classifier's, recorded with the failure; the region sentence only explains it
+            code = "auth.region_mismatch" if r.first_code == "auth.region_mismatch" else "auth.rejected"
             msg = f"{r.provider} rejected {where['source']} ({r.fingerprint}); {first}"
-            if region:
-                msg += (
-                    f" — keys of this provider only work on the region/plan host they were issued for; "
-                    f"this one was sent to {where['host']}"
-                )
+            hint = region_hint(r.provider, urlsplit(where["host"] or "").hostname)
+            region = hint is not None
+            if hint:
+                msg += f" — this one was sent to {where['host']}. {hint}"
             nxt = [f"clawgate models status --probe --probe-provider {r.provider} --agent {where['agent']}"]
             if where["profile"]:
                 nxt.append(f"clawgate auth remove {where['profile']} --agent {where['agent']}")
@@ -140,7 +140,7 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
             }.get(code)
             if mapped is None and t.get("owner") == "network":
                 mapped = "provider.unreachable"
-            if mapped is None and code in ("health.cooling", "rate_limit.exceeded"):
+            if mapped is None and code in ("rate_limit.exceeded", "rate_limit.quota"):
                 mapped = "health.cooling"
             if mapped is None:
                 continue
@@ -166,9 +166,9 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
 
 def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Finding]:
     """When several providers reject auth, look for the shared local cause and say so."""
-    rejected = sorted(
+    rejected: list[str] = sorted(
         {
-            f.subject.get("provider")
+            str(f.subject.get("provider"))
             for f in findings
             if f.code in ("auth.rejected", "auth.region_mismatch") and f.subject.get("provider")
         }
@@ -192,7 +192,8 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
     overrides = [
         f"models.providers.{pid}.headers.{h}"
         for pid in rejected
-        for h in (snap.catalog.get(pid).headers if snap.catalog.get(pid) else {})
+        for view in [snap.catalog.get(pid)]
+        for h in (view.headers if view else {})
         if h in ("authorization", "x-api-key")
     ]
     if overrides:

@@ -11,6 +11,7 @@ from clawgate.diagnose.findings import Finding, order
 from clawgate.diagnose.live import all_providers_rejected, gateway_findings, health_findings, probe_findings
 from clawgate.diagnose.oauth import oauth_status_findings
 from clawgate.diagnose.offline import config_error_findings, offline_findings
+from clawgate.diagnose.runs import stuck_run_findings
 from clawgate.errors import ClawgateError
 from clawgate.paths import Paths
 from clawgate.plan.snapshot import Snapshot
@@ -78,14 +79,16 @@ def run_doctor(
         health = load_health(paths)  # the probes just updated it
     findings.extend(health_findings(snap, health, agent_ids))
     findings.extend(all_providers_rejected(findings, snap))
+    running: bool | None = None
     if check_gateway:
         from clawgate.gateway.lifecycle import address_for, status
         from clawgate.gateway.token import resolve_gateway_token
 
         st = status(paths, address_for(snap), resolve_gateway_token(snap).value)
         meta["gateway"] = {"url": st["url"], "running": st["running"]}
+        running = bool(st["running"])
         findings.extend(gateway_findings(st, snap, environ))
-    findings.extend(_session_findings(paths))
+    findings.extend(stuck_run_findings(paths, snap, running))
     return DoctorRun(order(findings), meta, snap, health)
 
 
@@ -97,6 +100,10 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
     rt = Runtime(paths, environ, cwd=None)
     results: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
 
+    def key(att: Any) -> tuple[str, str]:
+        winner = att.credential.winner if att.credential else None
+        return att.ref, (winner.fingerprint or "") if winner else ""
+
     async def go() -> None:
         try:
             seen: set[tuple[str, str]] = set()
@@ -106,21 +113,10 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
                 todo = [
                     (att, row)
                     for att, row in zip(plan.attempts, data["attempts"], strict=True)
-                    if (
-                        att.ref,
-                        att.credential.winner.fingerprint if att.credential and att.credential.winner else "",
-                    )
-                    not in seen
+                    if key(att) not in seen
                 ]
                 for att, _ in todo:
-                    seen.add(
-                        (
-                            att.ref,
-                            att.credential.winner.fingerprint
-                            if att.credential and att.credential.winner
-                            else "",
-                        )
-                    )
+                    seen.add(key(att))
                 from dataclasses import replace
 
                 sub = replace(plan, attempts=[a for a, _ in todo])
@@ -136,12 +132,3 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
     finally:
         rt.close()
     return probe_findings(results)
-
-
-def _session_findings(paths: Paths) -> list[Finding]:
-    """Stuck runs, read from the sessions store when it exists (the agents runtime writes it)."""
-    try:
-        from clawgate.agents.doctor import stuck_run_findings  # provided by the agents runtime
-    except ImportError:
-        return []
-    return stuck_run_findings(paths)

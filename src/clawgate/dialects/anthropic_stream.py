@@ -48,16 +48,23 @@ def usage_in(u: dict[str, Any]) -> Usage:
     total = None
     if isinstance(inp, int):
         total = inp + (read if isinstance(read, int) else 0) + (write if isinstance(write, int) else 0)
-    return Usage(input_tokens=total, output_tokens=u.get("output_tokens"), cached_tokens=read)
+    return Usage(
+        input_tokens=total,
+        output_tokens=u.get("output_tokens"),
+        cached_tokens=read if isinstance(read, int) else None,
+        cache_write_tokens=write if isinstance(write, int) else None,
+    )
 
 
 def usage_out(u: Usage) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "input_tokens": max((u.input_tokens or 0) - (u.cached_tokens or 0), 0),
+        "input_tokens": max((u.input_tokens or 0) - (u.cached_tokens or 0) - (u.cache_write_tokens or 0), 0),
         "output_tokens": u.output_tokens or 0,
     }
     if u.cached_tokens is not None:
         out["cache_read_input_tokens"] = u.cached_tokens
+    if u.cache_write_tokens is not None:
+        out["cache_creation_input_tokens"] = u.cache_write_tokens
     return out
 
 

@@ -7,7 +7,8 @@
 # - Tool results are `Message(role="tool", tool_call_id=…)`. Encoders also accept `Part(type="tool_result")`
 #   inside a user message (`normalize()` turns those into tool messages).
 # - `Usage.input_tokens` counts the whole prompt, cached tokens included (OpenAI's meaning);
-#   `Usage.cached_tokens` is the part read from the provider's prompt cache.
+#   `Usage.cached_tokens` is the part read from the provider's prompt cache, `Usage.cache_write_tokens` the
+#   part written to it.
 # - `ChatRequest.extra` holds the top-level parameters the internal form has no field for. Its `__dialect__`
 #   key names the dialect they came from; they are re-emitted only when encoding to that same dialect. Keys
 #   starting with `__` are stashes a dialect keeps for itself (e.g. its non-function tools).
@@ -24,8 +25,9 @@ import orjson
 from clawgate.call.sse import SSEEvent
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.internal import ChatRequest, Message, Part, Tool, Usage
-from clawgate.failures import FALLBACK_CODES, Failure
+from clawgate.failures import Failure
 from clawgate.failures.classify import classify_stream_error
+from clawgate.failures.classify.answers import make
 from clawgate.redaction import REDACTOR
 
 ORIGIN_KEY = "__dialect__"
@@ -156,6 +158,9 @@ def merge_usage(old: Usage | None, new: Usage) -> Usage:
         input_tokens=new.input_tokens if new.input_tokens is not None else old.input_tokens,
         output_tokens=new.output_tokens if new.output_tokens is not None else old.output_tokens,
         cached_tokens=new.cached_tokens if new.cached_tokens is not None else old.cached_tokens,
+        cache_write_tokens=new.cache_write_tokens
+        if new.cache_write_tokens is not None
+        else old.cache_write_tokens,
     )
 
 
@@ -205,14 +210,4 @@ class StreamContext:
         return f"{self.provider} ({self.host})" if self.host and self.host != self.provider else self.provider
 
     def _failure(self, code: str, message: str) -> Failure:
-        return Failure(
-            owner="upstream",
-            code=code,
-            message=message,
-            retryable=True,
-            provider=self.provider,
-            model=self.model,
-            host=self.host,
-            try_fallback=code in FALLBACK_CODES,
-            next_steps=["retry later or let a fallback model take over", "clawgate health list"],
-        )
+        return make(code, message, provider=self.provider, host=self.host, model=self.model)

@@ -63,6 +63,8 @@ def clawgate_fields(failure: Failure) -> dict[str, Any]:
             "source": failure.credential_source,
             "fingerprint": failure.credential_fingerprint,
         }
+    if failure.provider_message:
+        out["provider_message"] = failure.provider_message  # the provider's own words, apart from ours
     out["retryable"] = failure.retryable
     if failure.retry_after is not None:
         out["retry_after"] = failure.retry_after

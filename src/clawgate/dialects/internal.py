@@ -67,9 +67,10 @@ class ChatRequest:
 
 @dataclass
 class Usage:
-    input_tokens: int | None = None
+    input_tokens: int | None = None  # the whole prompt, cache reads and writes included
     output_tokens: int | None = None
-    cached_tokens: int | None = None
+    cached_tokens: int | None = None  # part of input_tokens read from the provider's prompt cache
+    cache_write_tokens: int | None = None  # part of input_tokens written to it (Anthropic cache_creation)
 
     @property
     def total_tokens(self) -> int | None:

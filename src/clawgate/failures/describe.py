@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from clawgate.failures import Failure
-from clawgate.failures.classify import _failure, _family
+from clawgate.failures.classify.answers import make
 
 __all__ = ["COOLDOWN_NEXT", "classify_description", "cooldown_reason"]
 
@@ -210,14 +210,7 @@ def classify_description(
             subject = group.lower()
         fmt = {"p": subject, "agent": agent}
         what = rule.what.format(group or subject, **fmt)
-        f = _failure(
-            rule.code,
-            what[0].upper() + what[1:] + ".",
-            provider=subject,
-            host=host,
-            model=model,
-            fam=_family(subject, host),
-        )
+        f = make(rule.code, what[0].upper() + what[1:] + ".", provider=subject, host=host, model=model)
         f.next_steps = [s.format(group or subject, **fmt) for s in rule.next_steps] or f.next_steps
         return f, m.group(0).strip()
     return None

@@ -1,62 +1,17 @@
-"""Failure: the one shape every failed call takes — owner (the layer at fault), code, retry facts, next step."""
+"""Failure: the one shape every failed call takes — owner (the layer at fault), code, retry facts, next step —
+validated against the code registry, and `failure()`, the constructor that takes the owner and the reactions
+(retry, next credential, fallback) from the registry and the policy instead of from its caller."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-OWNERS = (
-    "config",
-    "environment",
-    "provider_auth",
-    "provider_access",
-    "gateway_auth",
-    "rate_limit",
-    "upstream",
-    "network",
-    "request",
-    "context",
-    "runtime",
-)
+from clawgate.failures import policy
+from clawgate.failures.codes import CODES, OWNERS
 
-# Stable failure codes (shared with doctor's finding codes where the meaning is the same).
-CODES: dict[str, str] = {
-    "auth.missing_credential": "provider_auth",
-    "auth.rejected": "provider_auth",
-    "auth.region_mismatch": "provider_auth",
-    "auth.key_malformed": "provider_auth",
-    # An OAuth refresh (or Copilot's token exchange) was refused before the call: the provider's words say why.
-    "auth.oauth_refresh_failed": "provider_auth",
-    "access.billing": "provider_access",
-    "access.forbidden": "provider_access",
-    "rate_limit.exceeded": "rate_limit",
-    "upstream.overloaded": "upstream",
-    "upstream.server_error": "upstream",
-    "upstream.stream_error": "upstream",
-    "upstream.stream_cut": "upstream",
-    "upstream.bad_response": "upstream",
-    "network.timeout": "network",
-    "network.connect": "network",
-    "network.dns": "network",
-    "network.tls": "network",
-    "network.reset": "network",
-    "request.invalid": "request",
-    "request.too_large": "request",
-    "model.unknown": "request",
-    "provider.api_mismatch": "config",
-    "context.exceeded": "context",
-    "config.invalid_value": "config",
-    "env.unresolved_ref": "environment",
-    "health.cooling": "rate_limit",
-    "runtime.cancelled": "runtime",
-    "runtime.idle_timeout": "runtime",
-    "runtime.total_timeout": "runtime",
-    "runtime.internal": "runtime",
-    "gateway.token_missing": "gateway_auth",
-    "gateway.token_mismatch": "gateway_auth",
-    "gateway.locked_out": "gateway_auth",
-    "gateway.pairing_required": "gateway_auth",
-}
+if TYPE_CHECKING:
+    from clawgate.errors import ClawgateError
 
 
 @dataclass
@@ -78,14 +33,25 @@ class Failure:
     next_steps: list[str] = field(default_factory=list)
     credential_source: str | None = None
     credential_fingerprint: str | None = None
-    # How the executor reacts (derived from owner/code by default; classifiers may override):
-    try_next_credential: bool = False  # another distinct key for the same attempt may work
-    try_fallback: bool = False  # another model/provider in the plan may work
+    # How the executor reacts; None takes the code's policy (failures.policy)
+    try_next_credential: bool | None = None  # another distinct key for the same attempt may work
+    try_fallback: bool | None = None  # another model/provider in the plan may work
     should_retry_header: bool | None = None  # the provider's x-should-retry, when sent
+    sent: bool = True  # False: refused before anything was sent (health state, no credential, a bad pin)
+    phase: str | None = None  # network.timeout: which timer fired (connect | first_byte | idle | total)
 
     def __post_init__(self) -> None:
-        if self.owner not in OWNERS:
-            raise ValueError(f"unknown owner {self.owner!r}")
+        known = CODES.get(self.code)
+        if known is None:
+            raise ValueError(f"unregistered failure code {self.code!r} (add it to clawgate.failures.codes)")
+        if self.owner != known.owner:
+            if self.owner not in OWNERS:
+                raise ValueError(f"unknown owner {self.owner!r}")
+            raise ValueError(f"code {self.code!r} belongs to owner {known.owner!r}, not {self.owner!r}")
+        if self.try_next_credential is None:
+            self.try_next_credential = policy.next_credential(self.code)
+        if self.try_fallback is None:
+            self.try_fallback = policy.fallback(self.code)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -105,38 +71,41 @@ class Failure:
             "request_id",
             "credential_source",
             "credential_fingerprint",
+            "phase",
         ):
             val = getattr(self, key)
             if val is not None:
                 out[key] = val
+        if not self.sent:
+            out["sent"] = False
         out["next"] = list(self.next_steps)
         return out
 
 
-# Which failures move on to the next credential / the next fallback (the executor's policy table).
-NEXT_CREDENTIAL_CODES = {"auth.rejected", "auth.region_mismatch", "auth.oauth_refresh_failed"}
-FALLBACK_CODES = {
-    "auth.rejected",
-    "auth.oauth_refresh_failed",
-    "auth.region_mismatch",
-    "auth.missing_credential",
-    "auth.key_malformed",
-    "access.billing",
-    "access.forbidden",
-    "rate_limit.exceeded",
-    "health.cooling",
-    "upstream.overloaded",
-    "upstream.server_error",
-    "upstream.bad_response",
-    "upstream.stream_error",
-    "upstream.stream_cut",
-    "network.timeout",
-    "network.connect",
-    "network.dns",
-    "network.tls",
-    "network.reset",
-    "model.unknown",
-    "provider.api_mismatch",
-    "env.unresolved_ref",
-    "config.invalid_value",
+def failure(code: str, message: str, *, retryable: bool | None = None, **fields: Any) -> Failure:
+    """A Failure for a registered `code`: the owner comes from the registry, `retryable` (unless given),
+    `try_next_credential` and `try_fallback` from the policy."""
+    return Failure(
+        owner=CODES[code].owner,
+        code=code,
+        message=message,
+        retryable=policy.retryable(code) if retryable is None else retryable,
+        **fields,
+    )
+
+
+# ClawgateError codes that are not failures of a request, and what they are when one answers a request.
+_AS_REQUEST = {
+    "cli.usage": "request.invalid",
+    "config.error": "request.invalid",
+    "config.not_found": "request.not_found",
 }
+
+
+def from_error(exc: ClawgateError, **fields: Any) -> Failure:
+    """A raised ClawgateError as a Failure (the one conversion): its code when registered — the owner is the
+    code's — else `runtime.internal`. Errors of the command line's vocabulary map to the request's."""
+    code = _AS_REQUEST.get(exc.code, exc.code)
+    if code not in CODES:
+        code = "runtime.internal"
+    return failure(code, exc.message, next_steps=list(exc.next_steps), **fields)

@@ -18,7 +18,7 @@ from clawgate.call.runtime import Runtime
 from clawgate.dialects.internal import StreamEvent
 from clawgate.dialects.registry import get_dialect
 from clawgate.errors import ClawgateError
-from clawgate.failures import Failure
+from clawgate.failures import Failure, failure, from_error
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.token import resolve_gateway_token
@@ -50,18 +50,14 @@ class ClientGone(Exception):
     """The client disconnected before its request body was read."""
 
 
-_SHUTDOWN = Failure(
-    owner="runtime",
-    code="runtime.shutdown",
-    retryable=True,
-    message="the gateway shut down before the provider answered (the drain window, gateway.drainSeconds, "
+_SHUTDOWN = failure(
+    "runtime.shutdown",
+    "the gateway shut down before the provider answered (the drain window, gateway.drainSeconds, "
     "closed); the upstream request was cancelled",
     next_steps=["retry the request"],
 )
-_CLIENT_GONE = Failure(
-    owner="runtime",
-    code="runtime.cancelled",
-    message="the client went away before the answer; the upstream request was cancelled",
+_CLIENT_GONE = failure(
+    "runtime.cancelled", "the client went away before the answer; the upstream request was cancelled"
 )
 
 
@@ -144,11 +140,9 @@ class GatewayApp:
                 exc_info=True,
             )
             if not scope.get(_STARTED):
-                f = Failure(
-                    owner="runtime",
-                    code="runtime.internal",
-                    message=f"clawgate failed while handling this request ({type(exc).__name__}); "
-                    "this is a clawgate bug",
+                f = failure(
+                    "runtime.internal",
+                    f"clawgate failed while handling this request ({type(exc).__name__}); this is a clawgate bug",
                     next_steps=["clawgate logs --limit 20", "retry the request"],
                 )
                 await self._fail(send, f, api, t0, scope)
@@ -157,12 +151,10 @@ class GatewayApp:
 
     async def _model_call(self, scope: Scope, receive: Receive, send: Send, api: str, t0: float) -> None:
         if self.draining:
-            f = Failure(
-                owner="runtime",
-                code="runtime.shutdown",
-                retryable=True,
+            f = failure(
+                "runtime.shutdown",
+                "the gateway is shutting down",
                 retry_after=2,
-                message="the gateway is shutting down",
                 next_steps=["retry in a moment"],
             )
             await self._fail(send, f, api, t0, scope)
@@ -199,24 +191,25 @@ class GatewayApp:
             await self._fail(send, problem, api, t0, scope)
             return
         agent_hdr = headers.get(b"x-clawgate-agent")
+        try:
+            agent = agent_hdr.decode() if agent_hdr else None
+        except UnicodeDecodeError:
+            bad = request_error("the x-clawgate-agent header is not UTF-8 text (it names an agent id)")
+            bad.next_steps = [
+                "send x-clawgate-agent: <agent id>, e.g. main",
+                "clawgate config get agents.list",
+            ]
+            await self._fail(send, bad, api, t0, scope)
+            return
         model = body.get("model")
         try:
-            plan = self.plan_for(
-                model if isinstance(model, str) else None, agent_hdr.decode() if agent_hdr else None
-            )
+            plan = await self.plan_for(model if isinstance(model, str) else None, agent)
         except ClawgateError as exc:
-            await self._fail(
-                send,
-                Failure(
-                    owner="request",
-                    code=exc.code if exc.code.startswith("model") else "request.invalid",
-                    message=exc.message,
-                    next_steps=exc.next_steps,
-                ),
-                api,
-                t0,
-                scope,
-            )
+            f = from_error(exc)
+            if f.owner != "request":  # whatever the resolver refused here, the request named it
+                f = request_error(exc.message)
+                f.next_steps = list(exc.next_steps)
+            await self._fail(send, f, api, t0, scope)
             return
         stream = bool(body.get("stream"))
         fwd = {}
@@ -258,12 +251,13 @@ class GatewayApp:
         finally:
             watcher.cancel()
 
-    def plan_for(self, model: str | None, agent: str | None) -> Any:
+    async def plan_for(self, model: str | None, agent: str | None) -> Any:
+        """The plan for a request (cached; a new one is made off the loop)."""
         if model and model.startswith("agent/"):
-            return self.rt.plan(model.split("/", 1)[1], None)
+            return await self.rt.plan_async(model.split("/", 1)[1], None)
         if not model:
-            return self.rt.plan(agent, None)
-        return self.rt.plan(agent, model)
+            return await self.rt.plan_async(agent, None)
+        return await self.rt.plan_async(agent, model)
 
     async def _plain(self, send: Send, api: str, outcome: CallOutcome, t0: float, scope: Scope) -> None:
         assert outcome.body is not None and outcome.api is not None
@@ -378,21 +372,18 @@ class GatewayApp:
         except asyncio.CancelledError:
             if not self.streams.get(asyncio.current_task(), False):  # type: ignore[arg-type]
                 raise
-            failure = Failure(
-                owner="runtime",
-                code="runtime.shutdown",
-                retryable=True,
-                message="the gateway is shutting down; the stream was ended before it finished",
+            failure = _failure(
+                "runtime.shutdown",
+                "the gateway is shutting down; the stream was ended before it finished",
                 next_steps=["retry the request"],
             )
             with contextlib.suppress(Exception):
                 await outcome.aclose()
         except Exception as exc:  # a bug of ours mid-stream: end the stream with an error event, not a cut
             log.event("gateway.internal_error", f"{type(exc).__name__}: {exc}", level=40, exc_info=True)
-            failure = Failure(
-                owner="runtime",
-                code="runtime.internal",
-                message=f"clawgate failed while streaming ({type(exc).__name__}); this is a clawgate bug",
+            failure = _failure(
+                "runtime.internal",
+                f"clawgate failed while streaming ({type(exc).__name__}); this is a clawgate bug",
                 next_steps=["clawgate logs --limit 20", "retry the request"],
             )
             with contextlib.suppress(Exception):
@@ -548,3 +539,4 @@ def _timed(send: Send) -> Send:
 
 
 VERSION = __version__
+_failure = failure  # `_pump` has a local named `failure`

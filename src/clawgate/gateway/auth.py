@@ -194,7 +194,7 @@ class GatewayAuth:
         if self._token_bytes is None:
             return Failure(
                 owner="gateway_auth",
-                code="AUTH_TOKEN_MISSING",
+                code="gateway.token_missing",
                 message="the gateway requires a token but none is configured on the gateway",
                 next_steps=["clawgate gateway status"],
             )
@@ -205,14 +205,14 @@ class GatewayAuth:
             if _cookie(headers, UI_COOKIE) is not None:
                 return Failure(
                     owner="gateway_auth",
-                    code="AUTH_TOKEN_MISSING",
+                    code="gateway.token_missing",
                     message="this browser's dashboard login is not valid (it expired, the gateway restarted "
                     "or its token changed, or the request did not come from the dashboard's own page)",
                     next_steps=["clawgate dashboard"],
                 )
             return Failure(
                 owner="gateway_auth",
-                code="AUTH_TOKEN_MISSING",
+                code="gateway.token_missing",
                 message="this gateway requires a token: send 'Authorization: Bearer <token>' or 'x-api-key: <token>'",
                 next_steps=[
                     "set your client's API key to the gateway token (CLAWGATE_GATEWAY_TOKEN)",
@@ -223,7 +223,7 @@ class GatewayAuth:
             self._fail(client, now, exempt)
             return Failure(
                 owner="gateway_auth",
-                code="AUTH_TOKEN_MISMATCH",
+                code="gateway.token_mismatch",
                 message="the token sent to the gateway does not match the gateway's token (this is the client's "
                 "key for clawgate, not a provider key)",
                 next_steps=[

@@ -1,28 +1,36 @@
-"""Failures → HTTP: status per owner/code, the endpoint's own envelope, and the headers SDKs act on.
+"""Failures → HTTP: status per code/owner, the endpoint's own envelope, and the headers SDKs act on.
 
-A provider's rejection of clawgate's credential is never a 401 to the client: 401 means the client's own
-gateway token is wrong. Non-retryable failures carry `x-should-retry: false` so SDKs don't loop.
+- A provider's rejection of clawgate's credential is never a 401 to the client: 401 means the client's own
+  gateway token is wrong. Its top-level message never reads like the client's key is wrong either (Claude Code
+  printed "Invalid API key · Fix external API key" for a 502 whose message quoted the provider's
+  `invalid x-api-key`): it names clawgate's credential, and the provider's words go in `provider_message`.
+- `x-should-retry` is the failure's own `retryable` (the failure policy's decision), and `retry-after` is sent
+  only with `x-should-retry: true`: a client that obeys Retry-After must not wait on an answer that will not
+  change (Codex CLI hung for minutes on a rejected key's `retry-after: 300`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import orjson
 
 from clawgate.dialects.registry import get_dialect
-from clawgate.failures import Failure
+from clawgate.failures import Failure, failure
 
 _BY_CODE = {
-    "AUTH_TOKEN_MISSING": 401,
-    "AUTH_TOKEN_MISMATCH": 401,
+    "gateway.token_missing": 401,
+    "gateway.token_mismatch": 401,
     "gateway.locked_out": 429,
     "model.unknown": 404,
+    "request.not_found": 404,
     "model.not_configured": 503,
     "request.too_large": 413,
     "access.billing": 402,
-    "health.cooling": 429,
+    "auth.pin_invalid": 400,  # the client's model string pins a profile that cannot serve it; nothing was sent
     "rate_limit.exceeded": 429,
+    "rate_limit.quota": 429,
     "upstream.overloaded": 503,
     "network.timeout": 504,
     "runtime.shutdown": 503,
@@ -40,6 +48,7 @@ _BY_OWNER = {
     "environment": 503,
     "runtime": 500,
 }
+_REJECTED = frozenset({"auth.rejected", "auth.region_mismatch"})
 
 
 def http_status(f: Failure, client_api: str) -> int:
@@ -49,20 +58,24 @@ def http_status(f: Failure, client_api: str) -> int:
     return status
 
 
-def retryable_for_client(f: Failure, status: int) -> bool:
-    if f.owner in (
-        "gateway_auth",
-        "provider_auth",
-        "provider_access",
-        "request",
-        "context",
-        "config",
-        "environment",
-    ):
-        return False
-    return (
-        f.retryable or f.code in ("health.cooling", "rate_limit.exceeded") or status in (502, 503, 504, 529)
+def for_client(f: Failure) -> Failure:
+    """The failure as a client sees it: a provider's rejection of clawgate's credential is said in clawgate's
+    words (it must not read like the client's own key is wrong); the provider's own words stay in
+    `provider_message`; and a wait is said only where a retry is advised."""
+    if not f.retryable and f.retry_after is not None:
+        f = dataclasses.replace(f, retry_after=None)
+    if f.code not in _REJECTED:
+        return f
+    cred = f" {f.credential_source} ({f.credential_fingerprint})" if f.credential_source else ""
+    provider = f.provider or "the provider"
+    model = f" for {f.model}" if f.model else ""
+    when = "earlier, and it was not sent again" if not f.sent else "just now"
+    message = (
+        f"upstream credential refused: {provider} did not accept clawgate's credential{cred}{model} ({when}). "
+        "The key you sent to clawgate (the gateway token) was accepted; clawgate's own credential for "
+        f"{provider} needs fixing on the gateway (see provider_message for {provider}'s words)."
     )
+    return dataclasses.replace(f, message=message)
 
 
 def error_response(
@@ -70,16 +83,15 @@ def error_response(
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """(status, headers, body) for `f` on an endpoint speaking `client_api`; `status` overrides the mapping."""
     status = status or http_status(f, client_api)
+    f = for_client(f)
     body = orjson.dumps(get_dialect(client_api).error_body(f, status))
     headers = [
         (b"content-type", b"application/json"),
         (b"x-clawgate-owner", f.owner.encode()),
         (b"x-clawgate-code", f.code.encode()),
+        (b"x-should-retry", b"true" if f.retryable else b"false"),
     ]
-    headers.append((b"x-should-retry", b"true" if retryable_for_client(f, status) else b"false"))
-    if f.retry_after is not None:
-        # also on non-retryable answers (a lockout, a blocked key): it says how long; x-should-retry: false
-        # keeps the SDKs from looping on it
+    if f.retryable and f.retry_after is not None:
         secs = max(0, math.ceil(f.retry_after))
         headers.append((b"retry-after", str(secs).encode()))
         headers.append((b"retry-after-ms", str(int(f.retry_after * 1000)).encode()))
@@ -87,9 +99,8 @@ def error_response(
 
 
 def request_error(message: str, param: str | None = None, code: str = "request.invalid") -> Failure:
-    return Failure(
-        owner="request",
-        code=code,
-        message=message,
+    return failure(
+        code,
+        message,
         next_steps=["fix the request body" + (f" field {param!r}" if param else "")],
     )

@@ -260,7 +260,7 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
                     ],
                 }
             )
-        c = "gateway.token_mismatch" if reason == "AUTH_TOKEN_MISMATCH" else "gateway.token_missing"
+        c = "gateway.token_mismatch" if reason == "gateway.token_mismatch" else "gateway.token_missing"
         out["findings"].append(
             {
                 "code": c,

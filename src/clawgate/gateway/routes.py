@@ -1,7 +1,9 @@
-"""The gateway's non-model endpoints (Starlette): health, readiness, status, the model list."""
+"""The gateway's non-model endpoints (Starlette): health, readiness, status, the model list. Status and the
+model list read the store and resolve plans, so they are built in a thread, never on the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Mapping
@@ -16,7 +18,7 @@ from starlette.routing import Route
 
 from clawgate import __version__
 from clawgate import logs as log
-from clawgate.failures import Failure
+from clawgate.failures import Failure, failure
 from clawgate.gateway.errors import error_response, request_error
 
 if TYPE_CHECKING:
@@ -49,12 +51,7 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
                 "fallbacks": [r for r, _ in choice.fallbacks],
             }
         )
-    since = time.time() - 3600
-    recent = rt.store.recent_attempts(limit=5000, since=since)
-    by_owner: dict[str, int] = {}
-    for r in recent:
-        if not r.ok and r.owner:
-            by_owner[r.owner] = by_owner.get(r.owner, 0) + 1
+    total, by_owner = rt.store.failures_by_owner(since=time.time() - 3600)
     err = rt.last_error
     return {
         "service": "clawgate",
@@ -76,7 +73,7 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
         "auth": gw.auth.token.to_json(),
         "agents": agents,
         "health": [h.to_json() for h in rt.health.records()],
-        "calls_last_hour": {"total": len(recent), "failures_by_owner": by_owner},
+        "calls_last_hour": {"total": total, "failures_by_owner": by_owner},
         "env": env_view(snap),
         "inflight": gw.inflight,
         "streams": len(gw.streams),
@@ -108,14 +105,14 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         return _json(body, 200 if ready else 503)
 
     async def api_status(request: Request) -> Response:
-        return _guard(gw, request) or _json(status_payload(gw))
+        return _guard(gw, request) or _json(await asyncio.to_thread(status_payload, gw))
 
     async def list_models(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
         denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions")
         if denied:
             return denied
-        return _json(models_payload(gw, anthropic))
+        return _json(await asyncio.to_thread(models_payload, gw, anthropic))
 
     async def not_routed(request: Request, exc: Exception) -> Response:
         """404/405 in the OpenAI envelope with owner `request` (a route's own 404 keeps its detail)."""
@@ -138,10 +135,9 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
             path=request.url.path,
             exc_info=True,
         )
-        f = Failure(
-            owner="runtime",
-            code="runtime.internal",
-            message=f"clawgate failed while handling this request ({type(exc).__name__}); this is a clawgate bug",
+        f = failure(
+            "runtime.internal",
+            f"clawgate failed while handling this request ({type(exc).__name__}); this is a clawgate bug",
             next_steps=["clawgate logs --limit 20"],
         )
         return _error(f, "openai-completions")

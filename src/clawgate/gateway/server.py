@@ -76,7 +76,7 @@ def prepare(
     paths: Paths, environ: dict[str, str], host: str | None = None, port: int | None = None
 ) -> tuple[Runtime, str, int]:
     """Load everything and check that it is safe to listen; raises ClawgateError with the reason."""
-    rt = Runtime(paths, environ, cwd=None)
+    rt = Runtime(paths, environ, cwd=None, warm=True)  # every reload resolves the agents' plans off the loop
     gw = rt.snapshot.config.gateway
     host = host or bind_host(gw.bind)
     port = port if port is not None else gw.port
@@ -256,7 +256,13 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
     # ~2.2 ms -> ~1.6 ms added; docs/performance.md)
     sys.setswitchinterval(0.001)
     snap = rt.snapshot
-    usable = [v.id for v in snap.catalog.providers.values() if snap.credentials(v, snap.main_agent()).winner]
+
+    def with_credential() -> list[str]:  # resolving credentials may run exec SecretRefs: not on the loop
+        return [
+            v.id for v in snap.catalog.providers.values() if snap.credentials(v, snap.main_agent()).winner
+        ]
+
+    usable = await asyncio.to_thread(with_credential)
     token = resolve_gateway_token(snap)
     lines = [
         f"clawgate {__version__} gateway listening on {url}",

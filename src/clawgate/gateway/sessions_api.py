@@ -16,7 +16,7 @@ from clawgate.agents.events import sse
 from clawgate.agents.service import AgentService, attach
 from clawgate.agents.sessions import message_json, run_json
 from clawgate.errors import ClawgateError, NotFoundError
-from clawgate.failures import OWNERS, Failure
+from clawgate.failures import Failure, failure, from_error
 from clawgate.gateway import extensions
 from clawgate.gateway.errors import error_response
 
@@ -39,24 +39,11 @@ def fail(f: Failure, status: int | None = None) -> Response:
 def failure_of(exc: ClawgateError) -> tuple[Failure, int | None]:
     """A raised error as an API failure: unknown ids are 404 (owner request), refusals 400, shutdown 503."""
     if isinstance(exc, NotFoundError):
-        return Failure(
-            owner="request", code="request.not_found", message=exc.message, next_steps=list(exc.next_steps)
-        ), 404
+        return failure("request.not_found", exc.message, next_steps=list(exc.next_steps)), 404
     if isinstance(exc, ShuttingDown):
-        return Failure(
-            owner="runtime",
-            code=exc.code,
-            message=exc.message,
-            retryable=True,
-            next_steps=list(exc.next_steps),
-        ), 503
-    owner = exc.owner if exc.owner in OWNERS else "request"
-    if exc.code in ("usage", "error"):
-        owner = "request"
-    code = exc.code if exc.code not in ("usage", "error") else "request.invalid"
-    return Failure(owner=owner, code=code, message=exc.message, next_steps=list(exc.next_steps)), (
-        400 if owner == "request" else None
-    )
+        return from_error(exc), 503
+    f = from_error(exc)
+    return f, (400 if f.owner == "request" else None)
 
 
 def bad_request(message: str, field: str | None = None) -> Response:

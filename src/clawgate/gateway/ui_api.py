@@ -109,7 +109,10 @@ def _denied(gw: GatewayApp, request: Request) -> Response | None:
                 403,
             )
         return None
-    if f.code in ("AUTH_TOKEN_MISSING", "AUTH_TOKEN_MISMATCH") and "clawgate dashboard" not in f.next_steps:
+    if (
+        f.code in ("gateway.token_missing", "gateway.token_mismatch")
+        and "clawgate dashboard" not in f.next_steps
+    ):
         f = dataclasses.replace(f, next_steps=["clawgate dashboard", *f.next_steps])
     return _fail(f)
 
@@ -364,18 +367,16 @@ def _next_for(snap: Snapshot, r: AttemptRecord) -> list[str]:
         return [f"clawgate auth add {p}", "clawgate doctor"]
     if code == "env.unresolved_ref":
         return ["clawgate env", "clawgate doctor"]
-    if code == "health.cooling":
-        return ["clawgate health list", f"clawgate models status --probe --probe-provider {p}"]
     if code.startswith("runtime."):
         return ["clawgate logs --limit 20"]
-    if code.startswith(("AUTH_", "gateway.")):
+    if code.startswith("gateway."):
         return ["clawgate gateway status --json"]
     try:
-        from clawgate.failures.classify import _family, _next_steps
+        from clawgate.failures.classify import next_steps
 
         view = snap.catalog.get(p)
         host = urlsplit(view.base_url.value or "").hostname if view else None
-        return _next_steps(code, p, _family(p, host), host, r.model, None)
+        return next_steps(code, p, host=host, model=r.model)
     except Exception:
         return [f"clawgate models status --probe --probe-provider {p}", "clawgate doctor"]
 
@@ -396,9 +397,10 @@ def _row(r: AttemptRecord) -> dict[str, Any]:
 
 
 def failures(gw: GatewayApp, window: float = FAILURE_WINDOW) -> dict[str, Any]:
-    """Recent failures grouped by owner and code. Inside a group, one entry per provider credential: the failure
-    that started it first (from the health state when it began before the window), then how often it repeated —
-    refusals made from the health state without sending counted as repeats of the failure behind them."""
+    """Recent failures grouped by owner and code — as the executor recorded them: a refusal made from the health
+    state carries the owner and code of the failure that started that state, so it joins that failure's group
+    (nothing is re-decided here). Inside a group, one entry per provider credential: the failure that started it
+    first (from the health state when it began before the window), then how often it repeated."""
     snap = gw.rt.snapshot
     since = time.time() - window
     rows = list(reversed(gw.rt.store.recent_attempts(limit=2000, since=since, failures_only=True)))
@@ -409,26 +411,14 @@ def failures(gw: GatewayApp, window: float = FAILURE_WINDOW) -> dict[str, Any]:
     def health_of(r: AttemptRecord, cred: str) -> HealthRecord | None:
         return by_model.get((r.provider, cred, r.model)) or by_cred.get((r.provider, cred))
 
-    last_sent: dict[tuple[str, str], tuple[str, str]] = {}
     streams: dict[tuple[str, str, str, str], list[AttemptRecord]] = {}
-    canon: dict[tuple[str, str, str, str], tuple[str, str]] = {}
     for r in rows:  # oldest first
         cred = r.fingerprint or r.cred_source or "-"
-        owner, code = r.owner or "unknown", r.code or "unknown"
-        if r.sent:
-            last_sent[(r.provider, cred)] = (owner, code)
-        elif code in ("health.cooling", "auth.rejected") or code.startswith("access."):
-            h = health_of(r, cred)
-            if (r.provider, cred) in last_sent:
-                owner, code = last_sent[(r.provider, cred)]
-            elif h is not None and h.first_code:
-                owner, code = h.first_owner or owner, h.first_code
-        key = (owner, code, r.provider, cred)
+        key = (r.owner or "unknown", r.code or "unknown", r.provider, cred)
         streams.setdefault(key, []).append(r)
-        canon[key] = (owner, code)
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for key, items in streams.items():
-        owner, code = canon[key]
+        owner, code = key[0], key[1]
         lead = next((r for r in items if r.sent), items[0])
         first = _row(lead)
         h = health_of(lead, key[3])
@@ -449,7 +439,7 @@ def failures(gw: GatewayApp, window: float = FAILURE_WINDOW) -> dict[str, Any]:
             "refused": sum(1 for r in repeats if not r.sent),
             "last_ts": items[-1].ts,
             "health": hj,
-            "next": _next_for(snap, dataclasses.replace(lead, owner=owner, code=code)),
+            "next": _next_for(snap, lead),
         }
         g = groups.setdefault((owner, code), {"owner": owner, "code": code, "count": 0, "streams": []})
         g["count"] += len(items)
@@ -561,7 +551,7 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
             return _fail(
                 Failure(
                     owner="gateway_auth",
-                    code="AUTH_TOKEN_MISSING",
+                    code="gateway.token_missing",
                     message="a login code is only given for the gateway token (Authorization: Bearer), "
                     "not for a browser session",
                     next_steps=["clawgate dashboard"],

@@ -68,8 +68,7 @@ class Connection:
             headers[b"authorization"] = b"Bearer " + token.encode("utf-8", "surrogateescape")
         denied = self.gw.check_auth(self.ws.scope, headers)
         if denied is not None:
-            reason = denied.code if denied.code.startswith("AUTH_") else "AUTH_LOCKED_OUT"
-            await self.refuse(reason)
+            await self.refuse(denied.code)  # gateway.token_missing | token_mismatch | locked_out
             return False
         self.svc.ensure_started()
         await self.send(

@@ -24,6 +24,7 @@ from clawgate.config.substitution import env_name_ref, expand
 from clawgate.environment import Environment
 from clawgate.errors import NotFoundError
 from clawgate.paths import Paths, display_path, normalize_agent_id
+from clawgate.plan.cache import PlanCache
 from clawgate.plan.types import IMPLICIT_AGENT, AgentInfo, Attempt, ModelChoice, Plan
 from clawgate.redaction import register_secret
 from clawgate.upstream.apikinds import wire_api
@@ -41,7 +42,7 @@ class Snapshot:
         self.catalog: Catalog = build_catalog(self.config)
         self.secrets = SecretResolver(self.config.secrets, env, paths.home)
         self._stores: dict[str, ProfileStore] = {}
-        self.plan_cache: dict[tuple[Any, ...], Plan] = {}
+        self.plan_cache = PlanCache()
         self._register_config_secrets()
 
     # -- loading ---------------------------------------------------------------------------------------
@@ -130,15 +131,23 @@ class Snapshot:
         entry = agent.entry
         if explicit:
             candidates.append((explicit_from, explicit))
+        own_fallbacks: dict[str, list[tuple[str, str]]] = {}  # a subagent model's own fallbacks, by its path
         if subagent:
-            if entry and entry.subagents and entry.subagents.model is not None:
-                p, f = _split_spec(entry.subagents.model)
+            for spec, base in (
+                (
+                    entry.subagents.model if entry and entry.subagents else None,
+                    f"{agent.path}.subagents.model",
+                ),
+                (d.subagents.model if d.subagents else None, "agents.defaults.subagents.model"),
+            ):
+                if spec is None:
+                    continue
+                p, f = _split_spec(spec)
                 if p:
-                    candidates.append((f"{agent.path}.subagents.model", p))
-            if d.subagents and d.subagents.model is not None:
-                p, f = _split_spec(d.subagents.model)
-                if p:
-                    candidates.append(("agents.defaults.subagents.model", p))
+                    path = base if isinstance(spec, str) else f"{base}.primary"
+                    candidates.append((path, p))
+                    if f is not None:
+                        own_fallbacks[path] = [(r, f"{base}.fallbacks[{i}]") for i, r in enumerate(f)]
         if entry is not None and entry.model is not None:
             p, f = _split_spec(entry.model)
             base = f"{agent.path}.model"
@@ -156,6 +165,7 @@ class Snapshot:
         if not candidates:
             return ModelChoice(None, "none", [], fallbacks)
         win_path, win_ref = candidates[0]
+        fallbacks = own_fallbacks.get(win_path, fallbacks)  # a subagent model with fallbacks of its own
         shadows = [(p, r) for p, r in candidates[1:] if r != win_ref]
         return ModelChoice(win_ref, win_path, shadows, fallbacks)
 
@@ -164,9 +174,20 @@ class Snapshot:
 
     # -- plans -----------------------------------------------------------------------------------------
 
-    def credentials(
-        self, provider: ProviderView, agent: str, pin: str | None = None, host: Host | None = None
-    ) -> CredentialResolution:
+    def host_of(self, provider: ProviderView) -> Host | None:
+        """The preset host the provider's (expanded) base URL points at: region/plan key checks need it."""
+        if provider.preset is None or not provider.base_url.value:
+            return None
+        exp = expand(provider.base_url.value, self.env)
+        base_url = (exp.value or "").rstrip("/") if exp.ok else ""
+        if not base_url:
+            return None
+        host = provider.preset.host_for(base_url)
+        return host or provider.preset.host_by_hostname(urlsplit(base_url).hostname or "")
+
+    def credentials(self, provider: ProviderView, agent: str, pin: str | None = None) -> CredentialResolution:
+        """Every credential candidate of `provider` for `agent`, checked against the provider's own host (the
+        host is always the plan's: no caller can forget it)."""
         return resolve_credentials(
             provider,
             agent=agent,
@@ -175,7 +196,7 @@ class Snapshot:
             secrets=self.secrets,
             stores=self.store,
             config_order=self.config.auth.order.get(provider.id),
-            host=host,
+            host=self.host_of(provider),
             pin=pin,
         )
 
@@ -291,9 +312,12 @@ class Snapshot:
             }
         else:
             base_url = (exp.value or "").rstrip("/")
-        host = view.preset.host_for(base_url) if (view.preset and base_url) else None
-        if host is None and view.preset and base_url:
-            host = view.preset.host_by_hostname(urlsplit(base_url).hostname or "")
+            if exp.refs:  # a ${VAR} in a URL may be a token (…/t/${TENANT_TOKEN}/v1): never shown whole
+                for name in exp.refs:
+                    var = self.env.var(name)
+                    if var is not None and var.value:
+                        register_secret(var.value)
+        host = self.host_of(view) if base_url else None
         if status == "unlisted_strict" and error is None:
             known_models = ", ".join(sorted(view.models))
             error = {
@@ -318,7 +342,9 @@ class Snapshot:
                 continue
             headers[name] = value
             header_sources[name] = valued.source
-        cred = self.credentials(view, agent, pin=pin or mref.profile, host=host)
+        cred = self.credentials(view, agent, pin=pin or mref.profile)
+        if cred.pin_error and error is None:
+            error = self._pin_error(view, mref.model, cred, agent)
         return Attempt(
             index=index,
             role=role,
@@ -331,6 +357,7 @@ class Snapshot:
             base_url=base_url,
             base_url_from=view.base_url.source,
             timeout=float(view.timeout.value),
+            idle_timeout=float(view.idle_timeout.value) if view.idle_timeout.value is not None else None,
             credential=cred,
             model_info=cm,
             catalog_status=status,
@@ -341,6 +368,22 @@ class Snapshot:
             view=view,
             api_kind=api_kind,
         )
+
+    def _pin_error(
+        self, view: ProviderView, model: str, cred: CredentialResolution, agent: str
+    ) -> dict[str, Any]:
+        from clawgate.failures.classify.local import pin_invalid
+
+        pin = cred.pinned or ""
+        profiles = [
+            p.id for p in self.store(agent).for_provider(view.id, self.config.auth.order.get(view.id))
+        ]
+        prof = self.store(agent).profiles.get(pin) or self.store(self.main_agent()).profiles.get(pin)
+        belongs = prof.provider if prof is not None and prof.provider != view.id else None
+        f = pin_invalid(
+            pin, provider=view.id, model=model, profiles=profiles, belongs_to=belongs, agent=agent
+        )
+        return {"code": f.code, "owner": f.owner, "message": f.message, "next": f.next_steps}
 
     def _header_value(self, raw: str | SecretRef) -> str | None:
         if isinstance(raw, SecretRef):

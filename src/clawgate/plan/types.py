@@ -67,6 +67,7 @@ class Attempt:
     api_kind: str = (
         ""  # the configured api (`ollama`, `openai-codex-responses`, …); `api` is the wire dialect
     )
+    idle_timeout: float | None = None  # models.providers.<id>.idleTimeoutSeconds (None: the default)
 
     @property
     def ready(self) -> bool:

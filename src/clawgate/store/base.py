@@ -37,6 +37,10 @@ class AttemptRecord:
     session_id: str | None = None
     run_id: str | None = None
     request_id: str | None = None
+    # prompt-cache tokens, part of input_tokens: read from the cache, and written to it (Anthropic
+    # cache_read_input_tokens / cache_creation_input_tokens; OpenAI cached_tokens)
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
     id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -87,6 +91,17 @@ class HealthRecord:
             "last_failure": {"time": self.last_ts, "code": self.last_code} if self.last_ts else None,
             "failures": self.count,
         }
+
+
+@dataclass(frozen=True)
+class HealthClear:
+    """A `health clear` (any process): records of (provider, fingerprint) last updated before `ts` are gone.
+    None matches every provider / fingerprint."""
+
+    id: int
+    ts: float
+    provider: str | None
+    fingerprint: str | None
 
 
 @dataclass
@@ -187,11 +202,32 @@ class Store(Protocol):
 
     def count_attempts(self, since: float | None = None) -> int: ...
 
+    def failures_by_owner(self, since: float | None = None) -> tuple[int, dict[str, int]]:
+        """(tries since `since`, failed tries per owner) — counted by the store, not by loading rows."""
+        ...
+
+    def active_runs(self) -> list[RunRecord]:
+        """Runs still queued or running (doctor's stuck-run check)."""
+        ...
+
     def load_health(self) -> list[HealthRecord]: ...
 
     def save_health(self, rec: HealthRecord) -> None: ...
 
-    def delete_health(self, provider: str | None = None, fingerprint: str | None = None) -> None: ...
+    def delete_health(
+        self, provider: str | None = None, fingerprint: str | None = None, model: str | None = None
+    ) -> None:
+        """Forget stored records (this process's own bookkeeping: a success clears its own record)."""
+        ...
+
+    def clear_health(self, provider: str | None = None, fingerprint: str | None = None) -> None:
+        """`health clear`: forget the stored records and tell every process sharing this store (see
+        `health_clears`), so a running gateway stops refusing at once."""
+        ...
+
+    def health_clears(self, after: int = 0) -> list[HealthClear]:
+        """The clears recorded after id `after`, oldest first (`after=-1`: only the newest one, for a cursor)."""
+        ...
 
     # -- sessions, messages, runs (the agent runtime) ----------------------------------------------------
 

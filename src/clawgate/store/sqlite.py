@@ -19,14 +19,16 @@ import orjson
 from clawgate.store.base import (
     AttemptRecord,
     CronRecord,
+    HealthClear,
     HealthRecord,
     MessageRecord,
     RunRecord,
     SessionRecord,
 )
 
-# PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime)
-SCHEMA_VERSION = 2
+# PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime);
+# 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process)
+SCHEMA_VERSION = 3
 
 _ATTEMPT_COLS = [f.name for f in fields(AttemptRecord) if f.name != "id"]
 _HEALTH_COLS = [f.name for f in fields(HealthRecord) if f.name != "extra"]
@@ -78,7 +80,28 @@ CREATE TABLE IF NOT EXISTS cron_runs (
 CREATE INDEX IF NOT EXISTS cron_runs_job ON cron_runs(job_id, ts);
 """
 
-_MIGRATIONS = {1: _SCHEMA, 2: _SCHEMA_V2}
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS health_clears (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL, provider TEXT, fingerprint TEXT
+);
+"""
+
+
+def _add_missing_attempt_columns(conn: sqlite3.Connection) -> None:
+    """Columns added to AttemptRecord after a file was created (ALTER TABLE keeps every row)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(attempts)")}
+    for col in _ATTEMPT_COLS:
+        if col not in have:
+            conn.execute(f"ALTER TABLE attempts ADD COLUMN {col}")
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    _add_missing_attempt_columns(conn)
+    conn.executescript(_SCHEMA_V3)
+
+
+# each step is idempotent (IF NOT EXISTS, or checks what is there)
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _SCHEMA, 2: _SCHEMA_V2, 3: _v3}
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -157,7 +180,11 @@ class SQLiteStore:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
             for v in range(version + 1, SCHEMA_VERSION + 1):
-                conn.executescript(_MIGRATIONS[v])  # each step is idempotent (IF NOT EXISTS)
+                step = _MIGRATIONS[v]
+                if isinstance(step, str):
+                    conn.executescript(step)
+                else:
+                    step(conn)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- the writer thread ----------------------------------------------------------------------------
@@ -305,6 +332,15 @@ class SQLiteStore:
             return int(self._query("SELECT COUNT(*) FROM attempts", ())[0][0])
         return int(self._query("SELECT COUNT(*) FROM attempts WHERE ts >= ?", (since,))[0][0])
 
+    def failures_by_owner(self, since: float | None = None) -> tuple[int, dict[str, int]]:
+        where, args = ("WHERE ts >= ?", (since,)) if since is not None else ("", ())
+        rows = self._query(
+            f"SELECT ok, owner, COUNT(*) FROM attempts {where} GROUP BY ok, owner",
+            args,
+        )
+        total = sum(int(n) for _, _, n in rows)
+        return total, {owner: int(n) for ok, owner, n in rows if not ok and owner}
+
     # -- health ---------------------------------------------------------------------------------------
 
     def load_health(self) -> list[HealthRecord]:
@@ -319,16 +355,37 @@ class SQLiteStore:
         )
         self._submit((sql, tuple(values)))
 
-    def delete_health(self, provider: str | None = None, fingerprint: str | None = None) -> None:
-        where, args = [], []
-        if provider:
-            where.append("provider = ?")
-            args.append(provider)
-        if fingerprint:
-            where.append("fingerprint = ?")
-            args.append(fingerprint)
+    def delete_health(
+        self, provider: str | None = None, fingerprint: str | None = None, model: str | None = None
+    ) -> None:
+        where: list[str] = []
+        args: list[Any] = []
+        for col, value in (("provider", provider), ("fingerprint", fingerprint), ("model", model)):
+            if value:
+                where.append(f"{col} = ?")
+                args.append(value)
         sql = "DELETE FROM health" + (" WHERE " + " AND ".join(where) if where else "")
         self._submit((sql, tuple(args)))
+
+    def clear_health(self, provider: str | None = None, fingerprint: str | None = None) -> None:
+        self.delete_health(provider, fingerprint)
+        self._submit(
+            (
+                "INSERT INTO health_clears (ts, provider, fingerprint) VALUES (?, ?, ?)",
+                (time.time(), provider, fingerprint),
+            )
+        )
+
+    def health_clears(self, after: int = 0) -> list[HealthClear]:
+        if after < 0:
+            rows = self._query(
+                "SELECT id, ts, provider, fingerprint FROM health_clears ORDER BY id DESC LIMIT 1", ()
+            )
+        else:
+            rows = self._query(
+                "SELECT id, ts, provider, fingerprint FROM health_clears WHERE id > ? ORDER BY id", (after,)
+            )
+        return [HealthClear(int(i), float(ts), p, f) for i, ts, p, f in rows]
 
     # -- sessions, messages, runs -----------------------------------------------------------------------
 
@@ -399,6 +456,9 @@ class SQLiteStore:
 
     def list_runs(self, session_id: str) -> list[RunRecord]:
         return self._runs("WHERE session_id = ?", (session_id,))
+
+    def active_runs(self) -> list[RunRecord]:
+        return self._runs("WHERE status IN ('queued', 'running')", ())
 
     def mark_interrupted(self, now: float) -> tuple[int, int]:
         counts = [0, 0]

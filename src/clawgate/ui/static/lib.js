@@ -46,12 +46,14 @@ export function announce(text) {
 
 // ---------------------------------------------------------------------------------------------------- API
 
+/** A failed API call. Its owner and code are the gateway's (body, else its x-clawgate-* headers); the UI
+ * decides none of its own — an answer without them (a proxy's page) is shown as owner "unknown". */
 export class ApiError extends Error {
-  constructor(status, err) {
+  constructor(status, err, headers) {
     super(err.message || `HTTP ${status}`);
     this.status = status;
-    this.owner = err.owner || (status >= 500 ? "runtime" : "request");
-    this.code = err.code || `http.${status}`;
+    this.owner = err.owner || (headers && headers.get("x-clawgate-owner")) || "unknown";
+    this.code = err.code || (headers && headers.get("x-clawgate-code")) || "gateway.error";
     this.next = err.next_steps || (Array.isArray(err.next) ? err.next : err.next ? [err.next] : []);
   }
 }
@@ -88,11 +90,11 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   const text = await resp.text();
   try { data = text ? JSON.parse(text) : null; } catch { data = { message: text.slice(0, 300) }; }
   if (resp.status === 401) {
-    const err = new ApiError(401, errorOf(data));
+    const err = new ApiError(401, errorOf(data), resp.headers);
     authLost(err);
     throw err;
   }
-  if (!resp.ok) throw new ApiError(resp.status, errorOf(data));
+  if (!resp.ok) throw new ApiError(resp.status, errorOf(data), resp.headers);
   return data;
 }
 

@@ -1,0 +1,127 @@
+"""Every try is recorded: one `AttemptRecord` per try (or refusal) in the store, usage with prompt-cache reads
+and writes included, and a log line for every timeout (so a timeout is never silent, whoever consumed it)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from clawgate import logs
+from clawgate.auth.resolve import Candidate
+from clawgate.call.types import CallRequest, TryResult
+from clawgate.dialects.internal import Usage
+from clawgate.failures import Failure
+from clawgate.failures.classify import IOErrors
+from clawgate.plan.types import Attempt
+from clawgate.store.base import AttemptRecord, Store
+
+
+@dataclass(slots=True)
+class Try:
+    """One try of one credential on one attempt: who, with what, since when."""
+
+    att: Attempt
+    cred: Candidate | None
+    req: CallRequest
+    call_id: str
+    try_no: int
+    tries: list[TryResult]
+    host: str | None
+    io: IOErrors
+    t0: float
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000
+
+
+class Recorder:
+    """Writes tries to the store (never blocks: the store queues writes) and logs timeouts."""
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+
+    def record(
+        self,
+        call_id: str,
+        req: CallRequest,
+        t: TryResult,
+        usage: Usage | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        f = t.failure
+        if f is not None and f.code == "network.timeout":
+            _log_timeout(call_id, t, f)
+        if self.store is None:
+            return
+        att = t.attempt
+        self.store.record_attempt(
+            AttemptRecord(
+                ts=time.time(),
+                call_id=call_id,
+                purpose=req.purpose,
+                agent=req.agent,
+                ref=att.ref,
+                provider=att.provider,
+                model=att.model,
+                api=att.api,
+                cred_source=t.cred.source if t.cred else None,
+                fingerprint=t.cred.fingerprint if t.cred else None,
+                ok=t.ok,
+                status=t.status,
+                owner=f.owner if f else None,
+                code=f.code if f else None,
+                message=(f.message[:500] if f else None),
+                latency_ms=t.latency_ms,
+                first_byte_ms=t.first_byte_ms,
+                input_tokens=usage.input_tokens if usage else None,
+                output_tokens=usage.output_tokens if usage else None,
+                stream=req.stream,
+                try_no=t.try_no,
+                sent=t.sent,
+                session_id=req.session_id,
+                run_id=req.run_id,
+                request_id=request_id or (f.request_id if f else None),
+                cache_read_tokens=usage.cached_tokens if usage else None,
+                cache_write_tokens=usage.cache_write_tokens if usage else None,
+            )
+        )
+
+    def refused(
+        self, call_id: str, req: CallRequest, att: Attempt, cred: Candidate | None, f: Failure
+    ) -> TryResult:
+        """A refusal before anything was sent (plan error, no credential, a bad pin, the health state)."""
+        t = TryResult(att, cred, False, f, sent=False)
+        self.record(call_id, req, t)
+        return t
+
+    def failed(
+        self, tr: Try, f: Failure, status: int | None = None, first_ms: float | None = None
+    ) -> TryResult:
+        """A try that failed after it was sent."""
+        t = TryResult(
+            tr.att,
+            tr.cred,
+            False,
+            f,
+            status=status,
+            latency_ms=tr.elapsed_ms(),
+            first_byte_ms=first_ms,
+            try_no=tr.try_no,
+        )
+        tr.tries.append(t)
+        self.record(tr.call_id, tr.req, t)
+        return t
+
+
+def _log_timeout(call_id: str, t: TryResult, f: Failure) -> None:
+    logs.event(
+        "call.timeout",
+        f.message,
+        level=30,
+        call_id=call_id,
+        provider=t.attempt.provider,
+        model=t.attempt.model,
+        ref=t.attempt.ref,
+        phase=f.phase,
+        credential=t.cred.source if t.cred else None,
+    )

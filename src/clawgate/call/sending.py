@@ -1,0 +1,157 @@
+"""One try on the wire: send the request and wait for the answer's head (`open_answer`), then either read a whole
+body (`read_plain`) or hand over to `streams.start_stream`. Every I/O step runs inside the classifier's
+`IOErrors`, so any aiohttp/asyncio/OS error arrives here as `CallFailed(failure)`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import orjson
+
+from clawgate.call import wire
+from clawgate.call.inspect import usage_from
+from clawgate.call.records import Recorder, Try
+from clawgate.call.transport import ProxyInfo, Timeouts, Transport
+from clawgate.call.types import CallOutcome, TryResult
+from clawgate.dialects.internal import Usage
+from clawgate.failures import Failure
+from clawgate.failures.classify import CallFailed, classify_http, classify_stream_error
+from clawgate.failures.classify.local import bad_body
+from clawgate.upstream.decorate import finish_body, prepare
+
+
+async def open_answer(
+    tr: Try, transport: Transport, proxy: Callable[[str], ProxyInfo], timeouts: Timeouts
+) -> tuple[aiohttp.ClientResponse | None, Failure | None, float]:
+    """Send the request; (response, None, first-byte ms) on a 2xx, else (None, failure, ms)."""
+    att, io = tr.att, tr.io
+    url = wire.url(att)
+    via = proxy(url)
+    try:
+        with io:
+            io.phase = "connect"
+            body = wire.body(att, tr.req)
+            headers = wire.headers(att, tr.cred, tr.req)
+            out = await prepare(att, tr.cred, url, body, headers)  # API kind's URL; OAuth refresh and rules
+            if isinstance(out, Failure):
+                return None, out, tr.elapsed_ms()
+            if out is not None:
+                url, body, headers = out.url, out.body, out.headers
+            async with asyncio.timeout(timeouts.first_byte):
+                io.phase = "first_byte"
+                resp = await transport.session(att.provider).post(
+                    url,
+                    data=body,
+                    headers=headers,
+                    proxy=via.url,
+                    timeout=aiohttp.ClientTimeout(
+                        total=None, sock_connect=timeouts.connect, connect=timeouts.connect
+                    ),
+                )
+    except CallFailed as exc:
+        f = exc.failure
+        if via.url:
+            f.message += f" (through proxy {via.to_json()['url']} from {via.variable})"
+        return None, f, tr.elapsed_ms()
+    first_ms = tr.elapsed_ms()
+    if resp.status < 300:
+        return resp, None, first_ms
+    data = b""
+    try:
+        with io:
+            io.phase = "body"
+            async with asyncio.timeout(timeouts.idle):
+                data = await resp.read()
+    except CallFailed:
+        pass  # the status alone still classifies
+    finally:
+        resp.release()
+    mismatch = tr.cred is not None and any(i.code == "auth.key_provider_mismatch" for i in tr.cred.issues)
+    f = classify_http(
+        resp.status,
+        resp.headers,
+        data,
+        provider=att.provider,
+        api=att.api,
+        host=tr.host,
+        model=att.model,
+        key_mismatch=mismatch,
+    )
+    if via.url and f.code == "auth.rejected":
+        f.message += (
+            f" (sent through proxy {via.to_json()['url']} set by {via.variable}; a proxy "
+            "that strips Authorization headers causes exactly this)"
+        )
+    return None, f, first_ms
+
+
+async def read_plain(
+    tr: Try, rec: Recorder, resp: aiohttp.ClientResponse, first_ms: float, timeouts: Timeouts
+) -> tuple[Any, Failure | None, float]:
+    """Read a whole (non-streaming) answer; an in-band error in a 200 body is a failure like any other."""
+    att = tr.att
+    try:
+        with tr.io:
+            tr.io.phase = "idle"
+            async with asyncio.timeout(timeouts.idle):
+                data = await resp.read()
+    except CallFailed as exc:
+        rec.failed(tr, exc.failure, resp.status)
+        return None, exc.failure, tr.elapsed_ms()
+    finally:
+        resp.release()
+    elapsed = tr.elapsed_ms()
+    body_bytes = finish_body(att, data.lstrip())  # DeepSeek may send keep-alive lines before the JSON
+    try:
+        obj = orjson.loads(body_bytes)
+    except orjson.JSONDecodeError:
+        obj = None
+    f: Failure | None = None
+    if not isinstance(obj, dict):
+        f = bad_body(att.provider, att.model, tr.host, resp.status)
+    elif "error" in obj or _choice_error(obj):
+        f = classify_stream_error(
+            obj, event=None, provider=att.provider, api=att.api, host=tr.host, model=att.model
+        )
+    if f is not None:
+        rec.failed(tr, f, resp.status, first_ms)
+        return None, f, elapsed
+    usage = usage_from(obj, att.api) or Usage()
+    t = TryResult(
+        att,
+        tr.cred,
+        True,
+        None,
+        status=resp.status,
+        latency_ms=elapsed,
+        first_byte_ms=first_ms,
+        try_no=tr.try_no,
+    )
+    tr.tries.append(t)
+    rec.record(tr.call_id, tr.req, t, usage, request_id=_request_id(resp.headers))
+    out = CallOutcome(
+        ok=True,
+        call_id=tr.call_id,
+        tries=tr.tries,
+        attempt=att,
+        cred=tr.cred,
+        api=att.api,
+        body=body_bytes,
+        usage=usage,
+        status=resp.status,
+    )
+    return out, None, elapsed
+
+
+def _choice_error(obj: dict[str, Any]) -> bool:
+    choices = obj.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        return choices[0].get("finish_reason") == "error" or "error" in choices[0]
+    return False
+
+
+def _request_id(headers: Any) -> str | None:
+    return headers.get("x-request-id") or headers.get("request-id")
