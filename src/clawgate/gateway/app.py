@@ -21,6 +21,7 @@ from clawgate.errors import ClawgateError
 from clawgate.failures import Failure, failure, from_error
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
+from clawgate.gateway.requests import BodyTooLarge, ClientGone, read_body, validate_body, wait_disconnect
 from clawgate.gateway.token import resolve_gateway_token
 
 Scope = dict[str, Any]
@@ -40,14 +41,6 @@ MODEL_ENDPOINTS = {
     "/responses": "openai-responses",
     "/v1/messages": "anthropic-messages",
 }
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class ClientGone(Exception):
-    """The client disconnected before its request body was read."""
 
 
 _SHUTDOWN = failure(
@@ -166,7 +159,7 @@ class GatewayApp:
             return
         limit = self.rt.snapshot.config.gateway.max_body_bytes
         try:
-            raw = await _read_body(receive, limit)
+            raw = await read_body(receive, limit)
         except ClientGone:
             return
         except BodyTooLarge:
@@ -221,7 +214,7 @@ class GatewayApp:
         )
         # The client may leave while the provider is still working (a slow first byte, a long non-streaming
         # answer): watch for that from now on and cancel the upstream call with it, so the provider stops.
-        watcher = asyncio.ensure_future(_wait_disconnect(receive))
+        watcher = asyncio.ensure_future(wait_disconnect(receive))
         call = asyncio.ensure_future(self.rt.run(plan, req))
         watcher.add_done_callback(lambda _t: call.cancel())  # a no-op once the call is done
         self.calls[call] = False
@@ -463,58 +456,6 @@ class GatewayApp:
                 task.cancel()
                 n += 1
         return n
-
-
-def validate_body(body: Any, api: str) -> Failure | None:
-    if not isinstance(body, dict):
-        return request_error("request body must be a JSON object")
-    model = body.get("model")
-    if model is not None and not isinstance(model, str):
-        return request_error("'model' must be a string", "model")
-    if "stream" in body and not isinstance(body["stream"], bool):
-        return request_error("'stream' must be true or false", "stream")
-    if api == "openai-responses":
-        if "input" not in body:
-            return request_error("'input' is required (a string or a list of input items)", "input")
-        if not isinstance(body["input"], (str, list)):
-            return request_error("'input' must be a string or a list", "input")
-        return None
-    msgs = body.get("messages")
-    if not isinstance(msgs, list) or not msgs:
-        return request_error("'messages' must be a non-empty list", "messages")
-    for i, m in enumerate(msgs):
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
-            return request_error(f"messages[{i}] must be an object with a 'role'", f"messages[{i}]")
-    if api == "anthropic-messages":
-        mt = body.get("max_tokens")
-        if mt is not None and (not isinstance(mt, int) or mt < 1):
-            return request_error("'max_tokens' must be a positive integer", "max_tokens")
-    return None
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            raise ClientGone
-        chunk = msg.get("body", b"")
-        if chunk:
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            chunks.append(chunk)
-        if not msg.get("more_body"):
-            break
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-async def _wait_disconnect(receive: Receive) -> None:
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            return
 
 
 _STARTED = "clawgate.response_started"  # scope key: the response has begun (an error can no longer be sent)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import astuple, fields
+from dataclasses import astuple
 from typing import Any
 
 import orjson
@@ -25,105 +25,21 @@ from clawgate.store.base import (
     RunRecord,
     SessionRecord,
 )
-
-# PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime);
-# 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process)
-SCHEMA_VERSION = 3
-
-_ATTEMPT_COLS = [f.name for f in fields(AttemptRecord) if f.name != "id"]
-_HEALTH_COLS = [f.name for f in fields(HealthRecord) if f.name != "extra"]
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS attempts (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  {", ".join(f"{c} {'REAL' if c in ('ts', 'latency_ms', 'first_byte_ms') else ''}" for c in _ATTEMPT_COLS)}
-);
-CREATE INDEX IF NOT EXISTS attempts_ts ON attempts(ts);
-CREATE TABLE IF NOT EXISTS health (
-  {", ".join(_HEALTH_COLS)},
-  PRIMARY KEY (provider, fingerprint, model)
-);
-"""
-
-_SESSION_COLS = [f.name for f in fields(SessionRecord)]
-_MESSAGE_COLS = [f.name for f in fields(MessageRecord)]
-_RUN_COLS = [f.name for f in fields(RunRecord)]
-_CRON_COLS = [f.name for f in fields(CronRecord) if f.name != "id"]
-_JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps"}
-# column names that are SQL keywords
-_SQL_NAME = {"limit": "limit_kind"}
-
-
-def _col(name: str) -> str:
-    return _SQL_NAME.get(name, name)
-
-
-_SCHEMA_V2 = f"""
-CREATE TABLE IF NOT EXISTS sessions (
-  {", ".join(_col(c) + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _SESSION_COLS)}
-);
-CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated_at);
-CREATE TABLE IF NOT EXISTS messages (
-  {", ".join(_col(c) + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _MESSAGE_COLS)}
-);
-CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id, seq);
-CREATE INDEX IF NOT EXISTS messages_status ON messages(status);
-CREATE TABLE IF NOT EXISTS runs (
-  {", ".join(_col(c) + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _RUN_COLS)}
-);
-CREATE INDEX IF NOT EXISTS runs_session ON runs(session_id, created_at);
-CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
-CREATE TABLE IF NOT EXISTS cron_runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  {", ".join(_CRON_COLS)}
-);
-CREATE INDEX IF NOT EXISTS cron_runs_job ON cron_runs(job_id, ts);
-"""
-
-_SCHEMA_V3 = """
-CREATE TABLE IF NOT EXISTS health_clears (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL, provider TEXT, fingerprint TEXT
-);
-"""
-
-
-def _add_missing_attempt_columns(conn: sqlite3.Connection) -> None:
-    """Columns added to AttemptRecord after a file was created (ALTER TABLE keeps every row)."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(attempts)")}
-    for col in _ATTEMPT_COLS:
-        if col not in have:
-            conn.execute(f"ALTER TABLE attempts ADD COLUMN {col}")
-
-
-def _v3(conn: sqlite3.Connection) -> None:
-    _add_missing_attempt_columns(conn)
-    conn.executescript(_SCHEMA_V3)
-
-
-# each step is idempotent (IF NOT EXISTS, or checks what is there)
-_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _SCHEMA, 2: _SCHEMA_V2, 3: _v3}
-
-
-def _encode(name: str, value: Any) -> Any:
-    if name in _JSON_COLS and value is not None:
-        return orjson.dumps(value).decode()
-    return value
-
-
-def _decode(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
-    out = {}
-    for name, value in zip(names, row, strict=True):
-        if name in _JSON_COLS and value is not None:
-            value = orjson.loads(value)
-        out[name] = value
-    if "subagents" in out and out["subagents"] is None:
-        out["subagents"] = []
-    return out
-
-
-def _upsert(table: str, cols: list[str]) -> str:
-    names = ", ".join(_col(c) for c in cols)
-    return f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({', '.join('?' * len(cols))})"
+from clawgate.store.schema import (  # noqa: F401  (_SCHEMA, SCHEMA_VERSION: what tests and tools import)
+    _ATTEMPT_COLS,
+    _CRON_COLS,
+    _HEALTH_COLS,
+    _MESSAGE_COLS,
+    _RUN_COLS,
+    _SCHEMA,
+    _SESSION_COLS,
+    SCHEMA_VERSION,
+    _col,
+    _decode,
+    _encode,
+    _upsert,
+    migrate,
+)
 
 
 class _Barrier:
@@ -177,15 +93,7 @@ class SQLiteStore:
         return conn
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version < SCHEMA_VERSION:
-            for v in range(version + 1, SCHEMA_VERSION + 1):
-                step = _MIGRATIONS[v]
-                if isinstance(step, str):
-                    conn.executescript(step)
-                else:
-                    step(conn)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        migrate(conn)
 
     # -- the writer thread ----------------------------------------------------------------------------
 
