@@ -123,7 +123,9 @@ def test_cooldown_keeps_its_first_failure(home, emu):
     assert a.failure.code == "rate_limit.exceeded"
     # the refusal keeps the owner and code of the failure that started the cooldown (not a code of its own)
     assert (b.failure.owner, b.failure.code) == ("rate_limit", "rate_limit.exceeded")
-    assert not b.tries[-1].sent and "cooling down" in b.failure.message and "first failure" in b.failure.message
+    assert (
+        not b.tries[-1].sent and "cooling down" in b.failure.message and "first failure" in b.failure.message
+    )
     assert "429" in b.failure.message and len(emu.requests) == 1
     rec = rt.health.records()[0]
     assert rec.first_code == "rate_limit.exceeded" and rec.first_status == 429

@@ -63,6 +63,7 @@ def test_a_slow_consumer_outlasting_the_idle_timeout_gets_the_whole_stream(home,
     emu.add_fault("slow_chunks", dialect="openai", chunks=CHUNKS, chunk_delay_ms=100)
     rt = runtime(home)
     items, took = asyncio.run(_slow_read(rt, 1.0))
+    print(f"read {len(_texts(items))} chunks in {took:.1f}s with idleTimeoutSeconds=1")
     assert not [i for i in items if isinstance(i, Failure)], items
     assert len(_texts(items)) == CHUNKS
     assert took > 3

@@ -106,4 +106,7 @@ def test_owners_agree_with_doctors_findings() -> None:
 def test_every_code_is_in_the_failures_doc() -> None:
     doc = (SRC.parents[1] / "docs" / "failures.md").read_text()
     listed = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", doc, re.M))
-    assert listed == set(CODES), {"missing": sorted(set(CODES) - listed), "stale": sorted(listed - set(CODES))}
+    assert listed == set(CODES), {
+        "missing": sorted(set(CODES) - listed),
+        "stale": sorted(listed - set(CODES)),
+    }

@@ -62,5 +62,6 @@ def test_twenty_thousand_model_names_stay_within_ten_megabytes(
         start = rss(gw.proc.pid)
         refused = _many(gw, NAMES, "name")
         grown = rss(gw.proc.pid) - start
+    print(f"RSS {start / 2**20:.1f} MB after warm-up, grew {grown / 2**20:.2f} MB for {NAMES} names")
     assert refused == NAMES
     assert grown < LIMIT_BYTES, f"RSS grew {grown / 2**20:.1f} MB for {NAMES} distinct model names"
