@@ -23,7 +23,9 @@ EXIT_INTERNAL = 70
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when it runs, keeping `clawgate --help` and each command fast."""
 
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._lazy = lazy or {}
 

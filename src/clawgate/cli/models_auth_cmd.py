@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -206,7 +207,11 @@ def register(models: click.Group) -> None:
                 as_json: bool,
             ) -> None:
                 target = auth_cmd.auth.commands["order"].commands[action]  # type: ignore[attr-defined]
-                kwargs = {"provider": provider, "agent_id": _agent(ctx, agent_id), "as_json": as_json}
+                kwargs: dict[str, Any] = {
+                    "provider": provider,
+                    "agent_id": _agent(ctx, agent_id),
+                    "as_json": as_json,
+                }
                 if action == "set":
                     kwargs["profile_ids"] = profile_ids
                 ctx.invoke(target, **kwargs)

@@ -105,7 +105,7 @@ def register(models: click.Group) -> None:
             cur["fallbacks"] = refs
 
         _write(mutate)
-        out = {"ok": True, "fallbacks": _fallbacks(), "warnings": warnings}
+        out: dict[str, Any] = {"ok": True, "fallbacks": _fallbacks(), "warnings": warnings}
         emit_json(out) if as_json else console().print(
             f"[green]fallbacks[/] {esc(', '.join(out['fallbacks']))}"
         )

@@ -87,7 +87,12 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
             target = _real(paths, f.subject.get("file", ""))
             if target is not None:
                 fixes.append(
-                    Fix(f.code, f"chmod 600 {display_path(target)}", [], functools.partial(target.chmod, 0o600))
+                    Fix(
+                        f.code,
+                        f"chmod 600 {display_path(target)}",
+                        [],
+                        functools.partial(target.chmod, 0o600),
+                    )
                 )
         elif f.code == "model.override_shadows_default":
             path = f.evidence.get("winner", {}).get("from", "")

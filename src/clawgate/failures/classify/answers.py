@@ -157,7 +157,15 @@ def classify_http(
     except Exception:  # never let a malformed body break error handling
         info = ErrorInfo()
     return _from_info(
-        info, status, h, provider=provider, api=api, host=host, model=model, in_band=False, key_mismatch=key_mismatch
+        info,
+        status,
+        h,
+        provider=provider,
+        api=api,
+        host=host,
+        model=model,
+        in_band=False,
+        key_mismatch=key_mismatch,
     )
 
 
