@@ -334,7 +334,7 @@ def status_cmd(
             findings = [f for f in offline_findings(snap, aid) if f.severity in ("error", "warn")]
             data = plan_json(snap, plan, order(findings))
             if probe and runtime is not None and not profiles:
-                results = _run_probes(runtime, plan, probe_provider, probe_all, as_json, probe_timeout)
+                results = extra.run_probes(runtime, plan, probe_provider, probe_all, as_json, probe_timeout)
                 for row, res in zip(data["attempts"], results, strict=True):
                     if res is not None:
                         row["probe"] = res
@@ -360,33 +360,6 @@ def status_cmd(
         raise click.exceptions.Exit(extra.check_code(datas))
     if probe_failed or any(not any(a.get("status") == "ok" for a in d["attempts"]) for d in datas):
         raise click.exceptions.Exit(1)
-
-
-def _run_probes(
-    runtime: Any, plan: Plan, provider: str | None, every: bool, quiet: bool, timeout_ms: int | None = None
-) -> list[Any]:
-    import asyncio
-    import sys
-
-    from clawgate.call.probe import probe_plan
-    from clawgate.catalog.presets import canonical_provider_id
-    from clawgate.cli.models_status_extra import timed_out
-
-    async def go() -> list[Any]:
-        try:
-            async with asyncio.timeout(timeout_ms / 1000 if timeout_ms else None):
-                return await probe_plan(
-                    runtime, plan, canonical_provider_id(provider) if provider else None, every
-                )
-        except TimeoutError:
-            return [timed_out(a, timeout_ms or 0) for a in plan.attempts]
-        finally:
-            await runtime.aclose()
-
-    if not quiet and sys.stderr.isatty():
-        with console(stderr=True).status(f"probing {len(plan.attempts)} attempt(s) for agent {plan.agent}…"):
-            return asyncio.run(go())
-    return asyncio.run(go())
 
 
 def _register_more() -> None:

@@ -31,8 +31,6 @@ def probe_profiles(
 ) -> list[dict[str, Any]]:
     """One probe per named profile: pinned to it, on the planned model of its provider (or the provider's
     first catalog model when the plan does not use that provider)."""
-    from clawgate.cli.models_cmd import _run_probes
-
     snap = runtime.snapshot
     plan = snap.plan(agent, model_ref)
     out = []
@@ -64,7 +62,7 @@ def probe_profiles(
                 continue
             ref = f"{prof.provider}/{first}"
         pinned = snap.plan(agent, ref, pin=pid, with_fallbacks=False)
-        res = _run_probes(runtime, pinned, None, False, True, timeout_ms)[0] or {}
+        res = run_probes(runtime, pinned, None, False, True, timeout_ms)[0] or {}
         out.append({"profile": pid, "provider": prof.provider, "ref": ref, **res})
     return out
 
@@ -133,3 +131,30 @@ def check_code(datas: list[dict[str, Any]]) -> int:
                     return 1
                 soon = True
     return 2 if soon else 0
+
+
+def run_probes(
+    runtime: Any, plan: Any, provider: str | None, every: bool, quiet: bool, timeout_ms: int | None = None
+) -> list[Any]:
+    """Probe the plan's attempts (bounded by --probe-timeout), with a spinner on a terminal."""
+    import asyncio
+    import sys
+
+    from clawgate.call.probe import probe_plan
+    from clawgate.catalog.presets import canonical_provider_id
+
+    async def go() -> list[Any]:
+        try:
+            async with asyncio.timeout(timeout_ms / 1000 if timeout_ms else None):
+                return await probe_plan(
+                    runtime, plan, canonical_provider_id(provider) if provider else None, every
+                )
+        except TimeoutError:
+            return [timed_out(a, timeout_ms or 0) for a in plan.attempts]
+        finally:
+            await runtime.aclose()
+
+    if not quiet and sys.stderr.isatty():
+        with console(stderr=True).status(f"probing {len(plan.attempts)} attempt(s) for agent {plan.agent}…"):
+            return asyncio.run(go())
+    return asyncio.run(go())
