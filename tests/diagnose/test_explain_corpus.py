@@ -39,7 +39,7 @@ def test_corpus_shape():
     assert len(HELDOUT) >= 0.4 * len(rows)
     assert not {r["id"] for r in DEV} & {r["id"] for r in HELDOUT}
     for r in rows:
-        assert r["code"] in CODES and CODES[r["code"]] == r["owner"], r
+        assert r["code"] in CODES and CODES[r["code"]].owner == r["owner"], r
         assert r["source"].startswith("https://"), r
 
 
