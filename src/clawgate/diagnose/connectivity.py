@@ -71,7 +71,8 @@ def proxy_for(snap: Snapshot, scheme: str, host: str) -> ProxyUse | None:
     """The proxy a call to scheme://host takes in the gateway's environment, or None."""
     env = snap.env
     no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
-    if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):
+    bypass = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009 (undeclared in typeshed)
+    if no_proxy and bypass(host, {"no": no_proxy}):
         return None
     for name in _VARS.get(scheme, ()):
         var = env.var(name)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clawgate.auth.profiles import delete_profile
 from clawgate.config.edit import modify_config, parse_path, unset_path
@@ -57,7 +58,7 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
                     f"remove the earlier {name} line(s) {lines[:-1]} from {file}, keeping line "
                     f"{lines[-1]} (the one in effect)",
                     [target],
-                    lambda t=target, n=name: dedupe_variable(t, n),
+                    _call(dedupe_variable, target, name),
                 )
             )
         elif f.code in ("auth.rejected", "auth.shadowed_credential", "auth.region_mismatch"):
@@ -72,9 +73,7 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
         elif f.code == "secrets.file_permissions":
             target = _real(paths, f.subject.get("file", ""))
             if target is not None:
-                fixes.append(
-                    Fix(f.code, f"chmod 600 {display_path(target)}", [], lambda t=target: t.chmod(0o600))
-                )
+                fixes.append(Fix(f.code, f"chmod 600 {display_path(target)}", [], _call(target.chmod, 0o600)))
         elif f.code == "model.override_shadows_default":
             path = f.evidence.get("winner", {}).get("from", "")
             if path.startswith("agents.list[") and path not in seen:
@@ -87,10 +86,26 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
                         f"unset {path} so agent {f.subject.get('agent')} uses "
                         f"{shadowed.get('from')} = {shadowed.get('ref')}",
                         [paths.config],
-                        lambda pp=parts: modify_config(paths, lambda data: unset_path(data, pp)),
+                        _call(modify_config, paths, _unsetter(parts)),
                     )
                 )
     return fixes
+
+
+def _call(fn: Callable[..., object], *args: object) -> Callable[[], None]:
+    """A fix's apply: `fn(*args)`, its result dropped."""
+
+    def run() -> None:
+        fn(*args)
+
+    return run
+
+
+def _unsetter(parts: list[str | int]) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        unset_path(data, parts)
+
+    return mutate
 
 
 def _real(paths: Paths, shown: str) -> Path | None:

@@ -203,9 +203,9 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
 
 def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Finding]:
     """When several providers reject auth, look for the shared local cause and say so."""
-    rejected = sorted(
+    rejected: list[str] = sorted(
         {
-            f.subject.get("provider")
+            str(f.subject["provider"])
             for f in findings
             if f.code in ("auth.rejected", "auth.region_mismatch") and f.subject.get("provider")
         }
@@ -229,7 +229,8 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
     overrides = [
         f"models.providers.{pid}.headers.{h}"
         for pid in rejected
-        for h in (snap.catalog.get(pid).headers if snap.catalog.get(pid) else {})
+        if (view := snap.catalog.get(pid)) is not None
+        for h in view.headers
         if h in ("authorization", "x-api-key")
     ]
     if overrides:

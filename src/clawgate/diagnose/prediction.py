@@ -46,6 +46,12 @@ class ServicePrediction:
             "shell's exports, not ./.env)"
         )
 
+    def short(self) -> str:
+        """How a finding's message names the service."""
+        if self.basis == "gateway":
+            return f"the running gateway (pid {self.gateway_pid})"
+        return "the gateway service (as `clawgate gateway start` or the unit would run it)"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "basis": self.basis,

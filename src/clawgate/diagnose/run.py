@@ -137,21 +137,9 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
                 todo = [
                     (att, row)
                     for att, row in zip(plan.attempts, data["attempts"], strict=True)
-                    if (
-                        att.ref,
-                        att.credential.winner.fingerprint if att.credential and att.credential.winner else "",
-                    )
-                    not in seen
+                    if _probe_key(att) not in seen
                 ]
-                for att, _ in todo:
-                    seen.add(
-                        (
-                            att.ref,
-                            att.credential.winner.fingerprint
-                            if att.credential and att.credential.winner
-                            else "",
-                        )
-                    )
+                seen.update(_probe_key(att) for att, _ in todo)
                 from dataclasses import replace
 
                 sub = replace(plan, attempts=[a for a, _ in todo])
@@ -185,6 +173,12 @@ def _without_probe_duplicates(findings: list[Finding], from_health: list[Finding
             and (f.subject.get("provider"), f.subject.get("source")) in covered
         )
     ]
+
+
+def _probe_key(att: Any) -> tuple[str, str]:
+    """(ref, winning key's fingerprint): probing it once is enough, whichever agent it belongs to."""
+    winner = att.credential.winner if att.credential else None
+    return att.ref, (winner.fingerprint or "") if winner else ""
 
 
 def _session_findings(paths: Paths) -> list[Finding]:

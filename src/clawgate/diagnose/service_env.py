@@ -83,7 +83,7 @@ def shell_findings(
     """Variables the plans need (and proxy variables) that this shell exports with a value the service does
     not have. Severity `warn`; `settle()` raises it to `error` where a plan is left without its credential."""
     out: list[Finding] = []
-    service_name = prediction.describe()
+    service_name = prediction.short()
     for name in sorted(needed_vars(snap, agent) | set(PROXY_NAMES) | set(NO_PROXY_NAMES)):
         mine = cli_environ.get(name)
         if not mine or name in prediction.unreadable:
@@ -142,7 +142,7 @@ def gateway_only_findings(prediction: ServicePrediction) -> list[Finding]:
         out.append(
             Finding(
                 "env.gateway_only",
-                f"{name} ({info.get('fingerprint')}) is in the process environment of {prediction.describe()}, "
+                f"{name} ({info.get('fingerprint')}) is in the process environment of {prediction.short()}, "
                 "and this CLI cannot read that value: its predictions and probes for calls that need it do "
                 "not have it (the gateway does)",
                 subject={"variable": name},
@@ -194,7 +194,7 @@ def settle(findings: list[Finding], causes: list[Finding]) -> list[Finding]:
         if c.subject.get("variable") in missing and c.severity != "error":
             c.severity = "error"
             c.message += (
-                "; a plan is left without its credential, so every call that needs it fails in the gateway "
-                "while this shell looks fine"
+                "; a plan is left without its credential: every call that needs it fails in the gateway while "
+                "this shell looks fine"
             )
     return kept + causes

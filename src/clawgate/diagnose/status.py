@@ -25,8 +25,8 @@ def build_status(
 
     client = Snapshot.load(paths, environ, cwd=None)
     tok = resolve_gateway_token(client)
-    url, token, info = target_for(client)
-    gw = status(paths, url, token, info)
+    url, token, how = target_for(client)
+    gw = status(paths, url, token, how)
     prediction = predict_service(paths, environ, gw, config=client.config, cwd=cwd)
     snap = Snapshot.load(paths, prediction.environ, cwd=None)
     health = load_health(paths)
