@@ -1,4 +1,5 @@
-"""Edit .env files by variable name: move a definition to $CLAWGATE_HOME/.env, or remove one.
+"""Edit .env files by variable name: set one, move a definition to $CLAWGATE_HOME/.env, keep only the line in
+effect, or remove one.
 
 Lines are found with python-dotenv's parser (the one `environment.py` reads with), so quoting and multi-line
 values move intact; every other line stays as it was. Writes are atomic and locked; values are never printed.
@@ -7,6 +8,7 @@ values move intact; every other line stays as it was. Writes are atomic and lock
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,55 @@ def _split(text: str, name: str) -> tuple[str, list[str], str | None]:
         else:
             kept.append(raw)
     return "".join(kept), found, value
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_\-./:@+=,~%^]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def dotenv_line(name: str, value: str) -> str:
+    """`NAME=value`, single-quoted when the value needs it (python-dotenv reads it back exactly)."""
+    if _PLAIN.match(value):
+        return f"{name}={value}\n"
+    return f"{name}='" + value.replace("\\", "\\\\").replace("'", "\\'") + "'\n"
+
+
+def set_variable(path: Path, name: str, value: str) -> dict[str, Any]:
+    """Define NAME=value in the .env file at `path`, replacing every earlier definition (atomic, 0600)."""
+    from clawgate.errors import UsageError
+
+    if not _NAME.match(name):
+        raise UsageError(f"{name!r} is not a variable name", next_steps=["clawgate env --help"])
+    if "\n" in value or "\r" in value:
+        raise UsageError(f"the value for {name} spans lines; give it on one line", next_steps=[])
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with locked(path):
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        rest, found, _ = _split(text, name)
+        if rest and not rest.endswith("\n"):
+            rest += "\n"
+        atomic_write(path, rest + dotenv_line(name, value))
+    return {
+        "ok": True,
+        "name": name,
+        "file": display_path(path),
+        "replaced": len(found),
+        "fingerprint": fingerprint(value) if value else "(empty)",
+    }
+
+
+def dedupe_variable(path: Path, name: str) -> dict[str, Any]:
+    """Keep only the definition of NAME that is in effect (the last line) in the .env file at `path`."""
+    with locked(path):
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        bindings = list(parse_stream(io.StringIO(text)))
+        lines = [i for i, b in enumerate(bindings) if not b.error and b.key == name]
+        if not lines:
+            raise NotFoundError(f"{name} is not defined in {display_path(path)}", next_steps=["clawgate env"])
+        keep = lines[-1]
+        out = "".join(b.original.string for i, b in enumerate(bindings) if b.key != name or i == keep)
+        atomic_write(path, out)
+    return {"ok": True, "name": name, "file": display_path(path), "removed": len(lines) - 1}
 
 
 def unset_variable(path: Path, name: str) -> dict[str, Any]:

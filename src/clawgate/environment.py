@@ -17,6 +17,10 @@ from dotenv.parser import parse_stream
 
 from clawgate.paths import display_path
 
+# The proxy variables every HTTP client here honours (call/transport.py), lower-case forms included.
+PROXY_NAMES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+NO_PROXY_NAMES = ("NO_PROXY", "no_proxy")
+
 SOURCES = ("process", "cwd_dotenv", "home_dotenv", "config", "login_shell")
 SOURCE_LABEL = {
     "process": "process environment",

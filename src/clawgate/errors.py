@@ -48,9 +48,11 @@ class ClawgateError(Exception):
         next_steps: list[str] | tuple[str, ...] = (),
         location: Location | None = None,
         evidence: dict[str, Any] | None = None,
+        hint: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint  # prose beside the next commands (which stay runnable as printed)
         if code:
             self.code = code
         if owner:
@@ -70,6 +72,8 @@ class ClawgateError(Exception):
         if self.evidence:
             out["evidence"] = self.evidence
         out["next"] = self.next_steps
+        if self.hint:
+            out["hint"] = self.hint
         return out
 
 

@@ -75,6 +75,18 @@ class Redactor:
 REDACTOR = Redactor()
 
 
+def mask_url(url: str) -> str:
+    """A URL with the password of its user:password part shown as `****` (proxy URLs are shown, their
+    passwords never)."""
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return url
+    return url.replace(password, "****") if password else url
+
+
 def register_secret(secret: str | None) -> None:
     """Remember a secret value process-wide so that every output path redacts it."""
     REDACTOR.register(secret)

@@ -76,7 +76,10 @@ def test_tui_streams_shows_footer_runs_new_and_stop_and_shows_a_provider_401(
     tmux.type(f"/model {REJECTED_REF}")
     tmux.wait(lambda s: (f := footer(s)) and f["ref"] == REJECTED_REF, 15, "the pinned model in the footer")
     tmux.type("are you there?")
-    screen = tmux.wait(lambda s: "provider_auth auth.rejected" in s and s, 15, "the provider error")
+    # the error line is drawn as it arrives: wait for all of it (its next command last), not its first words
+    screen = tmux.wait(
+        lambda s: "provider_auth auth.rejected" in s and "--probe" in flat(s) and s, 15, "the provider error"
+    )
     text = flat(screen)
     assert re.search(
         r"✖ provider_auth auth\.rejected — .*openrouter.* · next: clawgate models status --probe", text

@@ -73,7 +73,8 @@ def test_unresolved_reference_is_no_credential_never_ok(home, cli):
 
 
 def test_variable_only_in_the_shell_of_the_cli_is_not_the_gateway_environment(home, cli, monkeypatch):
-    """A value in the process env resolves (the CLI sees it) and is reported with its origin."""
+    """A value only in this shell's environment is not the gateway service's (`gateway start` and the unit
+    give it a defined environment): `models status` shows the service's plan and names the variable."""
     home.config(
         {
             "models": {"providers": {"openrouter": {"apiKey": "${OPENROUTER_API_KEY}"}}},
@@ -81,6 +82,14 @@ def test_variable_only_in_the_shell_of_the_cli_is_not_the_gateway_environment(ho
         }
     )
     monkeypatch.setenv("OPENROUTER_API_KEY", OR_KEY_ENV)
+    data = cli("models", "status", "--json").json()
+    assert data["attempts"][0]["credential"]["source"] == "none"
+    assert data["predicts"]["basis"] == "service"
+    shell = [f for f in data["findings"] if f["code"] == "env.shell_only"]
+    assert shell and shell[0]["severity"] == "error" and "OPENROUTER_API_KEY" in shell[0]["message"]
+    assert OR_KEY_ENV not in json.dumps(data)
+    # listed in env.passThrough, `gateway start` hands it over: the prediction follows
+    cli("config", "set", "env.passThrough", '["OPENROUTER_API_KEY"]')
     att = cli("models", "status", "--json").json()["attempts"][0]
     assert att["credential"]["origin"] == "process environment"
 

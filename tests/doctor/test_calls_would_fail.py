@@ -1,146 +1,129 @@
-"""Issue 15, Done when 2 and 3: situations where every call would fail give the right code at severity `error`
-in one `doctor` run, and running every `next` command doctor prints for them makes the next run clean.
+"""Issue 15, Done when 2 and 3: the service-environment situations where every call would fail give the right
+code at severity `error` in one `doctor` run, the CLI's other reads predict the service (not this shell), and
+running every `next` command doctor prints, as printed, makes the next run clean.
 
-A `next` command that needs the secret itself is written `printf '%s' "$VAR" | clawgate auth add …`; the test
-runs it as a person would, with the key on stdin. `clawgate doctor` itself (re-run) is skipped: it is the check.
+The three service-environment cases: a wrong HTTPS_PROXY; a key only in a project directory's .env with the
+gateway started elsewhere; a subagent model with no key. Plus a cron job's model, seed 001's Token Plan host,
+and `clawgate logs` showing every call.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import socket
 
-from tests.calls.conftest import BY_ID, wire_home
+from tests.calls.conftest import BY_ID
+from tests.doctor.conftest import eventually, service, wire
+from tests.support.terminal import assert_clean, errors, follow
 
 OR = BY_ID["openrouter"]
 GROQ = BY_ID["groq"]
 KEYS = {OR.env: OR.key, GROQ.env: GROQ.key}
+TYPED = {OR.env: OR.key, GROQ.env: GROQ.key}
 
 
-def _doctor(cli):
-    res = cli("doctor", "--json", "--no-gateway")
-    return res.code, json.loads(res.out)
-
-
-def _errors(data):
-    return [f for f in data["findings"] if f["severity"] == "error"]
-
-
-def _run_next(cli, command: str, secrets: dict[str, str]) -> None:
-    """Run one `next` command the way a person would (the secret from their own store on stdin)."""
-    line = command.split("   #", 1)[0].strip()
-    stdin = None
-    m = re.match(r"""printf '%s' "\$(\w+)" \| (.+)$""", line)
-    if m:
-        stdin, line = secrets[m.group(1)], m.group(2)
-    argv = shlex.split(line)
-    assert argv[0] == "clawgate", f"not a clawgate command: {command!r}"
-    if argv[1:2] == ["doctor"] or argv[1:3] in (["config", "get"], ["models", "status"], ["models", "list"]):
-        res = cli(*argv[1:])
-        assert res.code in (0, 1), (command, res.err)
-        return
-    res = cli(*argv[1:], input=stdin)
-    assert res.code == 0, (command, res.out, res.err)
-
-
-def _fix_and_recheck(cli, data, code: str, secrets: dict[str, str]) -> None:
-    wanted = [f for f in _errors(data) if f["code"] == code]
-    assert wanted, data["findings"]
-    for f in _errors(data):  # every next command of every error doctor printed
-        for cmd in f["next"]:
-            _run_next(cli, cmd, secrets)
-    rc, after = _doctor(cli)
-    assert rc == 0 and not _errors(after), after["findings"]
-
-
-def _free_port() -> int:
+def _dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def test_wrong_https_proxy_is_an_error_and_its_fix_works(home, emu, cli):
-    wire_home(home, emu, keys=KEYS, model="openrouter/moonshotai/kimi-k2.5")
+def _public_openrouter(home) -> None:
+    """A provider reached over https on a public name: every call goes through the proxy."""
     cfg = json.loads(home.path.joinpath("clawgate.json").read_text())
-    # a provider reached over https on a public name: every call goes through the proxy
     cfg["models"]["providers"]["openrouter"]["baseUrl"] = "https://openrouter.ai/api/v1"
     home.config(cfg)
-    home.dotenv(f"{OR.env}={OR.key}\nHTTPS_PROXY=http://127.0.0.1:{_free_port()}\n")
-    rc, data = _doctor(cli)
-    assert rc == 1
-    first = _errors(data)[0]
-    assert first["code"] == "provider.unreachable" and "HTTPS_PROXY" in first["message"], first
-    _fix_and_recheck(cli, data, "provider.unreachable", KEYS)
 
 
-def test_key_only_in_the_project_env_is_an_error_for_the_service(home, emu, cli, tmp_path, monkeypatch):
-    wire_home(home, emu, keys={}, model="openrouter/moonshotai/kimi-k2.5")
+def test_wrong_https_proxy_is_an_error_and_its_fix_works(home, emu, term):
+    wire(home, emu, keys=KEYS, model="openrouter/moonshotai/kimi-k2.5")
+    _public_openrouter(home)
+    home.dotenv(f"{OR.env}={OR.key}\nHTTPS_PROXY=http://127.0.0.1:{_dead_port()}\n")
+    rc, data = term.doctor()
+    first = errors(data)[0]
+    assert rc == 1 and first["code"] == "provider.unreachable" and "HTTPS_PROXY" in first["message"], first
+    assert first["next"] == ["clawgate env unset HTTPS_PROXY"]
+    follow(term, data)
+    assert_clean(term)
+
+
+def test_wrong_https_proxy_in_the_running_gateways_environment(home, emu, term):
+    """The proxy is only in the gateway's process environment (its unit's Environment=): doctor reads it from
+    the gateway's own report, and says where the fix lies."""
+    port = wire(home, emu, keys=KEYS, model="openrouter/moonshotai/kimi-k2.5")
+    _public_openrouter(home)
+    with service(home, port, HTTPS_PROXY=f"http://127.0.0.1:{_dead_port()}", NO_PROXY="127.0.0.1,localhost"):
+        rc, data = term.doctor()
+        first = errors(data)[0]
+        assert rc == 1 and first["code"] == "provider.unreachable", data["findings"]
+        assert data["predicts"]["basis"] == "gateway"
+        assert "process environment" in first["message"] and "Environment=" in first["hint"]
+
+
+def test_key_only_in_the_project_env_is_an_error_for_the_service(home, emu, term, tmp_path):
+    port = wire(home, emu, keys={}, model="openrouter/moonshotai/kimi-k2.5")
     project = tmp_path / "project"
     project.mkdir()
     (project / ".env").write_text(f"{OR.env}={OR.key}\n")
-    monkeypatch.chdir(project)
-    rc, data = _doctor(cli)
-    assert rc == 1
-    assert _errors(data)[0]["code"] == "env.cwd_only", data["findings"]
-    # the CLI predicts the service: a probe from here fails like the gateway would
-    probe = json.loads(cli("models", "status", "--probe", "--json").out)
-    assert probe["attempts"][0]["credential"]["source"] == "none"
-    _fix_and_recheck(cli, data, "env.cwd_only", KEYS)
-    assert OR.env not in (project / ".env").read_text()
-    probe = json.loads(cli("models", "status", "--probe", "--json").out)
-    assert probe["attempts"][0]["probe"]["ok"] is True
+    term.cwd = project
+    with service(home, port):  # started elsewhere: its directory is not the project's
+        rc, data = term.doctor()
+        f = errors(data)[0]
+        assert rc == 1 and f["code"] == "env.cwd_only", data["findings"]
+        assert not [x for x in data["findings"] if x["code"] == "auth.missing_credential"]  # the cause only
+        # every read that predicts the gateway says what the gateway would do, not what this shell has
+        probe = term.clawgate("models", "status", "--probe", "--json")
+        att = probe.json()["attempts"][0]
+        assert probe.code == 1 and att["credential"]["source"] == "none"
+        assert probe.json()["predicts"]["basis"] == "gateway"
+        assert term.clawgate("infer", "hello").code == 1
+        status = term.clawgate("status", "--json").json()
+        assert status["providers"][0]["credential"] is None
+        assert [e["code"] for e in status["environment"]] == ["env.cwd_only"]
+        follow(term, data)
+        assert OR.env not in (project / ".env").read_text()
+        eventually(lambda: term.doctor()[0] == 0, what="the gateway's reload")
+        assert_clean(term)
+        probe = term.clawgate("models", "status", "--probe", "--json")
+        assert probe.code == 0 and probe.json()["attempts"][0]["probe"]["ok"] is True
+        assert term.clawgate("infer", "hello").code == 0
 
 
-def test_subagent_model_without_a_key_is_an_error(home, emu, cli):
-    wire_home(
+def test_subagent_model_without_a_key_is_an_error(home, emu, term):
+    wire(
         home,
         emu,
         keys={OR.env: OR.key},
         model="openrouter/moonshotai/kimi-k2.5",
-        extra={
-            "agents": {
-                "defaults": {
-                    "model": "openrouter/moonshotai/kimi-k2.5",
-                    "subagents": {"model": "groq/llama-3.3-70b-versatile"},
-                }
+        agents={
+            "defaults": {
+                "model": "openrouter/moonshotai/kimi-k2.5",
+                "subagents": {"model": "groq/llama-3.3-70b-versatile"},
             }
         },
     )
-    rc, data = _doctor(cli)
-    assert rc == 1
-    err = _errors(data)[0]
-    assert err["code"] == "auth.missing_credential" and err["subject"].get("plan") == "subagent", err
-    _fix_and_recheck(cli, data, "auth.missing_credential", KEYS)
+    rc, data = term.doctor()
+    err = errors(data)[0]
+    assert rc == 1 and err["code"] == "auth.missing_credential" and err["subject"].get("plan") == "subagent"
+    follow(term, data, typed=TYPED)
+    assert_clean(term, "--probe")
 
 
-def test_cron_job_model_without_a_key_is_an_error(home, emu, cli):
-    wire_home(
-        home,
-        emu,
-        keys={OR.env: OR.key},
-        model="openrouter/moonshotai/kimi-k2.5",
-        extra={
-            "cron": {
-                "jobs": [
-                    {
-                        "id": "nightly",
-                        "prompt": "hi",
-                        "schedule": "0 3 * * *",
-                        "model": "groq/llama-3.3-70b-versatile",
-                    }
-                ]
-            }
-        },
+def test_cron_job_model_without_a_key_is_an_error(home, emu, term):
+    job = {"id": "nightly", "prompt": "hi", "schedule": "0 3 * * *", "model": "groq/llama-3.3-70b-versatile"}
+    wire(home, emu, keys={OR.env: OR.key}, model="openrouter/moonshotai/kimi-k2.5", cron={"jobs": [job]})
+    rc, data = term.doctor()
+    err = errors(data)[0]
+    assert (
+        rc == 1 and err["code"] == "auth.missing_credential" and err["subject"].get("plan") == "cron:nightly"
     )
-    rc, data = _doctor(cli)
-    assert rc == 1
-    err = _errors(data)[0]
-    assert err["code"] == "auth.missing_credential" and err["subject"].get("plan") == "cron:nightly", err
+    follow(term, data, typed=TYPED)
+    assert_clean(term)
 
 
-def test_seed001_custom_id_on_the_token_plan_host_without_v1(home, cli):
+def test_seed001_custom_id_on_the_token_plan_host_without_v1(home, term):
+    from tests.support.ports import free_port
+
     home.config(
         {
             "models": {
@@ -154,15 +137,16 @@ def test_seed001_custom_id_on_the_token_plan_host_without_v1(home, cli):
                 }
             },
             "agents": {"defaults": {"model": "alibaba-token-plan/qwen3.6-plus"}},
+            "gateway": {"port": free_port()},
         }
     )
     home.dotenv("ALIBABA_TOKEN_PLAN_API_KEY=sk-sp-test-token-plan-000000001\n")
-    rc, data = _doctor(cli)
-    assert rc == 1
-    err = _errors(data)[0]
-    assert err["code"] == "provider.base_url_suspect", err
+    rc, data = term.doctor()
+    err = errors(data)[0]
+    assert rc == 1 and err["code"] == "provider.base_url_suspect", err
     assert any("/compatible-mode/v1" in n for n in err["next"]), err
-    _fix_and_recheck(cli, data, "provider.base_url_suspect", {})
+    follow(term, data)
+    assert_clean(term)
 
 
 def test_seed001_live_404_does_not_suggest_the_adapter_it_already_has():
@@ -181,15 +165,16 @@ def test_seed001_live_404_does_not_suggest_the_adapter_it_already_has():
     assert "base URL" in f.message
 
 
-def test_seed004_no_key_for_the_provider_in_use(home, emu, cli):
-    wire_home(home, emu, keys={GROQ.env: GROQ.key}, model="openrouter/moonshotai/kimi-k2.5")
-    rc, data = _doctor(cli)
-    assert rc == 1 and _errors(data)[0]["code"] == "auth.missing_credential", data["findings"]
-    _fix_and_recheck(cli, data, "auth.missing_credential", KEYS)
+def test_seed004_no_key_for_the_provider_in_use(home, emu, term):
+    wire(home, emu, keys={GROQ.env: GROQ.key}, model="openrouter/moonshotai/kimi-k2.5")
+    rc, data = term.doctor()
+    assert rc == 1 and errors(data)[0]["code"] == "auth.missing_credential", data["findings"]
+    follow(term, data, typed=TYPED)
+    assert_clean(term, "--probe")
 
 
 def test_logs_show_infer_and_probe_calls(home, emu, cli):
-    wire_home(home, emu, keys=KEYS, model="openrouter/moonshotai/kimi-k2.5")
+    wire(home, emu, keys=KEYS, model="openrouter/moonshotai/kimi-k2.5")
     assert cli("infer", "hello").code == 0
     assert cli("models", "status", "--probe", "--json").code == 0
     res = cli("logs", "--json", "--calls", "-n", "20")

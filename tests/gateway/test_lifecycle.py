@@ -361,9 +361,61 @@ def test_start_does_not_mistake_another_gateway_for_its_own(
         b.config({"gateway": {"port": g.port}})
         res = gcli(b, "gateway", "start", "--json")
         assert res.returncode != 0, res.stdout
-        out = res.stdout + res.stderr
-        assert "gateway.not_running" in out or "cannot listen" in out
+        err = json.loads(res.stdout)["error"]
+        assert err["code"] == "gateway.config_mismatch" and "another CLAWGATE_HOME" in err["message"]
         assert not (b.path / "run" / "gateway.json").exists()
         assert g.proc.poll() is None  # A is untouched
     finally:
+        g.stop()
+
+
+@pytest.mark.parametrize("verb", ["start", "restart"])
+def test_the_fix_suggested_for_a_port_held_by_another_home_works(
+    verb: str, emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    """Issue 15: home A's gateway runs on a port; home B's CLI (configured for that port) is asked to
+    start/restart its gateway. It fails with next commands which, run as printed in a shell, end with B's own
+    gateway serving (on a free port) and A untouched. Both are stopped by their handles."""
+    from tests.support.terminal import Terminal
+
+    from clawgate.diagnose.commands import is_runnable
+
+    a = make_home(tmp_path, "home-a")
+    a.config(base_config(emulator))
+    a.dotenv(base_dotenv())
+    g = spawn_gateway(a, token=TOKEN)
+    b = make_home(tmp_path, "home-b")
+    b.config({**base_config(emulator), "gateway": {"port": g.port}})
+    b.dotenv(base_dotenv())
+    term = Terminal(b.env(), b.path.parent, tmp_path / "terminal")
+    b_pid: int | None = None
+    try:
+        res = term.clawgate("gateway", verb, "--json") if verb == "start" else term.clawgate("gateway", verb)
+        assert res.code != 0
+        if verb == "start":
+            steps = json.loads(res.out)["error"]["next"]
+        else:
+            steps = [line.split("next: ", 1)[1] for line in res.err.splitlines() if "next: " in line]
+        assert steps and all(is_runnable(s) for s in steps), steps
+        for step in steps:
+            ran = term.run(step)
+            assert ran.code == 0, (step, ran.out, ran.err)
+        pidfile = json.loads((b.path / "run" / "gateway.json").read_text())
+        b_pid = int(pidfile["pid"])
+        b_url = pidfile["url"].replace("0.0.0.0", "127.0.0.1")
+        assert b_url != g.url
+        health = httpx.get(b_url + "/healthz", timeout=5).json()
+        ours = httpx.get(g.url + "/healthz", timeout=5).json()
+        assert health["home_id"] != ours["home_id"]  # B serves from its own home, A from its own
+        assert g.proc.poll() is None
+        st = term.clawgate("gateway", "status", "--json")
+        assert st.code == 0 and json.loads(st.out)["gateway"]["pid"] == b_pid
+        assert term.clawgate("gateway", "stop", "--json").code == 0
+        b_pid = None
+    finally:
+        if b_pid is not None:
+            try:
+                os.kill(b_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         g.stop()

@@ -18,9 +18,10 @@ def auth() -> None:
     """Stored credentials (auth profiles) in agents/<id>/auth-profiles.json."""
 
 
-def _read_secret(provider: str) -> str:
+def read_secret(what: str) -> str:
+    """A secret from a hidden prompt (a terminal), else stdin (piped); one trailing newline dropped."""
     if sys.stdin is not None and sys.stdin.isatty():
-        value = click.prompt(f"{provider} key (input hidden)", hide_input=True, prompt_suffix=": ")
+        value = click.prompt(f"{what} (input hidden)", hide_input=True, prompt_suffix=": ")
     else:
         value = sys.stdin.read() if sys.stdin is not None else ""
         if value.endswith("\n"):
@@ -62,7 +63,7 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
         )
     agent = snap.agent(agent_id).id
     pid = profile_id or f"{view.id}:default"
-    raw = _read_secret(view.id)
+    raw = read_secret(f"{view.id} key")
     checked = check_key(raw, view.id, view.preset)
     fatal = [i for i in checked.issues if i.fatal]
     if fatal or checked.value is None:
@@ -73,7 +74,7 @@ def add_cmd(provider: str, agent_id: str | None, profile_id: str | None, ptype: 
         )
     replaced = save_profile(st.paths, agent, pid, view.id, ptype, checked.value)
     fp = fingerprint(checked.value)
-    snap2 = st.snapshot()
+    snap2 = st.service_snapshot()  # which key the gateway service will use
     view2 = snap2.catalog.get(view.id)
     assert view2 is not None  # it was just found in the same config
     res = snap2.credentials(view2, agent)

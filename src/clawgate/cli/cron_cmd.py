@@ -174,7 +174,7 @@ def _run_local(st: Any, job_id: str) -> dict[str, Any]:
     from clawgate.agents.service import AgentService
     from clawgate.call.runtime import Runtime
 
-    rt = Runtime(st.paths, st.environ, cwd=None)
+    rt = Runtime(st.paths, st.service_environ(), cwd=None)
     try:
         svc = AgentService(rt, via="local", recover=False)  # a gateway's in-flight runs are not ours to mark
         svc.cron.job(job_id)  # unknown id: an error before anything runs

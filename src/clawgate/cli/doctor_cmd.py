@@ -22,10 +22,12 @@ def collect(
     agent_id: str | None, probe: bool = False, check_gateway: bool = False
 ) -> tuple[list[Finding], dict[str, Any]]:
     """(ordered findings, meta) for this CLI's home."""
-    from clawgate.diagnose.run import run_doctor
+    from clawgate.diagnose.run import doctor_for_cli
 
     st = state()
-    run = run_doctor(st.paths, st.environ, agent_id, probe=probe, check_gateway=check_gateway, cwd=Path.cwd())
+    run = doctor_for_cli(
+        st.paths, st.environ, agent_id, probe=probe, check_gateway=check_gateway, cwd=Path.cwd()
+    )
     return run.findings, run.meta
 
 
@@ -70,7 +72,7 @@ def doctor(
     Exit status: 0 when nothing is an error, 1 when any finding is an error.
     """
     from clawgate.diagnose.fixes import backup, plan_fixes
-    from clawgate.diagnose.run import run_doctor
+    from clawgate.diagnose.run import doctor_for_cli
 
     if lint and fix:
         raise click.UsageError("--lint is read-only: drop --fix (or --repair)")
@@ -79,7 +81,7 @@ def doctor(
     probe = probe or deep
     yes = yes or non_interactive
     st = state()
-    run = run_doctor(
+    run = doctor_for_cli(
         st.paths,
         st.environ,
         None if all_agents else agent_id,
@@ -107,7 +109,7 @@ def doctor(
                 for fx in fixes:
                     fx.apply()
                     applied.append(fx.to_json())
-                run = run_doctor(
+                run = doctor_for_cli(
                     st.paths,
                     st.environ,
                     None if all_agents else agent_id,
@@ -133,9 +135,11 @@ def doctor(
             console().print(
                 f"[green]applied {len(applied)} fix(es)[/]; backup in {esc(display_path(backup_dir))}"
             )
+        predicts = run.meta.get("predicts") or {}
         render_findings(
             data["findings"],
-            header=f"config {display_path(run.meta['config'])}  ·  home {display_path(run.meta['home'])}",
+            header=f"config {display_path(run.meta['config'])}  ·  home {display_path(run.meta['home'])}"
+            + (f"\npredicts {predicts['describes']}" if predicts else ""),
         )
     if not data["ok"]:
         raise click.exceptions.Exit(1)

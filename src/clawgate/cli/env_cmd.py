@@ -158,6 +158,49 @@ def move_cmd(name: str, source: str, as_json: bool) -> None:
     )
 
 
+@env.command("set")
+@click.argument("name")
+@json_option
+def set_cmd(name: str, as_json: bool) -> None:
+    """Set NAME in $CLAWGATE_HOME/.env, which the gateway reads (and reloads without a restart). The value is
+    read from a hidden prompt, or from stdin when piped — never from the command line:
+
+    \b
+      clawgate env set OPENROUTER_API_KEY
+      printf '%s' "$OPENROUTER_API_KEY" | clawgate env set OPENROUTER_API_KEY
+    """
+    from clawgate.cli.auth_cmd import read_secret
+    from clawgate.envfile import set_variable
+    from clawgate.errors import UsageError
+
+    value = read_secret(name)
+    if not value.strip():
+        raise UsageError(
+            f"no value for {name} (empty input)",
+            next_steps=[f"clawgate env set {name}"],
+            hint=f"paste the value at the prompt, or pipe it: printf '%s' \"$VALUE\" | clawgate env set {name}",
+        )
+    result = set_variable(state().paths.env_file, name, value)
+    if as_json:
+        emit_json(result)
+        return
+    console().print(f"set {esc(name)} in {esc(result['file'])} ({result['fingerprint']})")
+
+
+@env.command("dedupe")
+@click.argument("name")
+@json_option
+def dedupe_cmd(name: str, as_json: bool) -> None:
+    """Keep only the definition of NAME in effect in $CLAWGATE_HOME/.env (the last line), dropping the others."""
+    from clawgate.envfile import dedupe_variable
+
+    result = dedupe_variable(state().paths.env_file, name)
+    if as_json:
+        emit_json(result)
+        return
+    console().print(f"kept the last {esc(name)} line of {esc(result['file'])}; removed {result['removed']}")
+
+
 @env.command("unset")
 @click.argument("name")
 @json_option

@@ -29,6 +29,8 @@ def render_findings(
         c.print(f"    {esc(f['message'])}")
         for n in f["next"]:
             c.print(f"    [cyan]next:[/] {esc(n)}")
+        if f.get("hint"):
+            c.print(f"    [dim]hint: {esc(f['hint'])}[/]")
     errors = sum(1 for f in findings if f["severity"] == "error")
     warns = sum(1 for f in findings if f["severity"] == "warn")
     if errors:

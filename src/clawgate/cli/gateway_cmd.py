@@ -29,20 +29,19 @@ def run_cmd(host: str | None, port: int | None, quiet: bool) -> None:
     raise click.exceptions.Exit(run(st.paths, st.environ, host, port, console=not quiet))
 
 
-def _url() -> str:
-    from clawgate.gateway.lifecycle import address_for
-
-    return address_for(state().snapshot())
-
-
 @gateway.command("start")
 @json_option
 def start_cmd(as_json: bool) -> None:
-    """Start the gateway in the background (pidfile and log in the state dir)."""
-    from clawgate.gateway.lifecycle import start
+    """Start the gateway in the background (pidfile and log in the state dir).
+
+    The gateway gets a defined environment, not this shell's: OS basics, CLAWGATE_HOME/CLAWGATE_CONFIG and the
+    names in env.passThrough. Keys belong in $CLAWGATE_HOME/.env (`clawgate env set NAME`), which it reads."""
+    from clawgate.gateway.lifecycle import address_for, start
+    from clawgate.gateway.service_env import pass_through_names
 
     st = state()
-    data = start(st.paths, st.environ, _url())
+    snap = st.snapshot()
+    data = start(st.paths, st.environ, address_for(snap), pass_through_names(snap.config))
     if as_json:
         emit_json(data)
         return
@@ -89,7 +88,7 @@ def status_cmd(as_json: bool) -> None:
     Exit status: 0 when it runs and matches, 1 on a mismatch or error, 3 when none is running.
     """
     from clawgate.errors import ClawgateError
-    from clawgate.gateway.lifecycle import address_for, status
+    from clawgate.gateway.lifecycle import status, target_for
     from clawgate.gateway.token import ENV_NAME, resolve_gateway_token
 
     st = state()
@@ -101,10 +100,11 @@ def status_cmd(as_json: bool) -> None:
         # find it through this home's pidfile and use the token from the environment alone.
         local_error = exc
         url, token, token_json = _fallback_target()
+        client: dict[str, object] = {}
     else:
-        tok = resolve_gateway_token(snap)
-        url, token, token_json = address_for(snap), tok.value, tok.to_json()
-    data = status(st.paths, url, token)
+        url, token, client = target_for(snap)
+        token_json = resolve_gateway_token(snap).to_json()
+    data = status(st.paths, url, token, client)
     data["cli"]["token"] = token_json
     if local_error is not None and not any(f["code"] == local_error.code for f in data["findings"]):
         data["findings"].insert(
@@ -141,6 +141,8 @@ def status_cmd(as_json: bool) -> None:
             c.print(f"[{style}]{f['severity']}[/] {esc(f['code'])}: {esc(f['message'])}")
             for n in f.get("next", []):
                 c.print(f"  next: {esc(n)}")
+            if f.get("hint"):
+                c.print(f"  [dim]hint: {esc(f['hint'])}[/]")
     if not data["running"]:
         raise click.exceptions.Exit(3)
     if any(f["severity"] == "error" for f in data["findings"]):
@@ -184,12 +186,16 @@ def _fallback_target() -> tuple[str, str | None, dict[str, object]]:
 @click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
 @click.option("--path", "unit_path", type=click.Path(dir_okay=False), help="Where to write the unit.")
 def install_cmd(print_only: bool, unit_path: str | None) -> None:
-    """Write a systemd user unit for the gateway. It references the state dir and holds no secret."""
+    """Write a systemd user unit for the gateway. It references the state dir and holds no secret; the
+    service's environment is the same as `gateway start` gives (env.passThrough → PassEnvironment=)."""
     from clawgate.atomicfile import atomic_write
     from clawgate.gateway.lifecycle import unit_text
 
     st = state()
-    text = unit_text(st.paths, st.snapshot().config.gateway.drain_seconds)
+    from clawgate.gateway.service_env import pass_through_names
+
+    snap = st.snapshot()
+    text = unit_text(st.paths, snap.config.gateway.drain_seconds, pass_through_names(snap.config))
     if print_only:
         click.echo(text, nl=False)
         return

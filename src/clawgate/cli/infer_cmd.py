@@ -42,7 +42,8 @@ def infer(
     if not prompt.strip():
         raise click.UsageError("give a PROMPT argument or pipe it on stdin")
     st = state()
-    rt = Runtime(st.paths, st.environ, cwd=None)
+    prediction = st.service()  # the call is made as the gateway service would make it
+    rt = Runtime(st.paths, prediction.environ, cwd=None)
     agent = rt.snapshot.agent(agent_id).id
     if model_ref and model_ref.startswith("agent/"):
         agent, model_ref = rt.snapshot.agent(model_ref.split("/", 1)[1]).id, None
@@ -111,8 +112,16 @@ def infer(
             "input_tokens": outcome.usage.input_tokens,
             "output_tokens": outcome.usage.output_tokens,
         }
+    data["predicts"] = prediction.to_json()
+    causes: list[Any] = []
     if failure is not None:
+        from pathlib import Path
+
+        from clawgate.diagnose.service_env import environment_findings
+
         data["error"] = failure.to_json()
+        causes = environment_findings(rt.snapshot, st.environ, prediction, Path.cwd(), agent)
+        data["environment"] = [f.to_json() for f in causes]
     if as_json:
         emit_json(data)
     else:
@@ -125,6 +134,10 @@ def infer(
             )
             for n in failure.next_steps:
                 err.print(f"  next: {esc(n)}")
+            for f in causes:  # this shell has what the service lacks: likely the cause
+                err.print(f"[yellow]{esc(f.code)}[/]: {esc(f.message)}")
+                for n in f.next_steps:
+                    err.print(f"  next: {esc(n)}")
         else:
             cred = data["credential"]
             who = f"{cred['source']} {cred['fingerprint']}" if cred else "no credential"

@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
             echo(f"error: {exc}", err=True)
             for step in exc.next_steps:
                 echo(f"  next: {step}", err=True)
+            if exc.hint:
+                echo(f"  hint: {exc.hint}", err=True)
     except KeyboardInterrupt:
         echo("interrupted", err=True)
         code = 130

@@ -43,8 +43,9 @@ def list_cmd(
     plain: bool,
     as_json: bool,
 ) -> None:
-    """List providers and their static models (presets + models.providers). Never calls GET /models."""
-    snap = state().snapshot()
+    """List providers and their static models (presets + models.providers). Never calls GET /models.
+    Credentials are the gateway service's (see `clawgate models status`)."""
+    snap = state().service_snapshot()
     main = snap.agent(agent_id).id if agent_id else snap.main_agent()
     views = [v for v in snap.catalog.providers.values() if not local_only or (v.preset and v.preset.local)]
     if provider_id:
@@ -140,6 +141,8 @@ def render_plan(data: dict[str, Any]) -> None:
     c = console()
     m = data["model"]
     c.print(f"[bold]agent[/] {esc(data['agent'])}  [dim]({esc(data['agent_from'])})[/]")
+    if data.get("predicts"):
+        c.print(f"[dim]as the gateway has it: {esc(data['predicts']['describes'])}[/]")
     if m["ref"] is None:
         c.print(
             "[yellow]no model configured[/]  next: clawgate config set agents.defaults.model.primary PROVIDER/MODEL"
@@ -305,12 +308,16 @@ def status_cmd(
 
     Exits 1 when no attempt of the plan can be made, or (with --probe) when any probe fails.
     """
+    from pathlib import Path
+
     from clawgate.cli import models_status_extra as extra
     from clawgate.diagnose.findings import order
     from clawgate.diagnose.offline import offline_findings
+    from clawgate.diagnose.service_env import environment_findings, settle
 
     st = state()
-    snap = st.snapshot()
+    prediction = st.service()
+    snap = st.service_snapshot()
     agents = [a.id for a in snap.agents()] if all_agents else [snap.agent(agent_id).id]
     profiles = extra.split_ids(probe_profiles)
     probe = probe or probe_all or bool(probe_provider) or bool(profiles)
@@ -325,14 +332,17 @@ def status_cmd(
     if probe:
         from clawgate.call.runtime import Runtime
 
-        runtime = Runtime(st.paths, st.environ, cwd=None)
+        runtime = Runtime(st.paths, st.service_environ(), cwd=None)
         snap = runtime.snapshot
         health = runtime.health
     try:
         for aid in agents:
             plan = snap.plan(aid, model_ref)
-            findings = [f for f in offline_findings(snap, aid) if f.severity in ("error", "warn")]
+            causes = environment_findings(snap, st.environ, prediction, Path.cwd(), aid)
+            findings = settle(offline_findings(snap, aid), causes)
+            findings = [f for f in findings if f.severity in ("error", "warn")]
             data = plan_json(snap, plan, order(findings))
+            data["predicts"] = prediction.to_json()
             if probe and runtime is not None and not profiles:
                 results = extra.run_probes(runtime, plan, probe_provider, probe_all, as_json, probe_timeout)
                 for row, res in zip(data["attempts"], results, strict=True):

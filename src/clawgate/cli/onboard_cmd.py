@@ -229,9 +229,9 @@ def run_onboarding(opts: dict[str, Any], as_json: bool) -> dict[str, Any]:
     result["credential"] = _credential(st, view, agent, how, key, opts, interactive, say)
     result["model"] = _model(st, view, opts, interactive)
     if not opts["skip_doctor"]:
-        from clawgate.diagnose.run import run_doctor
+        from clawgate.diagnose.run import doctor_for_cli
 
-        run = run_doctor(st.paths, st.environ, None, probe=False, check_gateway=False, cwd=Path.cwd())
+        run = doctor_for_cli(st.paths, st.environ, None, probe=False, check_gateway=False, cwd=Path.cwd())
         findings = [f.to_json() for f in run.findings]
         result["doctor"] = {"ok": not any(f["severity"] == "error" for f in findings), "findings": findings}
         if not as_json:

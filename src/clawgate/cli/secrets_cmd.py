@@ -6,7 +6,7 @@ import click
 
 from clawgate.cli.context import json_option
 from clawgate.cli.findings_view import render_findings
-from clawgate.cli.output import emit_json
+from clawgate.cli.output import console, emit_json, esc
 
 AUDIT_CODES = {
     "config.plaintext_secret",
@@ -21,7 +21,7 @@ AUDIT_CODES = {
 
 @click.group("secrets")
 def secrets() -> None:
-    """Where secrets live and what is wrong with them."""
+    """Where secrets live and what is wrong with them; move a literal one out of the config."""
 
 
 @secrets.command("audit")
@@ -58,11 +58,11 @@ def configure(yes: bool, plan_out: str | None, as_json: bool) -> None:
     from clawgate.cli.context import state
     from clawgate.cli.output import console, esc
     from clawgate.diagnose.fixes import backup, plan_fixes
-    from clawgate.diagnose.run import run_doctor
+    from clawgate.diagnose.run import doctor_for_cli
     from clawgate.paths import display_path
 
     st = state()
-    run = run_doctor(st.paths, st.environ, None, probe=False, check_gateway=False)
+    run = doctor_for_cli(st.paths, st.environ, None, probe=False, check_gateway=False)
     fixes = (
         [f for f in plan_fixes(run.snapshot, run.findings, run.health) if f.code == "config.plaintext_secret"]
         if run.snapshot
@@ -102,6 +102,33 @@ def configure(yes: bool, plan_out: str | None, as_json: bool) -> None:
     else:
         console().print(f"[green]moved {len(fixes)} secret(s)[/]; backup in {esc(display_path(where))}")
         console().print("check: clawgate secrets audit --check")
+
+
+@secrets.command("move")
+@click.argument("path")
+@click.option("--to", "variable", help="The variable to hold it (default: the provider's key variable).")
+@json_option
+def move(path: str, variable: str | None, as_json: bool) -> None:
+    """Move the literal secret at config PATH into $CLAWGATE_HOME/.env (as VARIABLE) and make PATH a
+    ${VARIABLE} reference — e.g. `clawgate secrets move models.providers.openrouter.apiKey`. The value is
+    never printed; the old config is kept as clawgate.json.bak."""
+    from clawgate.cli.context import state
+    from clawgate.config.secret_move import move_literal
+
+    st = state()
+    preset_env = None
+    parts = path.split(".")
+    if len(parts) == 4 and parts[:2] == ["models", "providers"]:
+        view = st.snapshot().catalog.get(parts[2])
+        preset_env = view.env_vars[0] if view is not None and view.env_vars else None
+    result = move_literal(st.paths, path, variable, preset_env)
+    if as_json:
+        emit_json(result)
+        return
+    console().print(
+        f"moved {esc(path)} to {esc(result['variable'])} in {esc(result['file'])} ({result['fingerprint']}); "
+        f"{esc(path)}: {esc(result['config'])}"
+    )
 
 
 def _openclaw_refusals() -> None:

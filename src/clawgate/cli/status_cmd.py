@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
@@ -32,7 +33,7 @@ def status(show_all: bool, as_json: bool) -> None:
     from clawgate.diagnose.status import build_status
 
     st = state()
-    data = build_status(st.paths, st.environ, include_findings=show_all)
+    data = build_status(st.paths, st.environ, include_findings=show_all, cwd=Path.cwd())
     if as_json:
         emit_json(data)
         return
@@ -79,6 +80,11 @@ def status(show_all: bool, as_json: bool) -> None:
                 f"{esc(ff['status'])} {esc(ff['code'])}: {esc((ff['message'] or '')[:80])})"
             )
         c.print(f"provider  {esc(p['id']):<11} {esc(cred_txt)}  {htxt}")
+    c.print(f"[dim]predicts  {esc(data['predicts']['describes'])}[/]")
+    for f in data["environment"]:
+        style = "red" if f["severity"] == "error" else "yellow"
+        nxt = f" → {f['next'][0]}" if f["next"] else ""
+        c.print(f"env       [{style}]{esc(f['code'])}[/] {esc(f['message'][:160])}{esc(nxt)}")
     fails = data["failures_last_hour"]
     c.print(
         "failures  last hour: "

@@ -82,12 +82,15 @@ class ShellEnvConfig(Strict):
 
 
 class EnvConfig(BaseModel):
-    """`env.vars`, `env.shellEnv`, and (as OpenClaw allows) variables written directly under `env`."""
+    """`env.vars`, `env.shellEnv`, `env.passThrough`, and (as OpenClaw allows) variables written directly under
+    `env`. `passThrough` names the variables the gateway service keeps from the environment of whatever starts
+    it (`clawgate gateway start`, the systemd unit); see gateway/service_env.py."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     vars: dict[str, str] = Field(default_factory=dict)
     shell_env: ShellEnvConfig = Field(default_factory=ShellEnvConfig, alias="shellEnv")
+    pass_through: list[str] = Field(default_factory=list, alias="passThrough")
 
     @model_validator(mode="after")
     def _inline_vars(self) -> EnvConfig:
@@ -99,6 +102,9 @@ class EnvConfig(BaseModel):
         for key in self.vars:
             if not _ENV_NAME.match(key):
                 raise ValueError(f"env.vars: {key!r} is not a valid variable name")
+        for key in self.pass_through:
+            if not _ENV_NAME.match(key):
+                raise ValueError(f"env.passThrough: {key!r} is not a valid variable name")
         return self
 
     def all_vars(self) -> dict[str, tuple[str, str]]:

@@ -8,6 +8,7 @@ Timeouts are short; the proxy URL's password is never shown.
 
 from __future__ import annotations
 
+import json
 import socket
 import urllib.request
 from dataclasses import dataclass
@@ -15,7 +16,9 @@ from urllib.parse import urlsplit
 
 from clawgate.diagnose.findings import Finding
 from clawgate.diagnose.plans import plans_to_check
+from clawgate.gateway.service_env import pass_through_names
 from clawgate.plan.snapshot import Snapshot
+from clawgate.redaction import mask_url
 
 _TIMEOUT = 4.0
 _VARS = {
@@ -33,9 +36,35 @@ class ProxyUse:
     config_path: str | None = None
 
 
-def _masked(url: str) -> str:
-    p = urlsplit(url)
-    return url.replace(p.password, "****") if p.password else url
+_masked = mask_url
+
+
+def proxy_fix_steps(snap: Snapshot, name: str) -> tuple[list[str], str]:
+    """(commands, hint) that take proxy variable `name` out of the gateway's environment, by where it comes
+    from; correcting it instead is in the hint."""
+    var = snap.env.var(name)
+    if var is None:
+        return [], ""
+    source, origin = var.winner.source, var.winner.origin
+    fixed = f"or correct it: printf '%s' <PROXY_URL> | clawgate env set {name}"
+    if source == "home_dotenv":
+        return [f"clawgate env unset {name}"], f"drops it from {origin}; {fixed}"
+    if source == "config":
+        return [f"clawgate config unset {origin.rsplit(': ', 1)[-1]}"], f"drops it from {origin}"
+    if name in pass_through_names(snap.config):
+        rest = [n for n in pass_through_names(snap.config) if n != name]
+        cmd = (
+            f"clawgate config set env.passThrough '{json.dumps(rest)}'"
+            if rest
+            else "clawgate config unset env.passThrough"
+        )
+        return [cmd, "clawgate gateway restart"], (
+            f"env.passThrough hands this shell's {name} to the gateway; without it the gateway connects directly"
+        )
+    return [], (
+        f"{name} is in the gateway's process environment ({origin}): unset it where the gateway is started "
+        "(the unit's Environment=, the container's environment) and restart it"
+    )
 
 
 def proxy_for(snap: Snapshot, scheme: str, host: str) -> ProxyUse | None:
@@ -108,14 +137,7 @@ def proxy_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
         why = _check(proxy.url, host, port, scheme == "https")
         if why is None:
             continue
-        if proxy.source == "home_dotenv":
-            fix = [f"clawgate env unset {proxy.variable}   # or correct it in {proxy.origin}"]
-        elif proxy.source == "config" and proxy.config_path:
-            fix = [f"clawgate config unset {proxy.config_path}"]
-        else:
-            fix = [
-                f"unset {proxy.variable} (or fix it) in the gateway's environment, then clawgate gateway restart"
-            ]
+        fix, hint = proxy_fix_steps(snap, proxy.variable)
         out.append(
             Finding(
                 "provider.unreachable",
@@ -124,7 +146,8 @@ def proxy_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
                 severity="error",
                 subject={"provider": sorted(set(providers))[0], "host": host, "variable": proxy.variable},
                 evidence={"proxy": _masked(proxy.url), "origin": proxy.origin, "reason": why},
-                next_steps=[*fix, "clawgate doctor"],
+                next_steps=fix,
+                hint=hint,
             )
         )
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from clawgate.diagnose.commands import split_steps
+
 SEVERITY_RANK = {"error": 0, "warn": 1, "info": 2}
 
 # code -> (default severity, owner, causal rank: lower = more of a cause, shown first within a severity)
@@ -15,6 +17,7 @@ REGISTRY: dict[str, tuple[str, str, int]] = {
     "env.unresolved_ref": ("error", "environment", 10),
     "env.shell_only": ("error", "environment", 11),
     "env.cwd_only": ("warn", "environment", 12),
+    "env.gateway_only": ("warn", "environment", 12),
     "env.process_override": ("warn", "environment", 13),
     "env.duplicate_definition": ("warn", "environment", 14),
     "env.dotenv_parse": ("warn", "environment", 15),
@@ -60,7 +63,8 @@ class Finding:
     owner: str = ""
     subject: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
-    next_steps: list[str] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)  # commands, runnable as printed, in order
+    hint: str = ""  # prose: alternatives, what a placeholder `<NAME>` in a next command stands for
 
     def __post_init__(self) -> None:
         default_sev, owner, _ = REGISTRY.get(self.code, ("warn", "config", 99))
@@ -68,6 +72,14 @@ class Finding:
             self.severity = default_sev
         if not self.owner:
             self.owner = owner
+        self._settle_steps()
+
+    def _settle_steps(self) -> None:
+        """`next` holds only commands runnable as printed; any prose moves to `hint` (diagnose/commands.py)."""
+        commands, prose = split_steps(self.next_steps)
+        self.next_steps = commands
+        if prose:
+            self.hint = "; ".join(p for p in (self.hint, *prose) if p)
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -81,6 +93,7 @@ class Finding:
         )
 
     def to_json(self) -> dict[str, Any]:
+        self._settle_steps()
         return {
             "code": self.code,
             "severity": self.severity,
@@ -89,6 +102,7 @@ class Finding:
             "message": self.message,
             "evidence": self.evidence,
             "next": self.next_steps,
+            "hint": self.hint or None,
         }
 
 

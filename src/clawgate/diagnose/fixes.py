@@ -7,20 +7,17 @@ reference, and unset an agent's model override that shadows the default.
 
 from __future__ import annotations
 
-import functools
-import io
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from dotenv.parser import parse_stream
-
-from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
 from clawgate.auth.profiles import delete_profile
-from clawgate.config.edit import PathParts, modify_config, parse_path, set_path, unset_path
+from clawgate.config.edit import modify_config, parse_path, unset_path
 from clawgate.diagnose.findings import Finding
+from clawgate.envfile import dedupe_variable
 from clawgate.paths import Paths, display_path
 from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
@@ -35,16 +32,6 @@ class Fix:
 
     def to_json(self) -> dict[str, object]:
         return {"code": self.code, "description": self.description, "files": [str(f) for f in self.files]}
-
-
-def _dedupe_dotenv(path: Path, name: str) -> None:
-    with locked(path):
-        text = read_text_if_exists(path) or ""
-        bindings = list(parse_stream(io.StringIO(text)))
-        lines = [i for i, b in enumerate(bindings) if b.key == name]
-        keep = lines[-1] if lines else None  # the last definition in a file is the one in effect
-        out = "".join(b.original.string for i, b in enumerate(bindings) if b.key != name or i == keep)
-        atomic_write(path, out)
 
 
 def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecord]) -> list[Fix]:
@@ -71,7 +58,7 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
                     f"remove the earlier {name} line(s) {lines[:-1]} from {file}, keeping line "
                     f"{lines[-1]} (the one in effect)",
                     [target],
-                    functools.partial(_dedupe_dotenv, target, name),
+                    _call(dedupe_variable, target, name),
                 )
             )
         elif f.code in ("auth.rejected", "auth.shadowed_credential", "auth.region_mismatch"):
@@ -86,14 +73,7 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
         elif f.code == "secrets.file_permissions":
             target = _real(paths, f.subject.get("file", ""))
             if target is not None:
-                fixes.append(
-                    Fix(
-                        f.code,
-                        f"chmod 600 {display_path(target)}",
-                        [],
-                        functools.partial(target.chmod, 0o600),
-                    )
-                )
+                fixes.append(Fix(f.code, f"chmod 600 {display_path(target)}", [], _call(target.chmod, 0o600)))
         elif f.code == "model.override_shadows_default":
             path = f.evidence.get("winner", {}).get("from", "")
             if path.startswith("agents.list[") and path not in seen:
@@ -106,14 +86,26 @@ def plan_fixes(snap: Snapshot, findings: list[Finding], health: list[HealthRecor
                         f"unset {path} so agent {f.subject.get('agent')} uses "
                         f"{shadowed.get('from')} = {shadowed.get('ref')}",
                         [paths.config],
-                        functools.partial(_unset_config, paths, parts),
+                        _call(modify_config, paths, _unsetter(parts)),
                     )
                 )
     return fixes
 
 
-def _unset_config(paths: Paths, parts: PathParts) -> None:
-    modify_config(paths, lambda data: unset_path(data, parts))
+def _call(fn: Callable[..., object], *args: object) -> Callable[[], None]:
+    """A fix's apply: `fn(*args)`, its result dropped."""
+
+    def run() -> None:
+        fn(*args)
+
+    return run
+
+
+def _unsetter(parts: list[str | int]) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        unset_path(data, parts)
+
+    return mutate
 
 
 def _real(paths: Paths, shown: str) -> Path | None:
@@ -155,6 +147,8 @@ def _remove_rejected_profile(snap: Snapshot, f: Finding, rejected: set[tuple[str
 
 
 def _move_plaintext(snap: Snapshot, f: Finding) -> Fix | None:
+    from clawgate.config.secret_move import move_literal
+
     path = f.subject.get("path", "")
     provider = f.subject.get("provider")
     if not provider or not path.endswith(".apiKey"):
@@ -163,21 +157,14 @@ def _move_plaintext(snap: Snapshot, f: Finding) -> Fix | None:
     if pc is None or not isinstance(pc.api_key, str):
         return None
     view = snap.catalog.get(provider)
-    var = view.env_vars[0] if view else f"{provider.upper().replace('-', '_')}_API_KEY"
+    var = view.env_vars[0] if view and view.env_vars else f"{provider.upper().replace('-', '_')}_API_KEY"
     existing = snap.env.var(var)
-    key = pc.api_key.strip()
-    if existing is not None and existing.value.strip() != key:
+    if existing is not None and existing.value.strip() != pc.api_key.strip():
         return None  # the variable already holds a different key: moving would change which key is used
     env_file = snap.paths.env_file
 
     def apply() -> None:
-        with locked(env_file):
-            text = read_text_if_exists(env_file) or ""
-            if existing is None:
-                if text and not text.endswith("\n"):
-                    text += "\n"
-                atomic_write(env_file, text + f"{var}={key}\n")
-        modify_config(snap.paths, lambda d: set_path(d, parse_path(path), "${" + var + "}"))
+        move_literal(snap.paths, path, var)
 
     return Fix(
         f.code,

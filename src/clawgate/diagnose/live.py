@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clawgate.diagnose.findings import Finding
+from clawgate.environment import PROXY_NAMES
 from clawgate.failures.classify import region_hint
 from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
@@ -22,10 +23,15 @@ def _when(ts: float | None) -> str:
 
 
 def _current_credentials(snap: Snapshot, agent_ids: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(provider, fingerprint) -> where that key is configured now, for credentials in the agents' plans."""
+    """(provider, fingerprint) -> where that key is configured now, for credentials in the agents' plans
+    (main, subagent and cron)."""
+    from clawgate.diagnose.plans import plans_to_check
+
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for aid in agent_ids:
-        for att in snap.plan(aid).attempts:
+    for use in plans_to_check(snap):
+        if use.agent not in agent_ids:
+            continue
+        for att in use.plan.attempts:
             if att.credential is None:
                 continue
             for c in att.credential.candidates:
@@ -35,19 +41,59 @@ def _current_credentials(snap: Snapshot, agent_ids: list[str]) -> dict[tuple[str
                         {
                             "source": c.source,
                             "origin": c.origin,
-                            "agent": aid,
+                            "agent": use.agent,
                             "ref": att.ref,
                             "winner": c is att.credential.winner,
                             "profile": c.profile_id,
                             "host": att.base_url,
+                            "candidate": c,
+                            "others": [
+                                o.fingerprint
+                                for o in att.credential.candidates
+                                if o.usable and o.fingerprint and o.fingerprint != c.fingerprint
+                            ],
                         },
                     )
     return out
 
 
+def _rejection_steps(
+    snap: Snapshot, provider: str, where: dict[str, Any], region: bool, rejected: set[tuple[str, str]]
+) -> tuple[list[str], str]:
+    """(next commands, hint) for a rejected key: the region's host for a region-bound key, else a new key —
+    or, for a stored profile, removing it when another configured key is not rejected too."""
+    from clawgate.diagnose.credentials import replace_key
+
+    agent = where["agent"]
+    check = f"clawgate models status --probe --probe-provider {provider} --agent {agent}"
+    if region:
+        view = snap.catalog.get(provider)
+        hosts = [f"{h.base_url} ({h.label})" for h in (view.preset.hosts if view and view.preset else ())]
+        fix = replace_key(snap, where["candidate"], provider, agent)
+        return (
+            [
+                f"clawgate config set models.providers.{provider}.baseUrl <BASE_URL>",
+                f"clawgate health clear --provider {provider}",
+            ],
+            "<BASE_URL>: the host of the region the key was issued for"
+            + (f" — one of {', '.join(hosts)}" if hosts else "")
+            + "; `health clear` drops the rejection recorded against the old host. Or keep the host and "
+            f"replace the key with one issued for it: {'; '.join(fix['next_steps'])}. Check with: {check}",
+        )
+    others = [fp for fp in where["others"] if (provider, fp) not in rejected]
+    if where["profile"] and others:
+        return (
+            [f"clawgate auth remove {where['profile']} --agent {agent}"],
+            f"another configured key takes over; check with: {check}",
+        )
+    fix = replace_key(snap, where["candidate"], provider, agent)
+    return fix["next_steps"], f"{fix['hint']}; check with: {check}"
+
+
 def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list[str]) -> list[Finding]:
     """Rejections, blocks and cooldowns of credentials that are still configured — each with its first failure."""
     current = _current_credentials(snap, agent_ids)
+    rejected = {(r.provider, r.fingerprint) for r in records if r.state == "rejected"}
     now = time.time()
     out: list[Finding] = []
     for r in records:
@@ -75,20 +121,12 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
             # the code is the classifier's, recorded with the failure; the region sentence only explains it
             code = "auth.region_mismatch" if r.first_code == "auth.region_mismatch" else "auth.rejected"
             msg = f"{r.provider} rejected {where['source']} ({r.fingerprint}); {first}"
-            hint = region_hint(r.provider, urlsplit(where["host"] or "").hostname)
-            region = hint is not None
-            if hint:
-                msg += f" — this one was sent to {where['host']}. {hint}"
-            nxt = [f"clawgate models status --probe --probe-provider {r.provider} --agent {where['agent']}"]
-            if where["profile"]:
-                nxt.append(f"clawgate auth remove {where['profile']} --agent {where['agent']}")
-            elif where["source"].startswith("env:"):
-                nxt.append(f"replace {where['source'][4:]} at {where['origin']} with a valid key")
-            if region:
-                nxt.insert(
-                    0, f"clawgate config get models.providers.{r.provider}.baseUrl   # the key's region?"
-                )
-            out.append(Finding(code, msg, subject=subject, evidence=evidence, next_steps=nxt))
+            region_rule = region_hint(r.provider, urlsplit(where["host"] or "").hostname)
+            region = region_rule is not None
+            if region_rule:
+                msg += f" — this one was sent to {where['host']}. {region_rule}"
+            nxt, hint = _rejection_steps(snap, r.provider, where, region, rejected)
+            out.append(Finding(code, msg, subject=subject, evidence=evidence, next_steps=nxt, hint=hint))
         elif r.state == "blocked":
             code = (
                 r.first_code if r.first_code in ("access.billing", "access.forbidden") else "access.billing"
@@ -99,10 +137,9 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
                     f"{r.provider} refuses {where['source']} ({r.fingerprint}) for account reasons; {first}",
                     subject=subject,
                     evidence=evidence,
-                    next_steps=[
-                        "fix the account in the provider's console, then: clawgate health clear "
-                        f"--provider {r.provider}"
-                    ],
+                    next_steps=[f"clawgate health clear --provider {r.provider}"],
+                    hint="fix the account in the provider's console first (billing, model access); clearing "
+                    "makes clawgate try the key again",
                 )
             )
         elif r.state == "cooling" and r.until and r.until > now:
@@ -113,7 +150,9 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
                     f"until {_when(r.until)}; {first}",
                     subject=subject,
                     evidence=evidence,
-                    next_steps=["clawgate health list", "add a fallback model, or wait"],
+                    next_steps=[],
+                    hint=f"it clears by itself at {_when(r.until)}; a fallback model keeps calls going meanwhile "
+                    "(clawgate health list shows every state)",
                 )
             )
     return out
@@ -134,10 +173,8 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
                 "access.forbidden": "access.forbidden",
                 "model.unknown": "model.unknown",
                 "provider.api_mismatch": "provider.api_mismatch",
-                "env.unresolved_ref": "env.unresolved_ref",
-                "auth.missing_credential": "auth.missing_credential",
                 "auth.oauth_refresh_failed": "auth.oauth_refresh_failed",
-            }.get(code)
+            }.get(code)  # no credential / an unresolved ${VAR}: the offline findings of the same plan say it
             if mapped is None and t.get("owner") == "network":
                 mapped = "provider.unreachable"
             if mapped is None and code in ("rate_limit.exceeded", "rate_limit.quota"):
@@ -178,7 +215,7 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
     causes: list[str] = []
     evidence: dict[str, Any] = {"providers": rejected}
     proxies = {}
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+    for name in PROXY_NAMES:
         var = snap.env.var(name)
         if var is not None and var.value:
             proxies[name] = var.winner.origin
@@ -192,8 +229,8 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
     overrides = [
         f"models.providers.{pid}.headers.{h}"
         for pid in rejected
-        for view in [snap.catalog.get(pid)]
-        for h in (view.headers if view else {})
+        if (view := snap.catalog.get(pid)) is not None
+        for h in view.headers
         if h in ("authorization", "x-api-key")
     ]
     if overrides:
@@ -214,6 +251,21 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
             "no shared local cause found in proxy variables or header overrides; check the gateway's "
             "environment (clawgate gateway status) and each key in its provider console"
         )
+    steps: list[str] = []
+    hints: list[str] = []
+    if proxies:
+        from clawgate.diagnose.connectivity import proxy_fix_steps
+
+        for name in proxies:
+            cmds, why = proxy_fix_steps(snap, name)
+            steps.extend(c for c in cmds if c not in steps)
+            hints.append(why)
+    else:  # the rejections' own fixes, each once
+        for f in findings:
+            if f.code in ("auth.rejected", "auth.region_mismatch") and not f.evidence.get("probe"):
+                steps.extend(c for c in f.next_steps if c not in steps)
+    hints.append("check every provider again with: clawgate models status --probe --all-agents")
+    hint = "; ".join(h for h in hints if h)
     return [
         Finding(
             "auth.all_providers_rejected",
@@ -221,17 +273,15 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
             f"cause — {'; '.join(causes)}",
             subject={"providers": rejected},
             evidence=evidence,
-            next_steps=[
-                "clawgate env   # proxy variables and where they come from",
-                "unset HTTPS_PROXY HTTP_PROXY ALL_PROXY for the gateway (or add the provider hosts to NO_PROXY)",
-                "clawgate models status --probe --all-agents",
-            ],
+            next_steps=steps,
+            hint=hint,
         )
     ]
 
 
-def gateway_findings(status: dict[str, Any], snap: Snapshot, process_env: dict[str, str]) -> list[Finding]:
-    """Compare this CLI with the running gateway (from gateway.lifecycle.status())."""
+def gateway_findings(status: dict[str, Any], snap: Snapshot) -> list[Finding]:
+    """Compare this CLI with the running gateway (from gateway.lifecycle.status()). Where the two
+    environments differ is said by diagnose/service_env.py (from the gateway's own env report)."""
     out: list[Finding] = []
     for f in status.get("findings", []):
         code = f["code"]
@@ -251,23 +301,7 @@ def gateway_findings(status: dict[str, Any], snap: Snapshot, process_env: dict[s
                 severity=f.get("severity", ""),
                 subject={"gateway": status.get("url")},
                 next_steps=list(f.get("next", [])),
+                hint=f.get("hint") or "",
             )
         )
-    gw = status.get("gateway") or {}
-    gw_env = gw.get("env")
-    if isinstance(gw_env, dict):
-        for name, info in sorted(gw_env.items()):
-            if info is None and process_env.get(name):
-                out.append(
-                    Finding(
-                        "env.shell_only",
-                        f"{name} is set in this shell but the running gateway does not have it: calls that need it "
-                        "fail in the gateway while the CLI looks fine",
-                        subject={"variable": name, "gateway": status.get("url")},
-                        next_steps=[
-                            f"echo '{name}=...' >> ~/.clawgate/.env   # the gateway reads it without a restart",
-                            "clawgate gateway status",
-                        ],
-                    )
-                )
     return out

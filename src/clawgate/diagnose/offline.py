@@ -6,13 +6,15 @@ so doctor can never disagree with what a real call would do.
 
 from __future__ import annotations
 
+import shlex
+from typing import Any
 from urllib.parse import urlsplit
 
-from clawgate.auth.resolve import Candidate, CredentialResolution
-from clawgate.config.schema import SecretRef
-from clawgate.config.substitution import env_name_ref, references
+from clawgate.config.substitution import env_name_ref
+from clawgate.diagnose.base_urls import base_url_findings
+from clawgate.diagnose.credentials import credential_findings
 from clawgate.diagnose.findings import Finding
-from clawgate.diagnose.hosts import known_hosts
+from clawgate.diagnose.plans import plans_to_check, vars_behind
 from clawgate.errors import ClawgateError
 from clawgate.plan.snapshot import Snapshot, looks_secret_name, looks_secret_value
 from clawgate.plan.types import Attempt, Plan
@@ -40,8 +42,6 @@ def config_error_findings(exc: ClawgateError) -> list[Finding]:
 
 
 def offline_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
-    from clawgate.diagnose.plans import plans_to_check
-
     out: list[Finding] = []
     agents = [snap.agent(agent)] if agent else snap.agents()
     used_vars: set[str] = set()
@@ -85,7 +85,7 @@ def _permission_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
                     "secrets.file_permissions",
                     f"{display_path(path)} is readable by other users (mode {mode:04o}); it may hold secrets",
                     subject={"file": display_path(path)},
-                    next_steps=[f"chmod 600 {display_path(path)}"],
+                    next_steps=[f"chmod 600 {shlex.quote(str(path))}"],
                 )
             )
     return out
@@ -103,10 +103,9 @@ def _model_findings(snap: Snapshot, plan: Plan) -> list[Finding]:
                 "model.not_configured",
                 f"agent {plan.agent} has no model: set a default model (or the agent's own)",
                 subject=subj,
-                next_steps=[
-                    "clawgate config set agents.defaults.model.primary openrouter/moonshotai/kimi-k2.5",
-                    "clawgate models list",
-                ],
+                next_steps=["clawgate config set agents.defaults.model.primary <MODEL_REF>"],
+                hint="<MODEL_REF>: provider/model, e.g. openrouter/moonshotai/kimi-k2.5; `clawgate models list` "
+                "shows the models of the providers you have keys for",
             )
         )
         return out
@@ -122,10 +121,10 @@ def _model_findings(snap: Snapshot, plan: Plan) -> list[Finding]:
                         "winner": {"from": plan.model.source, "ref": plan.model.ref},
                         "shadowed": {"from": path, "ref": ref},
                     },
-                    next_steps=[
-                        f"clawgate config unset {plan.model.source}   # inherit {ref}",
-                        f"clawgate config set {plan.model.source} {ref}",
-                    ],
+                    next_steps=[f"clawgate config unset {shlex.quote(plan.model.source)}"],
+                    hint=f"unsetting it makes agent {plan.agent} inherit {ref}; to keep {plan.model.ref} on "
+                    f"purpose and silence this, make the default the same: clawgate config set {path} "
+                    f"{plan.model.ref}",
                 )
             )
     return out
@@ -150,7 +149,7 @@ def _attempt_findings(snap: Snapshot, plan: Plan, att: Attempt) -> list[Finding]
         )
         if att.credential is None:
             return out
-    out.extend(_base_url_findings(att, subj))
+    out.extend(base_url_findings(att, subj))
     if att.catalog_status == "no_catalog":
         out.append(
             Finding(
@@ -177,257 +176,11 @@ def _attempt_findings(snap: Snapshot, plan: Plan, att: Attempt) -> list[Finding]
     cred = att.credential
     if cred is None:
         return out
-    out.extend(_credential_findings(att, cred, subj, fallback))
-    return out
-
-
-def _credential_findings(
-    att: Attempt, cred: CredentialResolution, subj: dict, fallback: bool
-) -> list[Finding]:
-    out: list[Finding] = []
-    winner = cred.winner
-    winner_idx = cred.candidates.index(winner) if winner else len(cred.candidates)
-    pid = att.provider
-    for i, c in enumerate(cred.candidates):
-        before_winner = i < winner_idx
-        for issue in c.issues:
-            code = issue.code
-            if code == "env.unresolved_ref":
-                sev = "error" if (before_winner or winner is None) and not fallback else "warn"
-                names = references(c.ref or "") if c.ref and "${" in c.ref else []
-                msg = f"{c.source} is {c.ref}: {issue.reason}"
-                if winner is not None and before_winner:
-                    msg += f"; clawgate falls back to {winner.source} ({winner.fingerprint})"
-                nxt = [
-                    f"add {names[0]}=... to ~/.clawgate/.env (the gateway reads it; your shell's exports it does not)"
-                    if names
-                    else "clawgate secrets audit",
-                    "clawgate env",
-                ]
-                out.append(
-                    Finding(
-                        "env.unresolved_ref",
-                        msg,
-                        severity=sev,
-                        subject={**subj, "source": c.source},
-                        evidence={"ref": c.ref, "variables": names},
-                        next_steps=nxt,
-                    )
-                )
-            elif code == "auth.profile_invalid":
-                # reported once per store by _store_findings with file, profile and field
-                continue
-            elif code == "auth.key_malformed":
-                sev = "warn" if not issue.fatal or (not before_winner and winner is not None) else "error"
-                if fallback and sev == "error":
-                    sev = "warn"
-                fp = f" ({c.fingerprint})" if c.fingerprint else ""
-                out.append(
-                    Finding(
-                        "auth.key_malformed",
-                        f"{c.source}{fp} from {c.origin}: {issue.reason}",
-                        severity=sev,
-                        subject={**subj, "source": c.source},
-                        evidence={"origin": c.origin, "fingerprint": c.fingerprint},
-                        next_steps=_fix_source_steps(c, pid),
-                    )
-                )
-            elif code == "auth.oauth_expired":
-                out.append(
-                    Finding(
-                        "auth.oauth_expired",
-                        f"{c.source} ({c.origin}): {issue.reason}",
-                        severity="error" if issue.fatal else "warn",
-                        subject={**subj, "source": c.source},
-                        next_steps=[f"clawgate auth add {pid} --agent {cred.agent}"],
-                    )
-                )
-            elif code == "auth.key_provider_mismatch":
-                out.append(
-                    Finding(
-                        "auth.key_provider_mismatch",
-                        f"{c.source} ({c.fingerprint}): {issue.reason}",
-                        subject={**subj, "source": c.source},
-                        next_steps=_fix_source_steps(c, pid),
-                    )
-                )
-            elif code == "auth.missing_credential":
-                out.append(
-                    Finding(
-                        "auth.missing_credential",
-                        f"{c.source}: {issue.reason}",
-                        severity="warn" if fallback else "error",
-                        subject=subj,
-                        next_steps=[f"clawgate auth list --agent {cred.agent}"],
-                    )
-                )
-    if winner is None and not cred.optional and not (att.error and att.error.get("code") != "model.unknown"):
-        checked = "; ".join(cred.checked)
-        if fallback:
-            out.append(
-                Finding(
-                    "fallback.not_ready",
-                    f"fallback {att.ref} has no usable credential (checked: {checked})",
-                    subject=subj,
-                    evidence={"checked": cred.checked},
-                    next_steps=[f"clawgate auth add {pid}", f"clawgate models status --agent {cred.agent}"],
-                )
-            )
-        else:
-            env_name = att.view.env_vars[0] if att.view else f"{pid.upper()}_API_KEY"
-            out.append(
-                Finding(
-                    "auth.missing_credential",
-                    f"no usable credential for {pid} (checked: {checked})",
-                    subject=subj,
-                    evidence={"checked": cred.checked, "variable": env_name},
-                    next_steps=[
-                        f"printf '%s' \"${env_name}\" | clawgate auth add {pid} --agent {cred.agent}",
-                        f"clawgate models status --agent {cred.agent}",
-                    ],
-                )
-            )
-    if winner is not None:
-        for c in cred.candidates[winner_idx + 1 :]:
-            if c.usable and c.fingerprint != winner.fingerprint and c.duplicate_of is None:
-                out.append(
-                    Finding(
-                        "auth.shadowed_credential",
-                        f"{winner.source} ({winner.fingerprint}) wins over {c.source} ({c.fingerprint}) for {pid}; "
-                        "if the winner is stale, every call fails although a valid key is configured",
-                        subject={**subj, "source": winner.source},
-                        evidence={"winner": winner.to_json(brief=True), "shadowed": c.to_json(brief=True)},
-                        next_steps=_remove_winner_steps(winner, pid, cred.agent),
-                    )
-                )
-    return out
-
-
-def _fix_source_steps(c: Candidate, provider: str) -> list[str]:
-    if c.source.startswith("profile:"):
-        agent = c.agent or "main"
-        return [f"clawgate auth add {provider} --agent {agent} --profile {c.profile_id}"]
-    if c.source.startswith("env:"):
-        return [f"edit {c.origin} (the value of {c.source[4:]})", "clawgate env"]
-    return [f"clawgate config get models.providers.{provider}.apiKey", "clawgate secrets audit"]
-
-
-def _remove_winner_steps(winner: Candidate, provider: str, agent: str) -> list[str]:
-    steps = [f"clawgate models status --probe --agent {agent}"]
-    if winner.source.startswith("profile:"):
-        owner = winner.inherited_from or winner.agent or agent
-        steps.append(f"clawgate auth remove {winner.profile_id} --agent {owner}")
-    elif winner.source.startswith("config:"):
-        steps.append(f"clawgate config unset models.providers.{provider}.apiKey")
-    return steps
-
-
-def _base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
-    url = att.base_url
-    if not url:
-        return []
-    out: list[Finding] = []
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    host = parts.hostname or ""
-    preset = att.view.preset if att.view else None
-    fix = f"clawgate config set models.providers.{att.provider}.baseUrl "
-    problems: list[tuple[str, str, str | None]] = []  # (severity, message, suggested)
-    if parts.scheme not in ("http", "https") or not host:
-        problems.append(
-            ("error", f"baseUrl {url!r} is not an http(s) URL", preset.base_url if preset else None)
-        )
-    for suffix in ("/chat/completions", "/responses", "/messages", "/completions"):
-        if path.endswith(suffix):
-            problems.append(
-                (
-                    "error",
-                    f"baseUrl ends with {suffix!r}: clawgate appends the endpoint itself",
-                    url[: url.rstrip("/").rfind(suffix)],
-                )
-            )
-            break
-    known = known_hosts(host) if host and not problems else []
-    if known:
-        same_path = [k for k in known if urlsplit(k.base_url).path.rstrip("/") == path]
-        if not same_path:
-            best = next((k for k in known if k.apis and att.api in k.apis), known[0])
-            problems.append(
-                (
-                    "error",
-                    f"{host} is a known {best.label} host but the path {path or '/'!r} is not "
-                    f"one it serves (expected {urlsplit(best.base_url).path or '/'})",
-                    best.base_url,
-                )
-            )
-        if parts.scheme == "http":
-            problems.append(
-                ("error", f"{host} is served over https, not http", url.replace("http://", "https://", 1))
-            )
-    if not preset and not known and not problems and att.api.startswith("openai") and path in ("",):
-        problems.append(
-            (
-                "warn",
-                f"baseUrl {url!r} has no path; OpenAI-compatible servers usually live under /v1",
-                url.rstrip("/") + "/v1",
-            )
-        )
-    for sev, msg, suggested in problems:
-        out.append(
-            Finding(
-                "provider.base_url_suspect",
-                f"{att.provider}: {msg}",
-                severity=sev,
-                subject={"provider": att.provider},
-                evidence={"base_url": url, "from": att.base_url_from},
-                next_steps=[fix + suggested]
-                if suggested
-                else [f"clawgate config get models.providers.{att.provider}"],
-            )
-        )
-    apis = att.host.apis if att.host else (preset.apis if preset else None)
-    served = [k for k in known if urlsplit(k.base_url).path.rstrip("/") == path]
-    if apis is None and served:
-        apis = served[0].apis
-    if apis and (att.api_kind or att.api) not in apis:
-        where = (
-            f"{att.host.label} host {att.host.base_url}"
-            if att.host
-            else f"the {served[0].label} host {served[0].base_url}"
-            if served and not preset
-            else att.provider
-        )
-        out.append(
-            Finding(
-                "provider.api_mismatch",
-                f"{att.provider}: adapter {att.api_kind or att.api!r} ({att.api_from}) is not served by {where} "
-                f"(it serves {', '.join(apis)})",
-                subject={"provider": att.provider},
-                next_steps=[f"clawgate config set models.providers.{att.provider}.api {apis[0]}"],
-            )
-        )
+    out.extend(credential_findings(snap, att, cred, subj, fallback))
     return out
 
 
 # ------------------------------------------------------------------------------------------ environment
-
-
-def vars_behind(snap: Snapshot, att: Attempt) -> set[str]:
-    names: set[str] = set()
-    cred = att.credential
-    if cred is None:
-        return names
-    for c in cred.candidates:
-        if c.source.startswith("env:"):
-            names.add(c.source[4:])
-        if c.ref and "${" in c.ref:
-            names.update(references(c.ref))
-    if att.view is not None:
-        names.update(att.view.env_vars)
-        if isinstance(att.view.api_key, SecretRef) and att.view.api_key.source == "env":
-            names.add(att.view.api_key.id)
-        names.update(references(att.view.base_url.value or ""))
-    return names
 
 
 def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
@@ -439,7 +192,8 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
                 "env.dotenv_parse",
                 f"{issue.file}:{issue.line}: {issue.message}",
                 subject={"file": issue.file},
-                next_steps=[f"edit {issue.file} line {issue.line}"],
+                next_steps=[],
+                hint=f"edit {issue.file} line {issue.line}: a line must read NAME=value",
             )
         )
     if env.shell_error:
@@ -447,10 +201,8 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
             Finding(
                 "env.shell_import_failed",
                 env.shell_error,
-                next_steps=[
-                    "clawgate config set env.shellEnv.enabled false",
-                    "put the variables in ~/.clawgate/.env instead",
-                ],
+                next_steps=["clawgate config set env.shellEnv.enabled false"],
+                hint="then put the variables the gateway needs in $CLAWGATE_HOME/.env (clawgate env set NAME)",
             )
         )
     for name, defs in env.duplicates():
@@ -470,10 +222,8 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
                     "values_differ": values_differ,
                     "winner": winner,
                 },
-                next_steps=[
-                    f"remove the extra {name} line(s), keeping one in ~/.clawgate/.env",
-                    "clawgate env",
-                ],
+                next_steps=_dedupe_steps(name, defs, var.winner if var else None),
+                hint="the definition in effect stays; the others go",
             )
         )
     for name in sorted(used):
@@ -489,13 +239,25 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
                         f"{name} from the process environment overrides a different value in {differing[0].origin}",
                         subject={"variable": name},
                         evidence={"shadowed": [d.to_json() for d in differing]},
-                        next_steps=[
-                            f"unset {name} in the service/container environment, or update {differing[0].origin}",
-                            "clawgate env",
-                        ],
+                        next_steps=[f"printf '%s' \"${name}\" | clawgate env set {name}"],
+                        hint=f"the service's process value wins; run in the service's environment (e.g. "
+                        f"`docker exec`), the command makes {differing[0].origin} agree with it. If the process "
+                        "value is the stale one, remove it where the service is started (the container's "
+                        "environment, the unit) and restart it instead",
                     )
                 )
     return out
+
+
+def _dedupe_steps(name: str, defs: list, winner: Any) -> list[str]:
+    """Commands that keep only the definition of `name` in effect."""
+    steps = []
+    if sum(1 for d in defs if d.source == "home_dotenv") > 1:
+        steps.append(f"clawgate env dedupe {name}")
+    for d in defs:
+        if d.source == "config" and d is not winner and d != winner:
+            steps.append(f"clawgate config unset {d.origin.rsplit(': ', 1)[-1]}")
+    return steps
 
 
 def _store_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
@@ -531,17 +293,21 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
             and pc.api_key.strip()
             and not env_name_ref(pc.api_key)  # `apiKey: "NVIDIA_API_KEY"` names a variable
         ):
-            var = f"{pid.upper().replace('-', '_')}_API_KEY"
+            path = f"models.providers.{pid}.apiKey"
+            view = snap.catalog.get(pid)
+            var = view.env_vars[0] if view is not None else f"{pid.upper().replace('-', '_')}_API_KEY"
+            held = snap.env.var(var)
+            to = (
+                "" if held is None or held.value.strip() == pc.api_key.strip() else f" --to {var}_FROM_CONFIG"
+            )
             out.append(
                 Finding(
                     "config.plaintext_secret",
-                    f"models.providers.{pid}.apiKey in {name} is a literal key",
-                    subject={"provider": pid, "path": f"models.providers.{pid}.apiKey"},
-                    next_steps=[
-                        f"move it to ~/.clawgate/.env as {var}=... and run: "
-                        f"clawgate config set models.providers.{pid}.apiKey '${{{var}}}'",
-                        "clawgate doctor --fix (moves it for you)",
-                    ],
+                    f"{path} in {name} is a literal key",
+                    subject={"provider": pid, "path": path},
+                    next_steps=[f"clawgate secrets move {path}{to}"],
+                    hint=f"moves the key into {snap.paths.env_file} and leaves a ${{VAR}} reference in the "
+                    "config (the same key stays in use); `clawgate doctor --fix` does it too",
                 )
             )
         for hname, hval in pc.headers.items():
@@ -555,7 +321,8 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
                         "config.plaintext_secret",
                         f"models.providers.{pid}.headers.{hname} in {name} holds a literal credential",
                         subject={"provider": pid, "path": f"models.providers.{pid}.headers.{hname}"},
-                        next_steps=["use a ${VAR} reference or a SecretRef for the header value"],
+                        next_steps=[f"clawgate secrets move models.providers.{pid}.headers.{hname}"],
+                        hint="moves the value into $CLAWGATE_HOME/.env and leaves a ${VAR} reference",
                     )
                 )
     for var, (value, path) in cfg.env.all_vars().items():
@@ -565,7 +332,8 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
                     "config.plaintext_secret",
                     f"{path} in {name} holds a literal secret",
                     subject={"variable": var, "path": path},
-                    next_steps=[f"move {var}=... to ~/.clawgate/.env and remove {path}"],
+                    next_steps=[f"clawgate secrets move {path}"],
+                    hint=f"moves {var} into $CLAWGATE_HOME/.env and removes {path}",
                 )
             )
     tok = cfg.gateway.auth.token
@@ -575,9 +343,8 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
                 "config.plaintext_secret",
                 f"gateway.auth.token in {name} is a literal token",
                 subject={"path": "gateway.auth.token"},
-                next_steps=[
-                    "put CLAWGATE_GATEWAY_TOKEN=... in ~/.clawgate/.env and unset gateway.auth.token"
-                ],
+                next_steps=["clawgate secrets move gateway.auth.token"],
+                hint="moves the token into $CLAWGATE_HOME/.env as CLAWGATE_GATEWAY_TOKEN and leaves a reference",
             )
         )
     return out

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clawgate.config.schema import SecretRef
+from clawgate.config.substitution import references
 from clawgate.plan.snapshot import Snapshot
-from clawgate.plan.types import Plan
+from clawgate.plan.types import Attempt, Plan
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,31 @@ def plans_to_check(snap: Snapshot, agent: str | None = None) -> list[PlanUse]:
         )
         add(aid, f"cron:{job.id}", plan)
     return out
+
+
+def vars_behind(snap: Snapshot, att: Attempt) -> set[str]:
+    """The variables an attempt's credential candidates and base URL read."""
+    names: set[str] = set()
+    cred = att.credential
+    if cred is None:
+        return names
+    for c in cred.candidates:
+        if c.source.startswith("env:"):
+            names.add(c.source[4:])
+        if c.ref and "${" in c.ref:
+            names.update(references(c.ref))
+    if att.view is not None:
+        names.update(att.view.env_vars)
+        if isinstance(att.view.api_key, SecretRef) and att.view.api_key.source == "env":
+            names.add(att.view.api_key.id)
+        names.update(references(att.view.base_url.value or ""))
+    return names
+
+
+def needed_vars(snap: Snapshot, agent: str | None = None) -> set[str]:
+    """Every variable some plan's credential or base URL reads."""
+    names: set[str] = set()
+    for use in plans_to_check(snap, agent):
+        for att in use.plan.attempts:
+            names.update(vars_behind(snap, att))
+    return names

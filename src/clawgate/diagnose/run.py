@@ -11,6 +11,7 @@ from clawgate.diagnose.findings import Finding, order
 from clawgate.diagnose.live import all_providers_rejected, gateway_findings, health_findings, probe_findings
 from clawgate.diagnose.oauth import oauth_status_findings
 from clawgate.diagnose.offline import config_error_findings, offline_findings
+from clawgate.diagnose.prediction import ServicePrediction
 from clawgate.diagnose.runs import stuck_run_findings
 from clawgate.errors import ClawgateError
 from clawgate.paths import Paths
@@ -46,13 +47,20 @@ def run_doctor(
     check_gateway: bool = True,
     cwd: Path | None = None,
     connectivity: bool = True,
+    cli_environ: dict[str, str] | None = None,
+    prediction: ServicePrediction | None = None,
+    gateway_status: dict[str, Any] | None = None,
 ) -> DoctorRun:
-    """Doctor predicts the gateway service: it plans without `cwd`'s .env (the gateway never reads it) and
-    reports where `cwd` (this CLI's directory, when given) holds variables the plans need."""
+    """Doctor predicts the gateway service. `environ` is the service's process environment (the gateway passes
+    its own; a CLI passes its prediction, see `doctor_for_cli`); plans never read `cwd`'s .env (the gateway
+    does not). With `cli_environ` and `prediction`, where this CLI's own environment differs is reported too
+    (env.cwd_only, env.shell_only, env.gateway_only), the cause replacing its symptom."""
     from clawgate.diagnose.connectivity import proxy_findings
-    from clawgate.diagnose.service_env import cwd_findings
+    from clawgate.diagnose.service_env import environment_findings, settle
 
     meta: dict[str, Any] = {"config": str(paths.config), "home": str(paths.home), "probe": probe}
+    if prediction is not None:
+        meta["predicts"] = prediction.to_json()
     try:
         snap = Snapshot.load(paths, environ, cwd=None)
     except ClawgateError as exc:
@@ -61,15 +69,8 @@ def run_doctor(
         raise
     agent_ids = [snap.agent(agent).id] if agent else [a.id for a in snap.agents()]
     findings = offline_findings(snap, agent)
-    moved = cwd_findings(snap, cwd, agent)
-    only_here = {f.subject["variable"] for f in moved if f.severity == "error"}
-    if only_here:  # the cause (a key the gateway cannot see) replaces its symptom (no credential)
-        findings = [
-            f
-            for f in findings
-            if not (f.code == "auth.missing_credential" and f.evidence.get("variable") in only_here)
-        ]
-    findings.extend(moved)
+    causes = environment_findings(snap, cli_environ, prediction, cwd, agent)
+    findings = settle(findings, causes)
     if connectivity:
         findings.extend(proxy_findings(snap, agent))
     findings.extend(oauth_status_findings(snap, agent_ids))
@@ -77,19 +78,49 @@ def run_doctor(
     if probe:
         findings.extend(_probe(paths, environ, agent_ids))
         health = load_health(paths)  # the probes just updated it
-    findings.extend(health_findings(snap, health, agent_ids))
+    from_health = health_findings(snap, health, agent_ids)
+    findings = _without_probe_duplicates(findings, from_health)
+    findings.extend(from_health)
     findings.extend(all_providers_rejected(findings, snap))
     running: bool | None = None
     if check_gateway:
-        from clawgate.gateway.lifecycle import address_for, status
-        from clawgate.gateway.token import resolve_gateway_token
+        if gateway_status is None:
+            from clawgate.diagnose.prediction import gateway_status_for
 
-        st = status(paths, address_for(snap), resolve_gateway_token(snap).value)
-        meta["gateway"] = {"url": st["url"], "running": st["running"]}
-        running = bool(st["running"])
-        findings.extend(gateway_findings(st, snap, environ))
+            gateway_status = gateway_status_for(paths, cli_environ if cli_environ is not None else environ)
+        if gateway_status is not None:
+            meta["gateway"] = {"url": gateway_status["url"], "running": gateway_status["running"]}
+            running = bool(gateway_status["running"])
+            findings.extend(gateway_findings(gateway_status, snap))
     findings.extend(stuck_run_findings(paths, snap, running))
     return DoctorRun(order(findings), meta, snap, health)
+
+
+def doctor_for_cli(
+    paths: Paths,
+    cli_environ: dict[str, str],
+    agent: str | None = None,
+    probe: bool = False,
+    check_gateway: bool = True,
+    cwd: Path | None = None,
+) -> DoctorRun:
+    """One doctor run from a CLI: predict the service (the running gateway's environment when one runs for
+    this home, else what `gateway start` would give it), then diagnose that."""
+    from clawgate.diagnose.prediction import gateway_status_for, predict_service
+
+    status = gateway_status_for(paths, cli_environ) if check_gateway else None
+    prediction = predict_service(paths, cli_environ, status, cwd=cwd)
+    return run_doctor(
+        paths,
+        prediction.environ,
+        agent,
+        probe=probe,
+        check_gateway=check_gateway,
+        cwd=cwd,
+        cli_environ=cli_environ,
+        prediction=prediction,
+        gateway_status=status,
+    )
 
 
 def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[Finding]:
@@ -113,10 +144,9 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
                 todo = [
                     (att, row)
                     for att, row in zip(plan.attempts, data["attempts"], strict=True)
-                    if key(att) not in seen
+                    if _probe_key(att) not in seen
                 ]
-                for att, _ in todo:
-                    seen.add(key(att))
+                seen.update(_probe_key(att) for att, _ in todo)
                 from dataclasses import replace
 
                 sub = replace(plan, attempts=[a for a, _ in todo])
@@ -132,3 +162,27 @@ def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[
     finally:
         rt.close()
     return probe_findings(results)
+
+
+_RECORDED = ("auth.rejected", "auth.region_mismatch", "access.billing", "access.forbidden", "health.cooling")
+
+
+def _without_probe_duplicates(findings: list[Finding], from_health: list[Finding]) -> list[Finding]:
+    """A probe's rejection is also in health (the executor recorded it, with its first failure and the fix
+    for where the key lives): keep that one."""
+    covered = {(f.subject.get("provider"), f.subject.get("source")) for f in from_health}
+    return [
+        f
+        for f in findings
+        if not (
+            f.evidence.get("probe")
+            and f.code in _RECORDED
+            and (f.subject.get("provider"), f.subject.get("source")) in covered
+        )
+    ]
+
+
+def _probe_key(att: Any) -> tuple[str, str]:
+    """(ref, winning key's fingerprint): probing it once is enough, whichever agent it belongs to."""
+    winner = att.credential.winner if att.credential else None
+    return att.ref, (winner.fingerprint or "") if winner else ""

@@ -4,6 +4,7 @@ failure), recent failures by owner and stuck runs — built from the same resolv
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from clawgate import __version__
@@ -11,14 +12,23 @@ from clawgate.paths import Paths
 from clawgate.plan.snapshot import Snapshot
 
 
-def build_status(paths: Paths, environ: dict[str, str], include_findings: bool = False) -> dict[str, Any]:
+def build_status(
+    paths: Paths, environ: dict[str, str], include_findings: bool = False, cwd: Path | None = None
+) -> dict[str, Any]:
+    """`environ`: this CLI's own. Agents and providers are shown as the gateway service has them (its own
+    environment report when it runs, else what `gateway start` would give it: diagnose/prediction.py)."""
+    from clawgate.diagnose.prediction import predict_service
     from clawgate.diagnose.run import load_health
-    from clawgate.gateway.lifecycle import address_for, status
+    from clawgate.diagnose.service_env import environment_findings
+    from clawgate.gateway.lifecycle import status, target_for
     from clawgate.gateway.token import resolve_gateway_token
 
-    snap = Snapshot.load(paths, environ, cwd=None)
-    tok = resolve_gateway_token(snap)
-    gw = status(paths, address_for(snap), tok.value)
+    client = Snapshot.load(paths, environ, cwd=None)
+    tok = resolve_gateway_token(client)
+    url, token, how = target_for(client)
+    gw = status(paths, url, token, how)
+    prediction = predict_service(paths, environ, gw, config=client.config, cwd=cwd)
+    snap = Snapshot.load(paths, prediction.environ, cwd=None)
     health = load_health(paths)
     by_key = {(h.provider, h.fingerprint): h for h in health}
     agents = []
@@ -104,11 +114,21 @@ def build_status(paths: Paths, environ: dict[str, str], include_findings: bool =
         "failures_last_hour": failures,
         "recent_failures": recent,
         "stuck_runs": _stuck(paths),
+        "predicts": prediction.to_json(),
+        "environment": [f.to_json() for f in environment_findings(snap, environ, prediction, cwd)],
     }
     if include_findings:
         from clawgate.diagnose.run import run_doctor
 
-        run = run_doctor(paths, environ, check_gateway=True)
+        run = run_doctor(
+            paths,
+            prediction.environ,
+            check_gateway=True,
+            cwd=cwd,
+            cli_environ=environ,
+            prediction=prediction,
+            gateway_status=gw,
+        )
         out["findings"] = [f.to_json() for f in run.findings]
     return out
 

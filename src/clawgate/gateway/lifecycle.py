@@ -17,7 +17,7 @@ from typing import Any
 from clawgate import __version__
 from clawgate.errors import ClawgateError
 from clawgate.gateway.pidfile import bind_host, path_id, read_pidfile
-from clawgate.paths import Paths, display_path
+from clawgate.paths import Paths
 
 
 def alive(pid: int) -> bool:
@@ -102,14 +102,45 @@ def wait_ready(
     return False
 
 
-def start(paths: Paths, environ: dict[str, str], url: str) -> dict[str, Any]:
+def _port_taken(paths: Paths, url: str) -> ClawgateError | None:
+    """Why a gateway of this home cannot listen at `url` (something else answers there), or None."""
+    code, health = http_get(url + "/healthz", timeout=1.0)
+    if code == 0:
+        return None
+    port = _free_port()
+    if isinstance(health, dict) and health.get("service") == "clawgate":
+        if health.get("home_id") == path_id(paths.home):
+            return None  # this home's own gateway (started by hand, without a pidfile): status shows it
+        who = f"the gateway of another CLAWGATE_HOME already listens at {url}"
+    else:
+        who = f"something that is not this home's gateway already answers at {url} (HTTP {code})"
+    return ClawgateError(
+        f"{who}; this home's gateway ({paths.home}) cannot take that port",
+        code="gateway.config_mismatch",
+        owner="config",
+        next_steps=[f"clawgate config set gateway.port {port}", "clawgate gateway start"],
+        hint=f"port {port} is free now; the other gateway keeps running untouched. If you meant to use that "
+        "one, run this CLI with its CLAWGATE_HOME instead",
+    )
+
+
+def start(
+    paths: Paths, environ: dict[str, str], url: str, pass_through: list[str] | None = None
+) -> dict[str, Any]:
+    """Start `clawgate gateway run` in the background with the service's defined environment (see
+    gateway/service_env.py): not this shell's exports, only OS basics, the home and `env.passThrough`."""
+    from clawgate.gateway.service_env import service_environ
+
     running = read_pidfile(paths)
     if running and alive(int(running.get("pid", 0))):
         return {"ok": True, "already_running": True, **running}
+    taken = _port_taken(paths, url)
+    if taken is not None:
+        raise taken
     paths.ensure_home()
     paths.logs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     out_path = paths.logs_dir / "gateway.out"
-    env = dict(environ)
+    env = service_environ(environ, pass_through or [])
     env["CLAWGATE_HOME"] = str(paths.home)
     if paths.config_from == "env:CLAWGATE_CONFIG":
         env["CLAWGATE_CONFIG"] = str(paths.config)
@@ -128,11 +159,21 @@ def start(paths: Paths, environ: dict[str, str], url: str) -> dict[str, Any]:
         tail = _tail(out_path, 15)
         if proc.poll() is None:
             proc.terminate()
+        if "address already in use" in tail.lower():
+            port = _free_port()
+            raise ClawgateError(
+                f"the gateway could not listen at {url}: another process holds that port",
+                code="gateway.not_running",
+                owner="runtime",
+                next_steps=[f"clawgate config set gateway.port {port}", "clawgate gateway start"],
+                hint=f"port {port} is free now",
+            )
         raise ClawgateError(
             f"the gateway did not become ready at {url}" + (f"; its output:\n{tail}" if tail else ""),
             code="gateway.not_running",
             owner="runtime",
-            next_steps=["clawgate gateway run   # in the foreground, to see the error", "clawgate doctor"],
+            next_steps=["clawgate doctor"],
+            hint="`clawgate gateway run` runs it in the foreground, where its error shows",
         )
     data = read_pidfile(paths) or {"pid": proc.pid, "url": url}
     return {"ok": True, "already_running": False, **data}
@@ -181,9 +222,52 @@ def _local_url(url: str) -> str:
     return url
 
 
-def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
+def target_for(snap: Any) -> tuple[str, str | None, dict[str, Any]]:
+    """(url, token, how this CLI got them) — what `status()` needs to name the fix for a mismatch."""
+    from clawgate.gateway.token import resolve_gateway_token
+
+    tok = resolve_gateway_token(snap)
+    url_var = snap.env.var("CLAWGATE_GATEWAY_URL")
+    info = {
+        "url_from": url_var.winner.source if url_var is not None and url_var.value else "config",
+        "token_source": tok.source,
+        "token_origin": tok.origin,
+    }
+    return address_for(snap), tok.value, info
+
+
+def _token_steps(client: dict[str, Any]) -> tuple[list[str], str]:
+    if client.get("token_origin") == "process environment":
+        return ["unset CLAWGATE_GATEWAY_TOKEN"], (
+            "this shell's CLAWGATE_GATEWAY_TOKEN overrides the token in $CLAWGATE_HOME/.env; if the shell's is "
+            "the right one, the gateway's must change instead: clawgate env set CLAWGATE_GATEWAY_TOKEN"
+        )
+    return ["clawgate env set CLAWGATE_GATEWAY_TOKEN"], (
+        "prompts for the gateway's token (hidden; `clawgate gateway status` on the gateway's machine shows its "
+        "fingerprint) and writes it to $CLAWGATE_HOME/.env"
+    )
+
+
+def _beside_steps(client: dict[str, Any]) -> tuple[list[str], str]:
+    """Run this home's own gateway on a free port, beside the other one."""
+    port = _free_port()
+    steps = [f"clawgate config set gateway.port {port}", "clawgate gateway start"]
+    hint = (
+        f"port {port} is free now; the other gateway keeps running untouched (`gateway restart` cannot take a "
+        "port another home's gateway holds). If you meant to use that gateway, run this CLI with its "
+        "CLAWGATE_HOME instead (`systemctl --user cat clawgate` shows it)"
+    )
+    if client.get("url_from") not in (None, "config"):
+        steps.insert(0, "unset CLAWGATE_GATEWAY_URL")
+        hint = "CLAWGATE_GATEWAY_URL points this CLI at that gateway; " + hint
+    return steps, hint
+
+
+def status(paths: Paths, url: str, token: str | None, client: dict[str, Any] | None = None) -> dict[str, Any]:
     """Compare this CLI's home, config and version with whatever gateway answers at `url` (or, when nothing
-    answers there, with the gateway this home's pidfile names)."""
+    answers there, with the gateway this home's pidfile names). `client`: how the CLI got the URL and token
+    (`target_for`), so each finding's next commands fix where they come from."""
+    client = client or {}
     code, health = http_get(url + "/healthz")
     if code != 200:
         pid = read_pidfile(paths)
@@ -195,7 +279,7 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
             and other != url
             and http_get(other + "/healthz")[0] == 200
         ):
-            moved = status(paths, other, token)
+            moved = status(paths, other, token, client)
             moved["findings"].append(
                 {
                     "code": "gateway.address_differs",
@@ -203,7 +287,8 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
                     "owner": "config",
                     "message": f"this home's gateway listens on {other}, not on {url} (gateway.bind/"
                     "gateway.port): it was started with --host/--port",
-                    "next": ["clawgate gateway restart   # to listen where the config says"],
+                    "next": ["clawgate gateway restart"],
+                    "hint": "restarts it where gateway.bind/gateway.port say",
                 }
             )
             return moved
@@ -218,18 +303,21 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
                 "severity": "info",
                 "owner": "runtime",
                 "message": f"no gateway answers at {url}",
-                "next": ["clawgate gateway start", "clawgate gateway run"],
+                "next": ["clawgate gateway start"],
+                "hint": "or run it in the foreground: clawgate gateway run",
             }
         )
         return out
     if not isinstance(health, dict) or health.get("service") != "clawgate":
+        steps, hint = _beside_steps(client)
         out["findings"].append(
             {
                 "code": "gateway.config_mismatch",
                 "severity": "error",
                 "owner": "config",
                 "message": f"something that is not clawgate answers at {url}",
-                "next": ["clawgate config set gateway.port PORT   # a free port"],
+                "next": steps,
+                "hint": hint,
             }
         )
         return out
@@ -240,6 +328,7 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
     if code == 401:
         reason = (st or {}).get("error", {}).get("code") if isinstance(st, dict) else None
         if other_home or other_config:
+            steps, hint = _beside_steps(client)
             which = " and ".join(
                 n for n, differs in (("CLAWGATE_HOME", other_home), ("config", other_config)) if differs
             )
@@ -251,26 +340,25 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
                     "message": f"the gateway at {url} runs from another {which} than this CLI "
                     f"({paths.home}); what this CLI shows is not what the gateway uses (it also refused "
                     f"this CLI's token: {reason})",
-                    "next": [
-                        "run the CLI with the gateway's CLAWGATE_HOME (see `systemctl --user cat clawgate` or "
-                        "the environment of the process that started it)",
-                        # `gateway restart` here cannot work: the port belongs to the other home's gateway
-                        f"clawgate config set gateway.port {_free_port()} && clawgate gateway start   "
-                        "# run this home's own gateway beside it",
-                    ],
+                    "next": steps,
+                    "hint": hint,
                 }
             )
+        if other_home or other_config:
+            return out  # the token refusal follows from the gateway being another home's: said above
         c = "gateway.token_mismatch" if reason == "gateway.token_mismatch" else "gateway.token_missing"
+        tsteps, thint = _token_steps(client)
         out["findings"].append(
             {
                 "code": c,
                 "severity": "error",
                 "owner": "gateway_auth",
-                "message": f"the running gateway refused this CLI's token ({reason})",
-                "next": [
-                    "check CLAWGATE_GATEWAY_TOKEN in the CLI's environment and in "
-                    f"{display_path(paths.env_file)}"
-                ],
+                "message": f"the running gateway refused this CLI's token ({reason}; this CLI's is "
+                f"{client.get('token_source') or 'unknown'}"
+                + (f" from {client['token_origin']}" if client.get("token_origin") else "")
+                + ")",
+                "next": tsteps,
+                "hint": thint,
             }
         )
         return out
@@ -291,6 +379,14 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
             out["mismatches"].append({"field": key, "cli": cli[key], "gateway": st.get(key)})
     if out["mismatches"]:
         fields = ", ".join(m["field"] for m in out["mismatches"])
+        if any(m["field"] == "home" for m in out["mismatches"]):
+            msteps, mhint = _beside_steps(client)
+        else:  # this home's gateway, started with another config or version: restart it with this one
+            msteps = ["clawgate gateway restart"]
+            mhint = (
+                "restarts this home's gateway with this CLI's config and version; to inspect its setup first: "
+                f"CLAWGATE_HOME={st.get('home')} clawgate models status"
+            )
         detail = "; ".join(
             f"{m['field']}: CLI {m['cli']} vs gateway {m['gateway']}" for m in out["mismatches"]
         )
@@ -301,10 +397,8 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
                 "owner": "config",
                 "message": f"this CLI and the running gateway differ in {fields} ({detail}): what the CLI shows is "
                 "not what the gateway uses",
-                "next": [
-                    f"CLAWGATE_HOME={st.get('home')} clawgate models status   # inspect the gateway's setup",
-                    "clawgate gateway restart   # to run the gateway from this CLI's home",
-                ],
+                "next": msteps,
+                "hint": mhint,
             }
         )
     err = (st.get("reload") or {}).get("error")
@@ -324,12 +418,16 @@ def status(paths: Paths, url: str, token: str | None) -> dict[str, Any]:
     return out
 
 
-def unit_text(paths: Paths, drain: float) -> str:
+def unit_text(paths: Paths, drain: float, pass_through: list[str] | None = None) -> str:
+    """The systemd user unit: the same defined environment as `gateway start` (gateway/service_env.py) —
+    the home, the config, and `PassEnvironment=` for the names `env.passThrough` lists."""
     exe = Path(sys.executable).parent / "clawgate"
     cmd = f"{exe} gateway run" if exe.exists() else f"{sys.executable} -m clawgate gateway run"
     env_lines = [f"Environment=CLAWGATE_HOME={paths.home}"]
     if paths.config_from == "env:CLAWGATE_CONFIG":
         env_lines.append(f"Environment=CLAWGATE_CONFIG={paths.config}")
+    if pass_through:
+        env_lines.append(f"PassEnvironment={' '.join(pass_through)}")
     return "\n".join(
         [
             "# Written by `clawgate gateway install`. Holds no secret: keys and the gateway token live in",

@@ -20,6 +20,7 @@ from clawgate import __version__
 from clawgate import logs as log
 from clawgate.failures import Failure, failure
 from clawgate.gateway.errors import error_response, request_error
+from clawgate.gateway.service_env import env_view
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp
@@ -194,28 +195,3 @@ def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
         "object": "list",
         "data": [{"id": i, "object": "model", "created": created, "owned_by": o} for i, o in ids],
     }
-
-
-def env_view(snap: Any) -> dict[str, Any]:
-    """The variables the gateway's plans depend on, as the gateway sees them (fingerprints, never values), so
-    `doctor` can spot a variable the CLI's shell has and the gateway lacks (env.shell_only)."""
-    from clawgate.diagnose.offline import vars_behind
-    from clawgate.redaction import fingerprint
-
-    names: set[str] = set()
-    for info in snap.agents():
-        for att in snap.plan(info.id).attempts:
-            names.update(vars_behind(snap, att))
-    out: dict[str, Any] = {}
-    for name in sorted(names):
-        var = snap.env.var(name)
-        out[name] = (
-            None
-            if var is None
-            else {
-                "source": var.winner.source,
-                "origin": var.winner.origin,
-                "fingerprint": fingerprint(var.value) if var.value else None,
-            }
-        )
-    return out

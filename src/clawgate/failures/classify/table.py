@@ -124,6 +124,7 @@ _CONTEXT_PHRASES = (
     "context length exceeded",
     "context_length_exceeded",
     "context window",
+    *V.CONTEXT_PHRASES,
 )
 _MODEL_RE = re.compile(
     r"is not a valid model|model not exist|model_not_found|not found the model|unknown model|no such model"
@@ -198,7 +199,10 @@ def decide(
         return Verdict("upstream.overloaded", "is overloaded")
     if keys & _CONTEXT_KEYS:
         return _context(info, text)
-    if status == 413 or keys & _TOO_LARGE_KEYS:
+    # Groq/OpenAI "Request too large for model … on tokens per minute (TPM)": a tier's TPM limit, also when
+    # the text quoted lacks its status (413 at Groq, console.groq.com/docs/errors)
+    tpm_too_large = status is None and "request too large" in low and _TPM_RE.search(text)
+    if status == 413 or keys & _TOO_LARGE_KEYS or tpm_too_large:
         if _TPM_RE.search(text) or keys & {"rate_limit_exceeded", "tokens"}:
             lim, req = _tpm_sizes(text)
             sizes = f" (requested {req} tokens, limit {lim} per minute)" if lim and req else ""
@@ -211,7 +215,10 @@ def decide(
         return Verdict("request.too_large", "rejected the request as too large")
     if keys & _RATE_KEYS:
         return _rate_limit(text)
-    if any(p in low for p in _BILLING_PHRASES):
+    # Google's 429 RESOURCE_EXHAUSTED is a rate/quota-tier limit ("You exceeded your current quota" there is
+    # not OpenAI's billing insufficient_quota); used-up prepaid credit is its 402 (ai.google.dev api-errors)
+    google_429 = fam == "gemini" and status == 429
+    if any(p in low for p in _BILLING_PHRASES) and not google_429:
         return Verdict(
             "access.billing", "refused the request because the account's credit or quota is used up"
         )

@@ -1,0 +1,92 @@
+"""Move a literal secret out of the config file into `$CLAWGATE_HOME/.env`, leaving a `${VAR}` reference.
+
+`clawgate secrets move PATH` and `doctor --fix` both use it. For `models.providers.<id>.apiKey`,
+`models.providers.<id>.headers.<name>` and `gateway.auth.token` the config keeps `${VAR}`; for an `env` entry
+(`env.vars.X`, `env.X`) the variable itself moves and the entry goes. The value is never printed, and a
+variable that already holds a *different* value in the .env is left alone (moving would change the key in use).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from clawgate.atomicfile import locked, read_text_if_exists
+from clawgate.config.edit import get_path, is_missing, modify_config, parse_path, set_path, unset_path
+from clawgate.envfile import dotenv_line
+from clawgate.errors import NotFoundError, UsageError
+from clawgate.paths import Paths, display_path
+from clawgate.redaction import fingerprint, register_secret
+
+
+def default_variable(path: str, preset_env: str | None = None) -> str | None:
+    """The variable a literal at `path` moves to when none is given."""
+    parts = parse_path(path)
+    if parts[:2] == ["models", "providers"] and len(parts) == 4 and parts[3] == "apiKey":
+        return preset_env or f"{str(parts[2]).upper().replace('-', '_')}_API_KEY"
+    if parts[:2] == ["models", "providers"] and len(parts) == 5 and parts[3] == "headers":
+        return re.sub(r"[^A-Z0-9_]", "_", f"{parts[2]}_{parts[4]}".upper())
+    if parts == ["gateway", "auth", "token"]:
+        return "CLAWGATE_GATEWAY_TOKEN"
+    if parts[:1] == ["env"] and len(parts) in (2, 3) and isinstance(parts[-1], str):
+        return parts[-1]
+    return None
+
+
+def move_literal(
+    paths: Paths, path: str, var: str | None = None, preset_env: str | None = None
+) -> dict[str, Any]:
+    """Move the literal string at config `path` into the home .env as `var`."""
+    from clawgate.config.loader import load_config
+
+    parts = parse_path(path)
+    name = var or default_variable(path, preset_env)
+    if name is None:
+        raise UsageError(
+            f"{path} is not a place clawgate reads a secret from",
+            next_steps=["clawgate secrets audit"],
+            hint="movable: models.providers.<id>.apiKey, models.providers.<id>.headers.<name>, "
+            "gateway.auth.token, env.vars.<NAME>",
+        )
+    value = get_path(load_config(paths).data, parts)
+    if is_missing(value) or not isinstance(value, str) or not value.strip() or "${" in value:
+        raise NotFoundError(f"{path} holds no literal secret", next_steps=["clawgate secrets audit"])
+    register_secret(value)
+    is_env_entry = parts[0] == "env"
+    env_file = paths.env_file
+    env_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from clawgate.environment import Environment
+
+    with locked(env_file):
+        existing = Environment.load(process={}, cwd=None, home_env_file=env_file).get(name)
+        key = value.strip()
+        if existing is not None and existing.strip() != key:
+            raise UsageError(
+                f"{name} in {display_path(env_file)} already holds a different value ({fingerprint(existing)}); "
+                f"moving {path} there would change which key is used",
+                next_steps=[f"clawgate secrets move {path} --to {name}_2"],
+                hint=f"or, if the .env value is the right one: clawgate config unset {path}",
+            )
+        if existing is None:
+            from clawgate.atomicfile import atomic_write
+
+            text = read_text_if_exists(env_file) or ""
+            if text and not text.endswith("\n"):
+                text += "\n"
+            atomic_write(env_file, text + dotenv_line(name, key))
+
+    def mutate(data: dict[str, Any]) -> None:
+        if is_env_entry:
+            unset_path(data, parts)
+        else:
+            set_path(data, parts, "${" + name + "}")
+
+    modify_config(paths, mutate)
+    return {
+        "ok": True,
+        "path": path,
+        "variable": name,
+        "file": display_path(env_file),
+        "config": "removed" if is_env_entry else "${" + name + "}",
+        "fingerprint": fingerprint(key),
+    }
