@@ -165,7 +165,9 @@ def test_seed002_key_only_in_the_shell_not_in_the_gateway(home, emu, cli, monkey
         monkeypatch.delenv(OR.env)
         import time
 
-        deadline = time.monotonic() + 10
+        from tests.support.timing import limit
+
+        deadline = time.monotonic() + limit(10)
         while True:
             _res, data, _ = doctor(cli)
             if not [f for f in data["findings"] if f["severity"] == "error"] or time.monotonic() > deadline:

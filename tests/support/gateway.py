@@ -1,5 +1,7 @@
 """`python -m clawgate gateway run` as a subprocess: started on a free port (or a given one), ready when /healthz
 answers (polled, with a deadline), and always stopped by its own handle (SIGTERM, then SIGKILL on timeout).
+Every time limit here is a base value scaled by the machine's measured slowness (`timing.limit`), and each
+gateway records how long it took to become ready (`ready_s`).
 
 Also the gateway suites' home (`GwHome`, `make_home`) and `run_cli`, shared by tests/gateway and tests/ui."""
 
@@ -11,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ import httpx
 
 from .env import SCRUB, home_env
 from .ports import free_port, wait_until
+from .timing import limit
 
 # The gateway suites also drop NO_PROXY (the proxies themselves are in SCRUB).
 GATEWAY_SCRUB: tuple[str, ...] = (*SCRUB, "NO_PROXY", "no_proxy")
@@ -68,7 +72,7 @@ def run_cli(home: GwHome, *args: str, timeout: float = 30.0, **env: str) -> subp
         cwd=str(home.path),
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=limit(timeout),
     )
 
 
@@ -81,6 +85,7 @@ class GatewayProcess:
     proc: subprocess.Popen[bytes]
     out_path: Path
     token: str | None = None
+    ready_s: float | None = None  # how long it took from spawn to the first 200 from /healthz
 
     @property
     def url(self) -> str:
@@ -98,10 +103,13 @@ class GatewayProcess:
         return h
 
     def client(self, **kw: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers=self.headers(), timeout=kw.pop("timeout", 20.0), **kw)
+        timeout = kw.pop("timeout", 20.0)
+        if isinstance(timeout, (int, float)):
+            timeout = limit(timeout)
+        return httpx.Client(base_url=self.url, headers=self.headers(), timeout=timeout, **kw)
 
     def status(self) -> dict[str, Any]:
-        r = httpx.get(self.url + "/api/status", headers=self.headers(), timeout=5)
+        r = httpx.get(self.url + "/api/status", headers=self.headers(), timeout=limit(5))
         r.raise_for_status()
         return r.json()
 
@@ -109,17 +117,17 @@ class GatewayProcess:
         """SIGKILL: no drain, no cleanup."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait(limit(10))
 
     def stop(self, timeout: float = 15.0) -> int:
-        """SIGTERM, wait `timeout` (the drain), SIGKILL if it is still running. Returns the exit status."""
+        """SIGTERM, wait `timeout` (the drain; scaled), SIGKILL if it is still running. Returns the exit status."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout)
+                self.proc.wait(limit(timeout))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(5)
+                self.proc.wait(limit(5))
         return int(self.proc.returncode)
 
 
@@ -147,6 +155,7 @@ def spawn_gateway(
     run_env = dict(env or home.env())
     run_env.update(extra_env or {})
     cmd = [sys.executable, "-m", "clawgate", "gateway", "run", "--port", str(port), *args]
+    started = time.monotonic()
     if quiet:
         cmd.append("--quiet")
     with out_path.open("ab") as out:
@@ -162,6 +171,7 @@ def spawn_gateway(
     if wait:
         try:
             wait_ready(gw, timeout)
+            gw.ready_s = time.monotonic() - started
         except BaseException:
             gw.stop()
             raise
@@ -169,13 +179,14 @@ def spawn_gateway(
 
 
 def wait_ready(gw: GatewayProcess, timeout: float = 20.0) -> None:
-    """Poll /healthz until it answers 200; fail at once if the process exits, or after `timeout` seconds."""
+    """Poll /healthz until it answers 200; fail at once if the process exits, or after `timeout` seconds
+    (scaled by `wait_until`)."""
 
     def ready() -> bool:
         if gw.proc.poll() is not None:
             raise AssertionError(f"the gateway exited with {gw.proc.returncode}:\n{gw.output()}")
         try:
-            return httpx.get(gw.url + "/healthz", timeout=0.5).status_code == 200
+            return httpx.get(gw.url + "/healthz", timeout=limit(2)).status_code == 200
         except httpx.HTTPError:
             return False
 

@@ -23,6 +23,7 @@ import httpx
 from tests.support.emulator import running_emulator
 from tests.support.gateway import GatewayProcess, GwHome, make_home, spawn_gateway
 from tests.support.ports import wait_until
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -130,14 +131,14 @@ class Bench:
 
     def login_url(self) -> str:
         r = httpx.post(
-            self.url + "/api/ui/login-codes", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+            self.url + "/api/ui/login-codes", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=limit(5)
         )
         r.raise_for_status()
         return self.url + r.json()["path"]
 
     def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return httpx.request(
-            method, self.url + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20, **kw
+            method, self.url + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=limit(20), **kw
         )
 
     def provoke_rejection(self) -> dict[str, Any]:
@@ -180,7 +181,7 @@ class Bench:
             lambda: (self.api("GET", f"/api/sessions/{sid}").json().get("session") or {}).get(
                 "active_run_id"
             ),
-            timeout=10,
+            timeout=limit(10),
             what="the stuck run to start",
         )
         return sid
@@ -197,7 +198,7 @@ def bench(base: Path, emu: EmulatorThread) -> Iterator[Bench]:
     finally:
         gw.stop()
         for t in b.threads:
-            t.join(5)
+            t.join(limit(5))
 
 
 def emulator() -> contextlib.AbstractContextManager[EmulatorThread]:
@@ -255,5 +256,5 @@ def goto_view(page: Any, name: str) -> None:
     page.wait_for_function(
         "name => document.querySelector(`nav a[data-view='${name}']`)?.getAttribute('aria-current') === 'page'",
         arg=name,
-        timeout=5000,
+        timeout=limit(5000),
     )

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from tests.support.gateway import run_cli
 from tests.support.ports import wait_until
+from tests.support.timing import limit
 from tests.ui import harness
 from tests.ui.harness import TOKEN, Bench, goto_view
 
@@ -179,12 +180,12 @@ def test_a_rejected_config_edit_shows_on_the_overview_live(page: Any, bench: Ben
     cfg = bench.gw.home.config_path
     good = cfg.read_text()
     bench.gw.home.config(good.replace('"list": [', '"list": [[', 1))  # a syntax error
-    box = page.wait_for_selector("#ov-reload >> xpath=.. >> .errbox", timeout=10_000)
+    box = page.wait_for_selector("#ov-reload >> xpath=.. >> .errbox", timeout=limit(10) * 1000)
     t = box.inner_text()
     assert "config" in t and "clawgate.json" in t
     assert "rejected" in page.inner_text("#ov-reload >> xpath=..")
     bench.gw.home.config(good)
-    page.wait_for_selector("#ov-reload >> xpath=.. >> text=accepted", timeout=10_000)
+    page.wait_for_selector("#ov-reload >> xpath=.. >> text=accepted", timeout=limit(10) * 1000)
     assert "1 since the start" in page.inner_text("#ov-reload >> xpath=..")
     _no_js_errors(page)
 
@@ -221,12 +222,12 @@ def test_rejection_shows_up_under_failures_live_and_probe(page: Any, bench: Benc
     goto_view(page, "providers")
     btn = page.wait_for_selector("[data-provider=groq] button:has-text('Probe groq')")
     btn.click()
-    res = page.wait_for_selector("[data-provider=groq] .probe-result", timeout=20_000)
+    res = page.wait_for_selector("[data-provider=groq] .probe-result", timeout=limit(20) * 1000)
     t = res.inner_text()
     assert "probe failed" in t and "provider_auth" in t and "auth.rejected" in t and "env:GROQ_API_KEY" in t
     assert "clawgate models status --probe --probe-provider groq" in t
     page.click("[data-provider=anthropic] button:has-text('Probe anthropic')")
-    ok = page.wait_for_selector("[data-provider=anthropic] .probe-result.ok", timeout=20_000)
+    ok = page.wait_for_selector("[data-provider=anthropic] .probe-result.ok", timeout=limit(20) * 1000)
     assert "HTTP 200" in ok.inner_text() and "env:ANTHROPIC_API_KEY" in ok.inner_text()
     _no_js_errors(page)
 
@@ -246,10 +247,10 @@ def test_stop_a_stuck_run_from_sessions(page: Any, bench: Bench) -> None:
     row = page.wait_for_selector(f"li.run[data-session='{sid}']")
     assert "stuck on purpose" in row.inner_text()
     # silent for a quarter of the idle limit (20 s here) -> highlighted as stuck, well before the watchdog
-    page.wait_for_selector(f"li.run[data-session='{sid}'][data-stuck=true]", timeout=12_000)
+    page.wait_for_selector(f"li.run[data-session='{sid}'][data-stuck=true]", timeout=limit(12) * 1000)
     assert "stuck" in page.inner_text(f"li.run[data-session='{sid}']")
     page.click(f"li.run[data-session='{sid}'] button:has-text('Stop')")
-    page.wait_for_selector(f"li.run[data-session='{sid}']", state="detached", timeout=10_000)
+    page.wait_for_selector(f"li.run[data-session='{sid}']", state="detached", timeout=limit(10) * 1000)
 
     def stopped() -> Any:
         data = bench.api("GET", f"/api/sessions/{sid}").json()
@@ -272,7 +273,7 @@ def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench
     bubble = ".chat-log .msg.assistant"
     page.wait_for_selector(f"{bubble}[data-status=streaming] .msg-text")
     partial = page.inner_text(f"{bubble} .msg-text")
-    page.wait_for_selector(f"{bubble}[data-status=completed]", timeout=15_000)
+    page.wait_for_selector(f"{bubble}[data-status=completed]", timeout=limit(15) * 1000)
     full = page.inner_text(f"{bubble} .msg-text")
     assert full.strip() == "tokens arrive one by one over the stream"
     assert len(partial) < len(full)
@@ -282,7 +283,7 @@ def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench
     page.select_option("#chat-agent", "reviewer")
     page.fill("#chat-input", "review this")
     page.click(".chat-form button[type=submit]")
-    err = page.wait_for_selector(f"{bubble}.has-error .errbox", timeout=15_000)
+    err = page.wait_for_selector(f"{bubble}.has-error .errbox", timeout=limit(15) * 1000)
     t = err.inner_text()
     assert "provider_auth" in t and "auth.rejected" in t and "Next" in t
     assert "groq" in t
@@ -291,9 +292,9 @@ def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench
 
 def test_live_stream_ends_with_the_session(bench: Bench) -> None:
     """/api/ui/events speaks SSE and refuses a request without a session (no browser needed)."""
-    assert httpx.get(bench.url + "/api/ui/events", timeout=5).status_code == 401
+    assert httpx.get(bench.url + "/api/ui/events", timeout=limit(5)).status_code == 401
     code = httpx.post(bench.url + "/api/ui/login-codes", headers={"Authorization": f"Bearer {TOKEN}"}).json()
-    with httpx.Client(base_url=bench.url, follow_redirects=False, timeout=5) as c:
+    with httpx.Client(base_url=bench.url, follow_redirects=False, timeout=limit(5)) as c:
         r = c.get(code["path"])
         assert r.status_code == 303 and r.headers["location"] == "/"
         assert (
@@ -307,4 +308,4 @@ def test_live_stream_ends_with_the_session(bench: Bench) -> None:
                 if line.startswith("data:") and "changed" in line:
                     assert "status" in json.loads(line[5:])["changed"]
                     break
-                assert time.monotonic() - t0 < 5
+                assert time.monotonic() - t0 < limit(5)
