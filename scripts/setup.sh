@@ -52,7 +52,7 @@ if [ "$have" != "dev $want" ] && [ "$have" != "$mode $want" ]; then
       while IFS= read -r line; do
         case "$line" in
           Collecting\ *)
-            n=$((n + 1)) name=${line#Collecting } name=${name%% *}
+            n=$((n + 1)) name=${line#Collecting } name=${name%% *} name=${name%%[<>=!~;[(]*}
             if [ $tty = 1 ]; then
               printf '\r\033[Kclawgate setup:   resolving %d: %s' "$n" "$name"
             elif [ $((n % 10)) = 0 ]; then
