@@ -3,11 +3,13 @@
 The suite has to pass on an idle laptop and on a 2-core machine running `stress --cpu 2` beside other test runs.
 So a time limit here is a base value (what is generous on an idle machine) times the measured *slowness*:
 
-- `slowness()` times a calibration — a fixed piece of CPU work plus a loopback socket round trip, the two things
-  every test here waits on — and divides by what it takes on an idle machine (`REFERENCE_SECONDS`). It is
-  measured at first use and again whenever the last measurement is older than `REMEASURE_SECONDS`, and the
-  answer is the largest of the recent measurements: a load spike makes the limits grow at once, and they shrink
-  only when the machine has been quick for a while. Never below 1.
+- `slowness()` is how many times slower than an idle machine this one is now, from two measurements: a
+  calibration — a fixed piece of CPU work plus a loopback socket round trip, the two things every test here
+  waits on — divided by what it takes on an idle machine (`REFERENCE_SECONDS`), measured at first use and again
+  whenever the last one is older than `REMEASURE_SECONDS` (the median of the recent ones counts, so a single
+  hiccup of this process's own threads does not inflate every limit); and the machine's run queue, the 1-minute
+  load average per core (every other process on a shared machine, `stress` included). The larger wins; never
+  below 1.
 - `limit(seconds)` is `seconds × slowness()`: polling deadlines, client timeouts, process start and stop.
 - `timeout_for(measured)`: a timeout that must *fire* (a hung upstream, a slow first byte) yet never fire on a
   normal answer: a multiple of a calibration call just measured through the same path, and at least
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 import socket
+import statistics
 import threading
 import time
 from collections import deque
@@ -28,7 +31,7 @@ REFERENCE_SECONDS = (
     0.0015  # the calibration's median wall time on an idle 2-core machine (measured: 0.9–1.5 ms)
 )
 REMEASURE_SECONDS = 2.0
-_KEEP = 8  # recent measurements the factor is the maximum of (at most ~16 s of history)
+_KEEP = 5  # recent calibrations whose median counts (about the last 10 s)
 _SAMPLES = 5
 
 _lock = threading.Lock()
@@ -75,7 +78,7 @@ def measure() -> float:
 
 
 def slowness() -> float:
-    """How many times slower than an idle machine this one is now (≥ 1; the largest recent measurement)."""
+    """How many times slower than an idle machine this one is now (≥ 1)."""
     global _measured_at
     with _lock:
         now = time.monotonic()
@@ -83,7 +86,15 @@ def slowness() -> float:
             _history.append(measure() / REFERENCE_SECONDS)
             _measured_at = time.monotonic()
         floor = float(os.environ.get("CLAWGATE_TEST_SLOWNESS") or 1.0)
-        return max(1.0, floor, *_history)
+        return max(1.0, floor, statistics.median(_history), _load_per_core())
+
+
+def _load_per_core() -> float:
+    """The 1-minute load average per CPU: 2 means each runnable task gets about half a core."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:  # pragma: no cover - not available on this platform
+        return 1.0
 
 
 def limit(seconds: float) -> float:

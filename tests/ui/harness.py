@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
 TOKEN = "gw-test-ui-token-8d2f6a1c9e3b4d57"
 OPENAI_KEY = "sk-test-openai-ui-000000000001"
 ANTHROPIC_KEY = "sk-ant-api03-test-ui-0000001"
+OPENAI_STALE_KEY = "sk-test-ui-openai-stale-000001"  # switcher's stored profile: rejected (not in EMU_KEYS)
 GROQ_GOOD = "gsk_test_ui_good_00000000000001"
 GROQ_WRONG = "gsk_test_ui_wrong_0000000000001"  # not among the emulator's keys: groq rejects it
 OPENROUTER_KEY = "sk-or-v1-test-ui-00000000000001"
@@ -67,7 +68,8 @@ VIEWS = ("overview", "agents", "providers", "failures", "sessions", "doctor", "c
 def write_home(home: GwHome, emu: EmulatorThread) -> None:
     """main (default model + a fallback), coder (its own model string shadows the default — the seed-003 trap —
     on groq, whose key is wrong; the default fallback covers for it), stuck (a model the emulator answers with
-    headers and then nothing), reviewer (groq only: its calls fail)."""
+    headers and then nothing), reviewer (groq only: its calls fail), switcher (openai, whose stored profile
+    holds a stale key: the env key serves its calls after the profile is rejected)."""
     home.config(
         {
             "models": {
@@ -89,6 +91,7 @@ def write_home(home: GwHome, emu: EmulatorThread) -> None:
                     {"id": "coder", "model": "groq/llama-3.3-70b-versatile"},
                     {"id": "stuck", "model": {"primary": "openai/fault-hang", "fallbacks": []}},
                     {"id": "reviewer", "model": {"primary": "groq/llama-3.1-8b-instant", "fallbacks": []}},
+                    {"id": "switcher", "model": {"primary": "openai/gpt-4o", "fallbacks": []}},
                 ],
             },
             "gateway": {"reloadIntervalSeconds": 0.2, "maxRetryWaitSeconds": 0},
@@ -115,6 +118,19 @@ def write_home(home: GwHome, emu: EmulatorThread) -> None:
         )
     )
     prof.chmod(0o600)
+    stale = home.path / "agents" / "switcher" / "auth-profiles.json"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "profiles": {
+                    "openai:stale": {"type": "api_key", "provider": "openai", "key": OPENAI_STALE_KEY}
+                },
+            }
+        )
+    )
+    stale.chmod(0o600)
 
 
 @dataclass

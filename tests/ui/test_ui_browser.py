@@ -17,6 +17,8 @@ from tests.support.timing import limit
 from tests.ui import harness
 from tests.ui.harness import TOKEN, Bench, goto_view
 
+from clawgate.redaction import fingerprint
+
 pytestmark = pytest.mark.timeout(90)
 
 
@@ -141,6 +143,10 @@ def test_every_view_is_populated(page: Any, bench: Bench) -> None:
     assert "profile:deepseek:default" in ds and "env:DEEPSEEK_API_KEY" in ds and "shadowed" in ds
     op = page.inner_text("[data-provider=openai]")
     assert "openai-completions" in op and "config:models.providers.openai.baseUrl" in op and "sk-test…" in op
+    # every card ends with the command to run next: here (healthy, with a key) the probe that tests it live
+    assert "clawgate models status --probe --probe-provider openai" in page.inner_text(
+        "[data-provider=openai] .provider-next"
+    )
 
     goto_view(page, "failures")
     page.wait_for_selector("text=No failed call or try in this window")
@@ -265,7 +271,9 @@ def test_stop_a_stuck_run_from_sessions(page: Any, bench: Bench) -> None:
 def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench: Bench) -> None:
     _need_sessions(bench)
     # slow chunks so the reply is visibly streamed: partial text first, the whole reply at the end
-    bench.emu.add_fault("slow_chunks", dialect="openai", chunk_delay_ms=250, chunks=6, times=1)
+    bench.emu.add_fault(
+        "slow_chunks", dialect="openai", chunk_delay_ms=int(limit(0.25) * 1000), chunks=6, times=1
+    )
     goto_view(page, "chat")
     page.wait_for_selector("#chat-agent option[value=main]", state="attached")
     page.fill("#chat-input", "echo: tokens arrive one by one over the stream")
@@ -288,6 +296,42 @@ def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench
     assert "provider_auth" in t and "auth.rejected" in t and "Next" in t
     assert "groq" in t
     _no_js_errors(page)
+
+
+def test_chat_bubble_names_the_credential_that_served_the_call(page: Any, bench: Bench) -> None:
+    """switcher's stored profile is rejected and the env key serves the call: the bubble shows the env key's
+    fingerprint (and which credential failed before it), not the profile's that the run started with."""
+    _need_sessions(bench)
+    goto_view(page, "chat")
+    page.wait_for_selector("#chat-agent option[value=switcher]", state="attached")
+    page.select_option("#chat-agent", "switcher")
+    page.fill("#chat-input", "echo: served by the env key")
+    page.keyboard.press("Enter")
+    bubble = ".chat-log .msg.assistant"
+    page.wait_for_selector(f"{bubble}[data-status=completed]", timeout=limit(15) * 1000)
+    cred = page.wait_for_selector(f"{bubble} .cred")
+    assert cred.get_attribute("data-fingerprint") == fingerprint(harness.OPENAI_KEY)
+    t = cred.inner_text()
+    assert "env:OPENAI_API_KEY" in t and fingerprint(harness.OPENAI_KEY) in t
+    assert "profile:openai:stale" in t and fingerprint(harness.OPENAI_STALE_KEY) in t and "failed" in t
+    assert page.inner_text(f"{bubble} .msg-text").strip() == "served by the env key"
+    _no_js_errors(page)
+
+
+def test_providers_card_says_what_to_run_next_for_a_rejected_key(page: Any, bench: Bench) -> None:
+    """groq's key is wrong: once a call was rejected, its card's next commands are the rejection's (the same the
+    classifier gives the failed call), ahead of the probe."""
+    r = bench.api(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "agent/reviewer", "messages": [{"role": "user", "content": "x"}]},
+    )
+    assert r.status_code == 502 and r.json()["error"]["code"] == "auth.rejected"
+    goto_view(page, "providers")
+    nxt = page.wait_for_selector("[data-provider=groq] .provider-next").inner_text()
+    for step in r.json()["error"]["next_steps"]:
+        assert step in nxt
+    assert "clawgate models status --probe --probe-provider groq" in nxt
 
 
 def test_live_stream_ends_with_the_session(bench: Bench) -> None:
