@@ -5,7 +5,7 @@
 #
 # To add a package: one line in PACKAGES — the Debian package, what shows it is installed (a command on PATH, or
 # an absolute path), and why / which tests need it. Then name it in README.md's "What set-up installs"
-# (tests/core/test_setup_docs.py checks that every package here is named there).
+# (tests/docs/test_setup.py checks that every package here is named there).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
