@@ -147,10 +147,38 @@ def spawn_gateway(
     """Start `python -m clawgate gateway run --port N [ARGS] [--quiet]` for `home` (anything with `.path` and
     `.env()`) and, by default, wait until /healthz answers; a gateway that does not is stopped, then it fails.
 
-    port: a free port by default. token: what `headers()` sends. env: the whole environment (default
-    `home.env()`), `extra_env` on top. cwd: the gateway's working directory (where it looks for ./.env),
-    default the home's parent. The output goes to `<home's parent>/gateway-<port>.out`."""
-    port = port or free_port()
+    port: a free port by default — and when another process takes that port between choosing and binding it
+    (the machine is shared), a fresh one, up to `PORT_TRIES` times. token: what `headers()` sends. env: the whole
+    environment (default `home.env()`), `extra_env` on top. cwd: the gateway's working directory (where it looks
+    for ./.env), default the home's parent. The output goes to `<home's parent>/gateway-<port>.out`."""
+    if port is None and wait:
+        for _ in range(PORT_TRIES - 1):
+            try:
+                return _spawn(home, free_port(), token, quiet, args, env, extra_env, cwd, wait, timeout)
+            except PortTaken:
+                continue  # the last try below raises if it happens again
+    return _spawn(home, port or free_port(), token, quiet, args, env, extra_env, cwd, wait, timeout)
+
+
+PORT_TRIES = 3
+
+
+class PortTaken(AssertionError):
+    """The gateway could not bind its port: another process took it after it was chosen."""
+
+
+def _spawn(
+    home: Any,
+    port: int,
+    token: str | None,
+    quiet: bool,
+    args: tuple[str, ...],
+    env: Mapping[str, str] | None,
+    extra_env: Mapping[str, str] | None,
+    cwd: Path | str | None,
+    wait: bool,
+    timeout: float,
+) -> GatewayProcess:
     out_path = home.path.parent / f"gateway-{port}.out"
     run_env = dict(env or home.env())
     run_env.update(extra_env or {})
@@ -184,7 +212,9 @@ def wait_ready(gw: GatewayProcess, timeout: float = 20.0) -> None:
 
     def ready() -> bool:
         if gw.proc.poll() is not None:
-            raise AssertionError(f"the gateway exited with {gw.proc.returncode}:\n{gw.output()}")
+            out = gw.output()
+            kind = PortTaken if "Address already in use" in out else AssertionError
+            raise kind(f"the gateway exited with {gw.proc.returncode}:\n{out}")
         try:
             return httpx.get(gw.url + "/healthz", timeout=limit(2)).status_code == 200
         except httpx.HTTPError:
