@@ -1,4 +1,5 @@
-"""Shared test fixtures: a temporary CLAWGATE_HOME per test and an in-process CLI runner."""
+"""Shared test fixtures: a temporary CLAWGATE_HOME per test and an in-process CLI runner; every test's
+pytest-timeout bound scaled by the machine's measured slowness (tests/support/timing.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,24 @@ from pathlib import Path
 import pytest
 from tests.support.env import home_env, scrub_env
 from tests.support.ports import free_port
+from tests.support.timing import slowness
 
 REPO = Path(__file__).resolve().parent.parent
 SRC = REPO / "src"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Scale each test's pytest-timeout bound (its `timeout` mark, else the ini value) by the machine's slowness
+    measured now: the bound catches a hung test, it must not cut a slow one on a loaded machine."""
+    factor = slowness()
+    if factor <= 1.0:
+        return
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        mark = item.get_closest_marker("timeout")
+        base = float(mark.args[0]) if mark is not None and mark.args else default
+        if base > 0:
+            item.add_marker(pytest.mark.timeout(base * factor), append=False)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from tests.support import ports
 from tests.support.emulator import emulator_fixtures
 from tests.support.gateway import GatewayProcess, spawn_gateway
 from tests.support.ports import free_port
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -171,7 +172,7 @@ class Gw:
 
         self.thread = threading.Thread(target=run, name="agents-test-gateway", daemon=True)
         self.thread.start()
-        if not ready.wait(20) or self.error or not self.server.started:
+        if not ready.wait(limit(20)) or self.error or not self.server.started:
             self.stop()
             raise AssertionError(f"in-process gateway did not start: {self.error}")
         return self
@@ -192,7 +193,7 @@ class Gw:
         if self.server is not None:
             self.server.should_exit = True
         if self.thread is not None:
-            self.thread.join(20)
+            self.thread.join(limit(20))
             assert not self.thread.is_alive(), "in-process gateway did not stop"
             self.thread = None
         if self.rt is not None:
@@ -202,7 +203,7 @@ class Gw:
     # -- API helpers --
 
     def session(self, **body: Any) -> dict[str, Any]:
-        r = httpx.post(self.url + "/api/sessions", json=body, headers=self.headers(), timeout=10)
+        r = httpx.post(self.url + "/api/sessions", json=body, headers=self.headers(), timeout=limit(10))
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
 
@@ -211,7 +212,7 @@ class Gw:
             f"{self.url}/api/sessions/{sid}/messages",
             json={"content": content, "stream": False, **body},
             headers=self.headers(),
-            timeout=30,
+            timeout=limit(30),
         )
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
@@ -222,19 +223,19 @@ class Gw:
             f"{self.url}/api/sessions/{sid}/messages",
             json={"content": content, **body},
             headers=self.headers(),
-            timeout=30,
+            timeout=limit(30),
         ) as r:
             assert r.status_code == 200, r.read()
             assert r.headers["content-type"].startswith("text/event-stream")
             return list(sse_events(r.iter_lines()))
 
     def show(self, sid: str) -> dict[str, Any]:
-        r = httpx.get(f"{self.url}/api/sessions/{sid}", headers=self.headers(), timeout=10)
+        r = httpx.get(f"{self.url}/api/sessions/{sid}", headers=self.headers(), timeout=limit(10))
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
     def run(self, rid: str) -> dict[str, Any]:
-        r = httpx.get(f"{self.url}/api/runs/{rid}", headers=self.headers(), timeout=10)
+        r = httpx.get(f"{self.url}/api/runs/{rid}", headers=self.headers(), timeout=limit(10))
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import httpx
+from tests.support.timing import limit
 
 from clawgate.agents.cron import CronScheduler
 from clawgate.agents.sessions import SessionManager
@@ -20,13 +21,13 @@ GROQ_WRONG = "gsk_test_agents_wrong_000000000001"
 
 
 def _history(gw: Any, job: str) -> list[dict[str, Any]]:
-    r = httpx.get(f"{gw.url}/api/cron/history", params={"job": job, "limit": 100}, timeout=5)
+    r = httpx.get(f"{gw.url}/api/cron/history", params={"job": job, "limit": 100}, timeout=limit(5))
     assert r.status_code == 200, r.text
     return list(reversed(r.json()["history"]))  # oldest first
 
 
 def _job(gw: Any, job: str) -> dict[str, Any]:
-    jobs = httpx.get(f"{gw.url}/api/cron", timeout=5).json()["jobs"]
+    jobs = httpx.get(f"{gw.url}/api/cron", timeout=limit(5)).json()["jobs"]
     return next(j for j in jobs if j["id"] == job)
 
 

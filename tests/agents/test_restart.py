@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import httpx
+from tests.support.timing import limit
 
 from .conftest import OPENAI_KEY, TOKEN, agent_config, sse_events, wait_until
 
@@ -15,7 +16,7 @@ SLOW = "openai/fault-slow_chunks-gap150-chunks40"
 
 
 def _db_rows(home: Any, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(f"file:{home.path / 'state.db'}?mode=ro", uri=True, timeout=5)
+    conn = sqlite3.connect(f"file:{home.path / 'state.db'}?mode=ro", uri=True, timeout=limit(5))
     try:
         return conn.execute(sql, args).fetchall()
     finally:
@@ -32,7 +33,7 @@ def _stream_in_thread(gw: Any, sid: str, content: str) -> tuple[threading.Thread
                 f"{gw.url}/api/sessions/{sid}/messages",
                 json={"content": content},
                 headers=gw.headers(),
-                timeout=30,
+                timeout=limit(30),
             ) as r:
                 for ev in sse_events(r.iter_lines()):
                     events.append(ev)  # visible to the test thread as it arrives
@@ -50,7 +51,7 @@ def test_a_session_survives_kill_9_and_only_the_reply_in_flight_is_marked_interr
     home.config(agent_config(emu))
     home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\nCLAWGATE_GATEWAY_TOKEN={TOKEN}\n")
     gw = gateway_process(TOKEN)
-    c = httpx.Client(base_url=gw.url, headers=gw.headers(), timeout=20)
+    c = httpx.Client(base_url=gw.url, headers=gw.headers(), timeout=limit(20))
     assert httpx.post(gw.url + "/api/sessions", json={}).status_code == 401  # the token is required
     sid = c.post("/api/sessions", json={"title": "survivor"}).json()["id"]
     first = c.post(
@@ -74,13 +75,13 @@ def test_a_session_survives_kill_9_and_only_the_reply_in_flight_is_marked_interr
         lambda: _db_rows(home, "SELECT id FROM runs WHERE status = 'queued'"), what="a queued run on disk"
     )
     gw.kill()
-    t2.join(10)
-    t3.join(10)
+    t2.join(limit(10))
+    t3.join(limit(10))
     assert ev2[0]["type"] == "run.started" and ev2[-1]["type"] != "run.finished"  # cut by the kill
     assert ev3[0]["type"] == "run.queued"
 
     gw2 = gateway_process(TOKEN)
-    c2 = httpx.Client(base_url=gw2.url, headers=gw2.headers(), timeout=20)
+    c2 = httpx.Client(base_url=gw2.url, headers=gw2.headers(), timeout=limit(20))
     shown = c2.get(f"/api/sessions/{sid}").json()
     msgs = shown["messages"]
     assert [(m["role"], m["status"]) for m in msgs] == [
@@ -129,15 +130,15 @@ def test_sigterm_drains_then_marks_the_reply_in_flight_interrupted(home, emu, ga
     home.config(cfg)
     home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\n")
     gw = gateway_process()
-    sid = httpx.post(gw.url + "/api/sessions", json={"model": "openai/fault-hang-after1"}, timeout=5).json()[
-        "id"
-    ]
+    sid = httpx.post(
+        gw.url + "/api/sessions", json={"model": "openai/fault-hang-after1"}, timeout=limit(5)
+    ).json()["id"]
     t, events = _stream_in_thread(gw, sid, "hang on")
     wait_until(lambda: emu.requests_for("openai", model="fault-hang-after1"), what="the upstream request")
     assert gw.stop() == 0
-    t.join(10)
+    t.join(limit(10))
     assert events[-1]["type"] == "run.finished" and events[-1]["status"] == "interrupted"
     gw2 = gateway_process()
-    shown = httpx.get(f"{gw2.url}/api/sessions/{sid}", timeout=5).json()
+    shown = httpx.get(f"{gw2.url}/api/sessions/{sid}", timeout=limit(5)).json()
     assert [m["status"] for m in shown["messages"]] == ["complete", "interrupted"]
     assert shown["runs"][0]["status"] == "interrupted"

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import httpx
+from tests.support.timing import limit
 
 from .conftest import OPENAI_KEY, TOKEN, agent_config, sse_events, wait_until
 
@@ -21,7 +22,10 @@ def _setup(home: Any, emu: Any, **extra: Any) -> None:
 def _stream(gw: Any, sid: str, content: str, into: list[Any], **body: Any) -> threading.Thread:
     def go() -> None:
         with httpx.stream(
-            "POST", f"{gw.url}/api/sessions/{sid}/messages", json={"content": content, **body}, timeout=30
+            "POST",
+            f"{gw.url}/api/sessions/{sid}/messages",
+            json={"content": content, **body},
+            timeout=limit(30),
         ) as r:
             for ev in sse_events(r.iter_lines()):
                 into.append(ev)  # visible to the test thread as it arrives
@@ -81,11 +85,11 @@ def test_create_list_show_and_the_session_shape(home, emu, gateway):
         "complete",
         run["id"],
     )
-    listed = httpx.get(f"{gw.url}/api/sessions", timeout=5).json()["sessions"]
+    listed = httpx.get(f"{gw.url}/api/sessions", timeout=limit(5)).json()["sessions"]
     assert [x["id"] for x in listed] == [s["id"], h["id"]]  # newest activity first
     assert listed[0]["message_count"] == 2 and listed[0]["tokens"]["used"] >= 1
     assert [
-        x["id"] for x in httpx.get(f"{gw.url}/api/sessions?agent=helper", timeout=5).json()["sessions"]
+        x["id"] for x in httpx.get(f"{gw.url}/api/sessions?agent=helper", timeout=limit(5)).json()["sessions"]
     ] == [h["id"]]
     assert gw.run(run["id"])["status"] == "completed"
 
@@ -130,12 +134,14 @@ def test_the_gateway_token_is_required(home, emu, gateway):
     home.config(agent_config(emu))
     home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\nCLAWGATE_GATEWAY_TOKEN={TOKEN}\n")
     gw = gateway(TOKEN)
-    r = httpx.get(f"{gw.url}/api/sessions", timeout=5)
+    r = httpx.get(f"{gw.url}/api/sessions", timeout=limit(5))
     assert r.status_code == 401 and r.json()["error"]["code"] == "gateway.token_missing"
     assert r.json()["error"]["owner"] == "gateway_auth"
-    r = httpx.post(f"{gw.url}/api/sessions", headers={"Authorization": "Bearer wrong"}, timeout=5)
+    r = httpx.post(f"{gw.url}/api/sessions", headers={"Authorization": "Bearer wrong"}, timeout=limit(5))
     assert r.status_code == 401 and r.json()["error"]["code"] == "gateway.token_mismatch"
-    assert httpx.get(f"{gw.url}/api/sessions", headers={"x-api-key": TOKEN}, timeout=5).status_code == 200
+    assert (
+        httpx.get(f"{gw.url}/api/sessions", headers={"x-api-key": TOKEN}, timeout=limit(5)).status_code == 200
+    )
 
 
 def test_messages_posted_during_a_run_are_queued_and_answered_in_order(home, emu, gateway):
@@ -147,8 +153,8 @@ def test_messages_posted_during_a_run_are_queued_and_answered_in_order(home, emu
     t1 = _stream(gw, sid, "one", first)
     wait_until(lambda: gw.active_run(sid), what="the first run")
     t2 = _stream(gw, sid, "two", second)
-    t1.join(20)
-    t2.join(20)
+    t1.join(limit(20))
+    t2.join(limit(20))
     assert second[0]["type"] == "run.queued" and second[0]["position"] == 1
     assert second[0]["behind"] == first[0]["run_id"]
     assert first[-1]["status"] == "completed" and second[-1]["status"] == "completed"
@@ -176,7 +182,7 @@ def test_interrupt_mode_stops_the_active_run_for_the_new_message(home, emu, gate
     wait_until(lambda: emu.requests_for("openai", model="fault-hang-after1"), what="upstream")
     gw.post(sid, "/model openai/gpt-4o")
     out = gw.post(sid, "echo: two", mode="interrupt")
-    t1.join(10)
+    t1.join(limit(10))
     assert first[-1]["status"] == "stopped"
     assert gw.run(old)["error"]["message"].startswith("interrupted by a newer message")
     assert out["message"]["content"] == "two"
@@ -194,14 +200,14 @@ def test_sessions_busy_interrupt_in_the_config(home, emu, gateway):
     second: list[Any] = []
     t2 = _stream(gw, sid, "two", second)
     try:
-        t1.join(10)
+        t1.join(limit(10))
         assert first[-1]["status"] == "stopped"
         wait_until(
             lambda: any(e["type"] == "notice" and "interrupting" in e["text"] for e in second), what="notice"
         )
     finally:
         gw.post(sid, "/stop")
-        t2.join(10)
+        t2.join(limit(10))
     assert second[-1]["status"] == "stopped"
 
 

@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from tests.support.timing import limit
+
 from clawgate.agents.watchdog import Limits, limits_for, watch
 from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import CronRecord, MessageRecord, RunRecord, SessionRecord
@@ -109,11 +111,15 @@ class FakeRun:
 
 
 def test_watch_fires_the_idle_limit_unless_activity_keeps_arriving():
+    idle = limit(0.15)
+
     async def go() -> tuple[str | None, str | None, float]:
         loop = asyncio.get_running_loop()
         quiet = FakeRun(loop.time())
         busy = FakeRun(loop.time())
-        limits = Limits(idle=0.15, total=0.6, idle_from="test", total_from="test")
+        # short limits, scaled by the machine's slowness: the busy run's 20 ms heartbeats must keep arriving
+        # well inside the idle limit on a loaded machine too
+        limits = Limits(idle=idle, total=4 * idle, idle_from="test", total_from="test")
         t0 = loop.time()
         quiet_task = asyncio.ensure_future(watch(quiet, limits))
         busy_task = asyncio.ensure_future(watch(busy, limits))
@@ -124,7 +130,7 @@ def test_watch_fires_the_idle_limit_unless_activity_keeps_arriving():
 
     quiet, busy, elapsed = asyncio.run(go())
     assert (quiet, busy) == ("idle", "total")
-    assert 0.55 <= elapsed < 2.0
+    assert 4 * idle - 0.05 <= elapsed < 4 * idle + limit(1.4)
 
 
 def test_a_waiter_that_gives_up_on_a_barrier_does_not_stop_the_writer(tmp_path: Path):

@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 import httpx
+from tests.support.timing import limit
 from websockets.sync.client import connect
 
 from .conftest import (
@@ -23,7 +24,7 @@ from .conftest import (
 
 
 def _spawn(gw: Any, run_id: str, **body: Any) -> httpx.Response:
-    return httpx.post(f"{gw.url}/api/runs/{run_id}/subagents", json=body, timeout=20)
+    return httpx.post(f"{gw.url}/api/runs/{run_id}/subagents", json=body, timeout=limit(20))
 
 
 def _parent(gw: Any) -> tuple[str, str]:
@@ -70,7 +71,7 @@ def test_a_wrong_subagent_key_is_reported_to_the_parent_with_provider_auth(home,
     home.profiles("helper", profiles(WRONG_KEY, name="helper"))
     gw = gateway()
     sid, rid = _parent(gw)  # the main agent works
-    with connect(gw.url.replace("http", "ws") + "/ws", open_timeout=5) as ws:
+    with connect(gw.url.replace("http", "ws") + "/ws", open_timeout=limit(5)) as ws:
         ws.send(json.dumps({"type": "connect", "client": "test"}))
         assert json.loads(ws.recv(5))["type"] == "connected"
         ws.send(json.dumps({"type": "subscribe", "session_id": sid}))
@@ -174,10 +175,10 @@ def test_stop_cancels_the_run_and_its_subagents(home, emu, gateway):
     )
     tc.start()
     wait_until(lambda: emu.requests_for("openai", model="fault-hang"), what="the subagent's upstream request")
-    r = httpx.post(f"{gw.url}/api/sessions/{sid}/stop", timeout=10)
+    r = httpx.post(f"{gw.url}/api/sessions/{sid}/stop", timeout=limit(10))
     assert r.json() == {"stopped": rid}
-    tc.join(10)
-    tp.join(10)
+    tc.join(limit(10))
+    tp.join(limit(10))
     assert not tc.is_alive() and not tp.is_alive()
     child = spawned[0].json()["run"]
     assert child["status"] == "stopped"

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.support.timing import limit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -16,7 +17,7 @@ from .conftest import OPENAI_KEY, TOKEN, agent_config
 
 
 def _ws(gw: Any) -> Any:
-    return connect(gw.url.replace("http://", "ws://") + "/ws", open_timeout=5, close_timeout=2)
+    return connect(gw.url.replace("http://", "ws://") + "/ws", open_timeout=limit(5), close_timeout=limit(2))
 
 
 def _closed_with(ws: Any) -> tuple[int, str]:

@@ -1,10 +1,15 @@
 """The fault matrix (issue 3, item 7): every scripted fault × stream/non-stream × every dialect lands on the
-expected owner and code — through the real executor, over HTTP, against the emulator."""
+expected owner and code — through the real executor, over HTTP, against the emulator.
+
+The two faults that must end in the provider's timeout (`hang`, `slow_first_byte`) get one derived from a normal
+call through the same path, timed just before (`timing.timeout_for`); every other case gets a generous one, so a
+busy machine cannot turn an answer into a timeout."""
 
 from __future__ import annotations
 
 import pytest
 from tests.calls.conftest import PROVIDERS, call, chat, runtime, wire_home
+from tests.support.timing import limit, stopwatch, timeout_for
 
 OK = ("ok", None)
 EXPECTED = {
@@ -33,6 +38,7 @@ OVERRIDES = {
     # its 429 is `free-models-per-day`: a daily quota, not a limit that waiting seconds fixes
     ("openrouter", "rate_limit", None): ("rate_limit", "rate_limit.quota"),
 }
+TIMEOUT_FAULTS = frozenset({"hang", "slow_first_byte"})
 CASES = [(p, fault, stream) for p in PROVIDERS for fault in EXPECTED for stream in (False, True)]
 
 
@@ -44,11 +50,22 @@ def _expected(pid: str, fault: str, stream: bool) -> tuple[str, str | None]:
     "p,fault,stream", CASES, ids=[f"{p.id}-{f}-{'stream' if s else 'plain'}" for p, f, s in CASES]
 )
 def test_fault_lands_on_its_owner(p, fault, stream, home, emu):
-    wire_home(home, emu, timeout=0.5)
-    params = {"first_byte_ms": 1500} if fault == "slow_first_byte" else {}
+    ref = f"{p.id}/{p.model}"
+    wire_home(home, emu, timeout=limit(30))
+    params: dict[str, int] = {}
+    if fault in TIMEOUT_FAULTS:
+        rt = runtime(home, retries_transient=0, retries_rate_limit=0)
+        with stopwatch() as normal:
+            calibration = call(rt, rt.plan(None, ref), chat(stream=stream), emu)
+        assert calibration.failure is None, calibration.failure
+        timeout = timeout_for(normal.seconds)
+        wire_home(home, emu, timeout=timeout)
+        emu.reset()
+        if fault == "slow_first_byte":  # far past the timeout; the emulator ends it when the client leaves
+            params["first_byte_ms"] = int(timeout * 4000)
     emu.add_fault(fault, dialect=p.dialect, times=None, **params)
     rt = runtime(home, retries_transient=0, retries_rate_limit=0)
-    done = call(rt, rt.plan(None, f"{p.id}/{p.model}"), chat(stream=stream), emu)
+    done = call(rt, rt.plan(None, ref), chat(stream=stream), emu)
     owner, code = _expected(p.id, fault, stream)
     if owner == "ok":
         assert done.failure is None, done.failure

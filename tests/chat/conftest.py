@@ -26,6 +26,7 @@ from tests.support.env import SCRUB, home_env, scrub_env
 from tests.support.gateway import running_gateway
 from tests.support.ports import free_port as free_port
 from tests.support.ports import wait_until
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -162,7 +163,7 @@ class Proc:
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.kill()
-            self.popen.wait(5)
+            self.popen.wait(limit(5))
         for s in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
             if s is not None:
                 with contextlib.suppress(OSError):
@@ -231,13 +232,15 @@ def _ensure_tmux() -> str:
         )
     from filelock import FileLock
 
-    with FileLock(os.path.join(os.environ.get("TMPDIR", "/tmp"), "clawgate-tests-apt.lock"), timeout=300):
+    with FileLock(
+        os.path.join(os.environ.get("TMPDIR", "/tmp"), "clawgate-tests-apt.lock"), timeout=limit(300)
+    ):
         if not shutil.which("tmux"):
             env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
             cmd = ["apt-get", "install", "-y", "-q", "tmux"]
-            if subprocess.run(cmd, env=env, capture_output=True, timeout=240).returncode != 0:
-                subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=240)
-                r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+            if subprocess.run(cmd, env=env, capture_output=True, timeout=limit(240)).returncode != 0:
+                subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=limit(240))
+                r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=limit(240))
                 if r.returncode != 0:
                     pytest.fail(f"apt-get install tmux failed:\n{r.stdout}\n{r.stderr}")
     found = shutil.which("tmux")
@@ -259,7 +262,7 @@ class Tmux:
             [self.exe, "-S", str(self.socket), "-f", "/dev/null", *args],
             capture_output=True,
             text=True,
-            timeout=10,
+            timeout=limit(10),
             env=env,
         )
         if check and r.returncode != 0:

@@ -7,6 +7,8 @@ import re
 import urllib.request
 from typing import Any
 
+from tests.support.timing import limit
+
 from clawgate.redaction import fingerprint
 
 from .conftest import (
@@ -25,7 +27,7 @@ from .conftest import (
 
 def api(home: ChatHome, path: str) -> Any:
     req = urllib.request.Request(home.url + path, headers={"Authorization": f"Bearer {TOKEN}"})
-    with urllib.request.urlopen(req, timeout=5) as resp:
+    with urllib.request.urlopen(req, timeout=limit(5)) as resp:
         return json.loads(resp.read())
 
 

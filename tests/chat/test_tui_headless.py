@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tests.support.timing import limit
 
 from clawgate.chat.client import ChatError, GatewayClient
 from clawgate.chat.target import Target, resolve_target
@@ -100,7 +101,7 @@ def test_websocket_connects_with_the_right_token(chat_home: ChatHome) -> None:
             ws = await client.connect_ws()
             try:
                 await ws.send({"type": "ping"})
-                pong = await asyncio.wait_for(ws.receive(), 10)
+                pong = await asyncio.wait_for(ws.receive(), limit(10))
             finally:
                 await ws.close()
             return {"hello": ws.hello, "pong": pong}

@@ -76,14 +76,13 @@ def test_tui_streams_shows_footer_runs_new_and_stop_and_shows_a_provider_401(
     tmux.type(f"/model {REJECTED_REF}")
     tmux.wait(lambda s: (f := footer(s)) and f["ref"] == REJECTED_REF, 15, "the pinned model in the footer")
     tmux.type("are you there?")
-    # the error line is drawn as it arrives: wait for all of it (its next command last), not its first words
-    screen = tmux.wait(
-        lambda s: "provider_auth auth.rejected" in s and "--probe" in flat(s) and s, 15, "the provider error"
+    # wait for the whole error line: the pane may be captured while the TUI is still painting it
+    error_line = re.compile(
+        r"✖ provider_auth auth\.rejected — .*openrouter.* · next: clawgate models status --probe"
     )
-    text = flat(screen)
-    assert re.search(
-        r"✖ provider_auth auth\.rejected — .*openrouter.* · next: clawgate models status --probe", text
-    ), text
+    screen = tmux.wait(
+        lambda s: error_line.search(flat(s)) and s, 15, "the provider error and its next command"
+    )
     assert not re.search(r"^\s*main:\s*▍?\s*$", screen, re.M), screen
     assert footer(screen)["state"] == "connected"  # type: ignore[index]
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.timing import limit
 
 KEYS = [
     "sk-or-v1-test-kill-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -70,16 +71,16 @@ def test_sigkill_mid_write_never_leaves_a_broken_file(kind, home, tmp_path):
         proc = ctx.Process(target=_writer, args=(kind, str(home.path), ready), daemon=True)
         proc.start()
         try:
-            assert ready.wait(30), "writer did not start"
+            assert ready.wait(limit(30)), "writer did not start"
             # kill at a random moment while the writer loops over read-modify-write cycles
             ready.clear()
             proc.join(rng.uniform(0.001, 0.05))
             os.kill(proc.pid, signal.SIGKILL)
-            proc.join(10)
+            proc.join(limit(10))
         finally:
             if proc.is_alive():
                 proc.kill()
-                proc.join(5)
+                proc.join(limit(5))
         assert proc.exitcode == -signal.SIGKILL
         seen.add(check(target))
         mode = target.stat().st_mode & 0o777

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from tests.support.timing import limit
 
 from clawgate.call.sse import SSEEvent, SSEParser
 from clawgate.dialects.base import StreamFailure
@@ -165,7 +166,7 @@ class ReplayServer:
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+        self._thread.join(limit(10))
         self._loop.close()
 
     @property

@@ -9,6 +9,7 @@ import anthropic
 import openai
 import orjson
 import pytest
+from tests.support.timing import limit
 
 from clawgate.dialects.internal import StreamEvent
 
@@ -59,11 +60,11 @@ def _json(body: dict[str, Any]) -> bytes:
 
 
 def _openai(server: ReplayServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.url + "/v1", api_key="test", max_retries=0, timeout=5)
+    return openai.OpenAI(base_url=server.url + "/v1", api_key="test", max_retries=0, timeout=limit(5))
 
 
 def _anthropic(server: ReplayServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.url, api_key="test", max_retries=0, timeout=5)
+    return anthropic.Anthropic(base_url=server.url, api_key="test", max_retries=0, timeout=limit(5))
 
 
 # --- OpenAI chat completions -----------------------------------------------------------------------------

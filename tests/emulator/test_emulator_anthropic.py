@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anthropic
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -12,7 +13,7 @@ from .emuclient import auth_headers, key_for, post, request, sse
 
 def client(emu: EmulatorThread, **kwargs: object) -> anthropic.Anthropic:
     kwargs.setdefault("api_key", key_for("anthropic"))
-    return anthropic.Anthropic(base_url=emu.base_url("anthropic"), max_retries=0, timeout=10, **kwargs)  # type: ignore[arg-type]
+    return anthropic.Anthropic(base_url=emu.base_url("anthropic"), max_retries=0, timeout=limit(10), **kwargs)  # type: ignore[arg-type]
 
 
 def test_messages_non_stream(emu: EmulatorThread) -> None:

@@ -6,6 +6,7 @@ import json
 
 import openai
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -13,7 +14,9 @@ from .emuclient import OPENAI_COMPAT, auth_headers, chat_body, key_for, post, re
 
 
 def client(emu: EmulatorThread, scope: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=emu.base_url(scope), api_key=key_for(scope), max_retries=0, timeout=10)
+    return openai.OpenAI(
+        base_url=emu.base_url(scope), api_key=key_for(scope), max_retries=0, timeout=limit(10)
+    )
 
 
 @pytest.mark.parametrize("scope", OPENAI_COMPAT)

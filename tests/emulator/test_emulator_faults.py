@@ -9,6 +9,7 @@ import time
 import anthropic
 import openai
 import pytest
+from tests.support.timing import limit, stopwatch, timeout_for
 
 from clawgate.emulator import EmulatorThread, Fault, FaultRule, Match, parse_model_trigger
 from clawgate.emulator.faults import TriggerError
@@ -229,14 +230,16 @@ def test_status_override_and_custom(emu: EmulatorThread) -> None:
 
 
 def test_sdks_raise_the_right_errors(emu: EmulatorThread) -> None:
-    oa = openai.OpenAI(base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=10)
+    oa = openai.OpenAI(
+        base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
+    )
     with pytest.raises(openai.RateLimitError) as err:
         oa.chat.completions.create(model="fault-billing", messages=[{"role": "user", "content": "x"}])
     assert err.value.code == "insufficient_quota"
     with pytest.raises(openai.NotFoundError):
         oa.chat.completions.create(model="fault-unknown_model", messages=[], stream=True)
     an = anthropic.Anthropic(
-        base_url=emu.base_url("anthropic"), api_key=key_for("anthropic"), max_retries=0, timeout=10
+        base_url=emu.base_url("anthropic"), api_key=key_for("anthropic"), max_retries=0, timeout=limit(10)
     )
     with pytest.raises(anthropic.OverloadedError):
         an.messages.create(
@@ -259,15 +262,20 @@ def test_slow_first_byte(emu: EmulatorThread) -> None:
 
 
 def test_deepseek_keepalives_while_first_byte_is_slow(emu: EmulatorThread) -> None:
-    status, _, raw = gen(emu, "deepseek", model="fault-slow_first_byte-ms120-ka40", stream=True)
+    # a keep-alive at once and every 40 ms: the delay is long enough for a second one on a busy machine too
+    delay = limit(0.12)
+    model = f"fault-slow_first_byte-ms{int(delay * 1000)}-ka40"
+    status, _, raw = gen(emu, "deepseek", model=model, stream=True)
     assert status == 200
     assert raw.startswith(b": keep-alive\n\n: keep-alive\n\n")
     assert sse_json(raw)[-1]["choices"][0]["finish_reason"] == "stop"
     rec = emu.last_request
-    assert rec.duration >= 0.12 and rec.duration - rec.ttfb >= 0.1  # headers at once, data after the delay
+    assert (
+        rec.duration >= delay - 0.001 and rec.duration - rec.ttfb >= delay - 0.02
+    )  # headers at once, data later
     # Non-stream: blank lines before the JSON body, which clients still parse.
     ds = openai.OpenAI(
-        base_url=emu.base_url("deepseek"), api_key=key_for("deepseek"), max_retries=0, timeout=10
+        base_url=emu.base_url("deepseek"), api_key=key_for("deepseek"), max_retries=0, timeout=limit(10)
     )
     emu.add_fault("slow_first_byte", first_byte_ms=80, keepalive_ms=30)
     resp = ds.chat.completions.create(model="deepseek-chat", messages=[{"role": "user", "content": "hi"}])
@@ -278,7 +286,8 @@ def test_deepseek_keepalives_while_first_byte_is_slow(emu: EmulatorThread) -> No
 
 
 def test_openrouter_processing_comments_while_first_byte_is_slow(emu: EmulatorThread) -> None:
-    _, _, raw = gen(emu, "openrouter", model="fault-slow_first_byte-ms60-ka20", stream=True)
+    delay_ms = int(limit(0.1) * 1000)  # a comment at once and every 20 ms: room for three on a busy machine
+    _, _, raw = gen(emu, "openrouter", model=f"fault-slow_first_byte-ms{delay_ms}-ka20", stream=True)
     head = raw.split(b"data: ", 1)[0]
     assert head.count(b": OPENROUTER PROCESSING\n\n") >= 3
 
@@ -287,7 +296,7 @@ def test_slow_chunks(emu: EmulatorThread) -> None:
     started = time.monotonic()
     chunks = list(
         openai.OpenAI(
-            base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=10
+            base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
         ).chat.completions.create(
             model="fault-slow_chunks-ms30", messages=[{"role": "user", "content": "x"}], stream=True
         )
@@ -305,7 +314,9 @@ def test_cut_mid_stream(emu: EmulatorThread, scope: str) -> None:
 
 
 def test_cut_mid_stream_sdk_and_non_stream(emu: EmulatorThread) -> None:
-    oa = openai.OpenAI(base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=10)
+    oa = openai.OpenAI(
+        base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
+    )
     got = []
     with pytest.raises(openai.APIConnectionError):
         for chunk in oa.chat.completions.create(
@@ -327,7 +338,9 @@ def test_inband_errors(emu: EmulatorThread) -> None:
         b'"type": "server_error"}}\n\n'
     )
     assert b"[DONE]" not in raw and emu.last_request.chunks_sent == 2
-    oa = openai.OpenAI(base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=10)
+    oa = openai.OpenAI(
+        base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
+    )
     with pytest.raises(openai.APIError):
         list(oa.chat.completions.create(model="fault-inband_error", messages=[], stream=True))
     # OpenRouter: an error chunk with finish_reason "error", then the stream ends.
@@ -341,7 +354,7 @@ def test_inband_errors(emu: EmulatorThread) -> None:
         b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n'
     )
     an = anthropic.Anthropic(
-        base_url=emu.base_url("anthropic"), api_key=key_for("anthropic"), max_retries=0, timeout=10
+        base_url=emu.base_url("anthropic"), api_key=key_for("anthropic"), max_retries=0, timeout=limit(10)
     )
     with (
         pytest.raises(anthropic.APIStatusError) as err,
@@ -400,7 +413,9 @@ def test_done_variants(emu: EmulatorThread) -> None:
         b'event: message_stop\ndata: {"type":"message_stop"}\n\ndata: [DONE]\n\ndata: [DONE]\n\n'
     )
     # The SDK stops at the first [DONE] and tolerates a missing one.
-    oa = openai.OpenAI(base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=10)
+    oa = openai.OpenAI(
+        base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
+    )
     for model in ("fault-extra_done", "fault-no_done"):
         chunks = list(
             oa.chat.completions.create(
@@ -416,7 +431,7 @@ def _open_stream(
     """Send a request on a raw socket and read until the first content chunk has arrived."""
     payload = json.dumps(body).encode()
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=limit(5))
     sock.sendall(
         f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
         f"{head}\r\n".encode()
@@ -447,7 +462,14 @@ def test_hang_until_the_client_leaves(emu: EmulatorThread) -> None:
 
 
 def test_hang_non_stream_and_sdk_timeout(emu: EmulatorThread) -> None:
-    oa = openai.OpenAI(base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=0.2)
+    # the SDK's timeout has to fire on the hang, but only after the request (and its headers) got through:
+    # derive it from a normal call timed now
+    oa = openai.OpenAI(
+        base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
+    )
+    with stopwatch() as normal:
+        oa.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
+    oa = oa.with_options(timeout=timeout_for(normal.seconds))
     with pytest.raises(openai.APITimeoutError):
         oa.chat.completions.create(model="fault-hang", messages=[{"role": "user", "content": "x"}])
     rec = emu.last_request
@@ -456,7 +478,9 @@ def test_hang_non_stream_and_sdk_timeout(emu: EmulatorThread) -> None:
 
 
 def test_client_disconnect_mid_stream(emu: EmulatorThread) -> None:
-    oa = openai.OpenAI(base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=10)
+    oa = openai.OpenAI(
+        base_url=emu.base_url("openai"), api_key=key_for("openai"), max_retries=0, timeout=limit(10)
+    )
     stream = oa.chat.completions.create(
         model="fault-slow_chunks-ms100-chunks20", messages=[{"role": "user", "content": "x"}], stream=True
     )

@@ -6,6 +6,7 @@ import json
 
 import openai
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -25,7 +26,7 @@ TOOLS = [
 
 def client(emu: EmulatorThread, key: str | None = None) -> openai.OpenAI:
     return openai.OpenAI(
-        base_url=emu.base_url("openai"), api_key=key or key_for("openai"), max_retries=0, timeout=10
+        base_url=emu.base_url("openai"), api_key=key or key_for("openai"), max_retries=0, timeout=limit(10)
     )
 
 

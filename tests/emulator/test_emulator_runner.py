@@ -14,6 +14,7 @@ import time
 
 import aiohttp
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import Emulator, EmulatorThread
 
@@ -37,7 +38,7 @@ def test_async_context_manager_on_current_loop() -> None:
                     rec = await emu.wait_for(lambda: emu.requests[-1].t_first_byte and emu.requests[-1])
                     started = time.monotonic()
                     await emu.stop()
-                    assert time.monotonic() - started < 2
+                    assert time.monotonic() - started < limit(2)
                     with pytest.raises(aiohttp.ClientError):
                         await resp.read()
             assert rec.finished and not rec.client_disconnected  # the server left, not the client
@@ -61,14 +62,14 @@ def test_thread_lifecycle() -> None:
         b.stop()
     a.stop()  # idempotent
     with pytest.raises(OSError):
-        request("GET", url_a + "/_emulator/health", timeout=2)
+        request("GET", url_a + "/_emulator/health", timeout=limit(2))
 
 
 def test_thread_stop_with_a_hanging_request() -> None:
     emu = EmulatorThread()
     emu.start()
     body = json.dumps(chat_body(model="fault-hang", stream=True)).encode()
-    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=limit(5))
     try:
         sock.sendall(
             b"POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: sk-test-1\r\n"
@@ -81,7 +82,7 @@ def test_thread_stop_with_a_hanging_request() -> None:
         assert got.startswith(b"HTTP/1.1 200")
         started = time.monotonic()
         emu.stop()
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < limit(2)
         while chunk := sock.recv(65536):  # the server closes the connection
             got += chunk
         assert not got.endswith(b"0\r\n\r\n")  # no chunked terminator: the stream was cut
@@ -136,7 +137,7 @@ def test_serve_in_the_foreground_until_sigterm() -> None:
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        out = _read_until(proc, b"control", timeout=20).decode()
+        out = _read_until(proc, b"control", timeout=limit(20)).decode()
         lines = out.splitlines()
         assert lines[0].startswith("clawgate emulator listening on http://127.0.0.1:")
         root = lines[0].rsplit(" ", 1)[1]
@@ -152,8 +153,8 @@ def test_serve_in_the_foreground_until_sigterm() -> None:
         )
         assert status == 200 and raw.count(b'"content":"') == 3  # role chunk + 2 content chunks
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
+        assert proc.wait(timeout=limit(10)) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait(timeout=10)
+            proc.wait(timeout=limit(10))

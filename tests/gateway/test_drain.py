@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -75,7 +76,7 @@ def test_sigterm_during_50_streams(emu: EmulatorThread, tmp_path: Path) -> None:
                 started = [asyncio.Event() for _ in range(STREAMS)]
                 tasks = [asyncio.create_task(one(client, i, started[i])) for i in range(STREAMS)]
                 # every stream is in flight (its first text arrived) before the signal
-                await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started)), 20)
+                await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started)), limit(20))
                 t_sig = time.monotonic()
                 g.proc.send_signal(signal.SIGTERM)
                 _, pending = await asyncio.wait(tasks, timeout=DRAIN + 10)
@@ -145,7 +146,7 @@ def test_sigterm_ends_calls_still_waiting_for_a_provider(emu: EmulatorThread, tm
     try:
 
         async def main() -> tuple[list[httpx.Response], float]:
-            async with httpx.AsyncClient(base_url=g.url, headers=g.headers(), timeout=20) as client:
+            async with httpx.AsyncClient(base_url=g.url, headers=g.headers(), timeout=limit(20)) as client:
                 bodies = [
                     (
                         "/v1/chat/completions",
@@ -158,7 +159,7 @@ def test_sigterm_ends_calls_still_waiting_for_a_provider(emu: EmulatorThread, tm
                 await asyncio.to_thread(emu.wait_for, lambda: len(emu.requests) == 3, 10)
                 t_sig = time.monotonic()
                 g.proc.send_signal(signal.SIGTERM)
-                responses = await asyncio.wait_for(asyncio.gather(*tasks), 15)
+                responses = await asyncio.wait_for(asyncio.gather(*tasks), limit(15))
                 assert await asyncio.to_thread(g.proc.wait, 15) == 0
                 return responses, time.monotonic() - t_sig
 

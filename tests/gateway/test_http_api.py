@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -35,7 +36,7 @@ def client_from(gw: Gateway, address: str, token: str | None = TOKEN) -> httpx.C
     return httpx.Client(
         base_url=gw.url,
         headers=headers,
-        timeout=10,
+        timeout=limit(10),
         transport=httpx.HTTPTransport(local_address=address),
     )
 

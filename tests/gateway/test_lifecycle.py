@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -63,7 +64,7 @@ def test_first_run_on_a_fresh_machine(tmp_path: Path) -> None:
             def healthy() -> bool:
                 assert proc.poll() is None, out_path.read_text()
                 try:
-                    return httpx.get(url + "/healthz", timeout=0.5).status_code == 200
+                    return httpx.get(url + "/healthz", timeout=limit(2)).status_code == 200
                 except httpx.HTTPError:
                     return False
 
@@ -89,7 +90,7 @@ def test_first_run_on_a_fresh_machine(tmp_path: Path) -> None:
             r = httpx.post(
                 url + "/v1/chat/completions",
                 json={"messages": [{"role": "user", "content": "hi"}]},
-                timeout=10,
+                timeout=limit(10),
             )
             assert r.status_code >= 400 and r.json()["error"]["owner"] in ("config", "provider_auth")
             assert r.json()["error"]["next_steps"]
@@ -97,10 +98,10 @@ def test_first_run_on_a_fresh_machine(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
-                    proc.wait(15)
+                    proc.wait(limit(15))
                 except subprocess.TimeoutExpired:
                     proc.kill()
-                    proc.wait(5)
+                    proc.wait(limit(5))
     assert proc.returncode == 0
     assert not (home / "run" / "gateway.json").exists()  # the pidfile goes with the process
     assert "gateway stopped" in out_path.read_text()
@@ -112,7 +113,7 @@ def run_gateway_expecting_exit(home: Any, *args: str, **env: str) -> subprocess.
         env=home.env(**env),
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=limit(30),
     )
 
 
@@ -163,7 +164,7 @@ def test_token_from_config_secretref(tmp_path: Path, emulator: EmulatorThread) -
     g = spawn_gateway(home, token="gw-test-secretref-token-01")
     try:
         assert g.status()["auth"]["source"] == "config:gateway.auth.token"
-        r = httpx.get(g.url + "/api/status", headers={"x-api-key": "gw-test-other"}, timeout=5)
+        r = httpx.get(g.url + "/api/status", headers={"x-api-key": "gw-test-other"}, timeout=limit(5))
         assert r.status_code == 401
     finally:
         g.stop()
@@ -181,7 +182,7 @@ def test_background_start_status_stop(gcli: Any, emulator: EmulatorThread, tmp_p
         data = json.loads(res.stdout)
         started_pid = int(data["pid"])
         assert data["already_running"] is False and data["url"] == f"http://127.0.0.1:{port}"
-        assert httpx.get(data["url"] + "/healthz", timeout=5).status_code == 200
+        assert httpx.get(data["url"] + "/healthz", timeout=limit(5)).status_code == 200
         pidfile = json.loads((home.path / "run" / "gateway.json").read_text())
         assert pidfile["pid"] == started_pid and pidfile["home"] == str(home.path)
         # a second start finds it
@@ -203,7 +204,7 @@ def test_background_start_status_stop(gcli: Any, emulator: EmulatorThread, tmp_p
             data["url"] + "/v1/chat/completions",
             json={"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
             headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=10,
+            timeout=limit(10),
         )
         assert r.status_code == 200
         t0 = time.monotonic()
@@ -212,7 +213,7 @@ def test_background_start_status_stop(gcli: Any, emulator: EmulatorThread, tmp_p
         assert stop.returncode == 0, stop.stdout + stop.stderr
         out = json.loads(stop.stdout)
         assert out["was_running"] is True and out["killed"] is False
-        assert elapsed < 2 + 5  # within the drain bound (drainSeconds 2), generously
+        assert elapsed < 2 + limit(5)  # within the drain bound (drainSeconds 2), generously
         with pytest.raises(ProcessLookupError):
             os.kill(started_pid, 0)
         started_pid = None

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -56,7 +57,7 @@ def restore(gw: Gateway, cfg0: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def served(gw: Gateway, body: dict[str, Any] = ASK) -> str | None:
-    r = httpx.post(gw.url + "/v1/chat/completions", json=body, headers=gw.headers(), timeout=10)
+    r = httpx.post(gw.url + "/v1/chat/completions", json=body, headers=gw.headers(), timeout=limit(10))
     return r.headers.get("x-clawgate-model") if r.status_code == 200 else f"HTTP {r.status_code}"
 
 
@@ -103,7 +104,7 @@ def test_broken_edit_keeps_the_last_good_config_and_status_shows_it(
     assert err["code"] == "config.parse_error" and "clawgate.json" in err["message"]
     assert served(gw) == "openai/gpt-4o-mini"  # the last good config keeps serving
     assert gw.proc.poll() is None
-    with httpx.Client(base_url=gw.url, timeout=5) as c:
+    with httpx.Client(base_url=gw.url, timeout=limit(5)) as c:
         ready = c.get("/readyz").json()
     assert ready["config_error"]["code"] == "config.parse_error"
     res = gcli(gw.home, "gateway", "status", "--json")
@@ -195,7 +196,7 @@ def test_rotating_the_gateway_token_applies_without_restart(gw: Gateway, restore
     gw.home.dotenv(base_dotenv(token=new))
 
     def status_with(token: str) -> int:
-        return httpx.get(gw.url + "/api/status", headers={"x-api-key": token}, timeout=5).status_code
+        return httpx.get(gw.url + "/api/status", headers={"x-api-key": token}, timeout=limit(5)).status_code
 
     wait_until(lambda: status_with(new) == 200, 10, what="the new token to be accepted")
     assert status_with(TOKEN) == 401

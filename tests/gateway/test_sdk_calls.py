@@ -10,6 +10,7 @@ from pathlib import Path
 import anthropic
 import openai
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -43,11 +44,11 @@ def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def oai(gw: Gateway) -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.url + "/v1", api_key=TOKEN, max_retries=0, timeout=20)
+    return openai.OpenAI(base_url=gw.url + "/v1", api_key=TOKEN, max_retries=0, timeout=limit(20))
 
 
 def ant(gw: Gateway) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=gw.url, api_key=TOKEN, max_retries=0, timeout=20)
+    return anthropic.Anthropic(base_url=gw.url, api_key=TOKEN, max_retries=0, timeout=limit(20))
 
 
 def reply(dialect: str, model: str) -> str:
@@ -238,8 +239,8 @@ def test_async_clients(gw: Gateway) -> None:
     import asyncio
 
     async def main() -> tuple[str, str]:
-        oc = openai.AsyncOpenAI(base_url=gw.url + "/v1", api_key=TOKEN, max_retries=0, timeout=20)
-        ac = anthropic.AsyncAnthropic(base_url=gw.url, api_key=TOKEN, max_retries=0, timeout=20)
+        oc = openai.AsyncOpenAI(base_url=gw.url + "/v1", api_key=TOKEN, max_retries=0, timeout=limit(20))
+        ac = anthropic.AsyncAnthropic(base_url=gw.url, api_key=TOKEN, max_retries=0, timeout=limit(20))
         try:
             a, b = await asyncio.gather(
                 oc.chat.completions.create(

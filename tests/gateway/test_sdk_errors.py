@@ -11,6 +11,7 @@ import httpx
 import httpx2
 import openai
 import pytest
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -64,11 +65,11 @@ def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def oai(gw: Gateway, key: str = TOKEN, retries: int = 0, **kw: Any) -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=retries, timeout=20, **kw)
+    return openai.OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=retries, timeout=limit(20), **kw)
 
 
 def ant(gw: Gateway, key: str = TOKEN, retries: int = 0, **kw: Any) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=gw.url, api_key=key, max_retries=retries, timeout=20, **kw)
+    return anthropic.Anthropic(base_url=gw.url, api_key=key, max_retries=retries, timeout=limit(20), **kw)
 
 
 def call(client: Any, kind: str, model: str, stream: bool = False) -> Any:
@@ -209,7 +210,7 @@ def test_wrong_gateway_token_versus_provider_rejecting_the_key(gw: Gateway, emu:
     def count(request: httpx.Request) -> None:
         counted.append(request.url.path)
 
-    http = httpx2.Client(event_hooks={"request": [count]}, timeout=20)
+    http = httpx2.Client(event_hooks={"request": [count]}, timeout=limit(20))
     # 1. the client's own token is wrong
     wrong = openai.OpenAI(base_url=gw.url + "/v1", api_key="gw-test-not-the-token", http_client=http)
     with pytest.raises(openai.AuthenticationError) as a:
@@ -265,7 +266,7 @@ def test_sdk_retries_a_rate_limit_and_it_succeeds(gw: Gateway, emu: EmulatorThre
 
 
 def test_missing_and_wrong_token_bodies(gw: Gateway) -> None:
-    with httpx.Client(base_url=gw.url, timeout=10) as c:
+    with httpx.Client(base_url=gw.url, timeout=limit(10)) as c:
         body = {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
         r = c.post("/v1/chat/completions", json=body)
         assert r.status_code == 401

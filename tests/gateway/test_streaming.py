@@ -1,5 +1,8 @@
 """Streaming through the gateway: chunks pass as they arrive, a client disconnect cancels the upstream request
-(done-when 4), and a stream that fails mid-way ends with an error event in the client's dialect."""
+(done-when 4), and a stream that fails mid-way ends with an error event in the client's dialect.
+
+Where a test needs the client to give up, or the upstream to pause, "long enough", the time is derived from a
+normal call through this gateway timed just before (`_normal_call`), never a fixed fraction of a second."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.support.timing import limit, stopwatch, timeout_for
 
 from clawgate.emulator import EmulatorThread
 from clawgate.store import open_store
@@ -46,6 +50,21 @@ def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> It
         yield g
 
 
+def _normal_call(gw: Gateway, emu: EmulatorThread) -> float:
+    """Seconds a normal non-streaming call through `gw` to the emulator takes right now; the emulator's script and
+    log are reset afterwards."""
+    body = {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    with gw.client() as c, stopwatch() as sw:
+        assert c.post("/v1/chat/completions", json=body).status_code == 200
+    emu.reset()
+    return sw.seconds
+
+
+def _give_up_after(gw: Gateway, emu: EmulatorThread) -> httpx.Timeout:
+    """A client read timeout that fires while the upstream stalls, but only long after the request reached it."""
+    return httpx.Timeout(limit(10), read=timeout_for(_normal_call(gw, emu)))
+
+
 @pytest.mark.parametrize(
     ("path", "model", "dialect"),
     [PAIRS[0], PAIRS[1], PAIRS[3], PAIRS[4]],
@@ -54,8 +73,10 @@ def gw(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -> It
 def test_first_chunk_arrives_before_the_second_is_sent(
     gw: Gateway, emu: EmulatorThread, path: str, model: str, dialect: str
 ) -> None:
-    # the delay is between every upstream event; the second content chunk leaves 200 ms after the first
-    emu.add_fault("slow_chunks", dialect=dialect, chunk_delay_ms=200, chunks=2)
+    # the delay is between every upstream event: long enough (derived from a normal call) that the client has
+    # the first content chunk before the emulator sends the second
+    gap_ms = int(timeout_for(_normal_call(gw, emu), factor=10, floor=0.2) * 1000)
+    emu.add_fault("slow_chunks", dialect=dialect, chunk_delay_ms=gap_ms, chunks=2)
     seen_when_first_text: int | None = None
     text = ""
     with gw.client() as c, c.stream("POST", path, json=request_body(path, model)) as r:
@@ -112,11 +133,12 @@ def test_client_disconnect_before_the_first_byte_cancels_upstream(
 ) -> None:
     """A client that gives up while the provider has not sent anything yet (a slow model) must not leave the
     upstream request running until the first-byte timeout."""
-    emu.add_fault("slow_first_byte", dialect="openai", first_byte_ms=20_000)
+    give_up = _give_up_after(gw, emu)
+    emu.add_fault("slow_first_byte", dialect="openai", first_byte_ms=int(give_up.read * 4000))
     # the gateway answers (headers included) only with the provider's first event: give up before
     with (
         pytest.raises(httpx.ReadTimeout),
-        gw.client(timeout=httpx.Timeout(10, read=0.5)) as c,
+        gw.client(timeout=give_up) as c,
         c.stream("POST", path, json=request_body(path, "openai/gpt-4o")),
     ):
         pass
@@ -127,9 +149,10 @@ def test_client_disconnect_before_the_first_byte_cancels_upstream(
 def test_client_disconnect_during_a_slow_non_streaming_call_cancels_upstream(
     gw: Gateway, emu: EmulatorThread
 ) -> None:
-    emu.add_fault("slow_first_byte", dialect="openai", first_byte_ms=20_000)
+    give_up = _give_up_after(gw, emu)
+    emu.add_fault("slow_first_byte", dialect="openai", first_byte_ms=int(give_up.read * 4000))
     body = {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
-    with pytest.raises(httpx.ReadTimeout), gw.client(timeout=httpx.Timeout(10, read=0.5)) as c:
+    with pytest.raises(httpx.ReadTimeout), gw.client(timeout=give_up) as c:
         c.post("/v1/chat/completions", json=body)
     rec = emu.wait_for(lambda: emu.requests_for(dialect="openai"), timeout=5)[-1]
     emu.wait_for(lambda: rec.client_disconnected, timeout=5)
@@ -164,7 +187,7 @@ def test_sdks_raise_on_a_mid_stream_error(gw: Gateway, emu: EmulatorThread) -> N
     import openai
 
     emu.add_fault("cut_mid_stream", dialect="openai", after=1, times=2)
-    oc = openai.OpenAI(base_url=gw.url + "/v1", api_key=TOKEN, max_retries=0, timeout=10)
+    oc = openai.OpenAI(base_url=gw.url + "/v1", api_key=TOKEN, max_retries=0, timeout=limit(10))
     got: list[str] = []
     with pytest.raises(openai.APIError) as e1:
         for chunk in oc.chat.completions.create(
@@ -172,7 +195,7 @@ def test_sdks_raise_on_a_mid_stream_error(gw: Gateway, emu: EmulatorThread) -> N
         ):
             got.extend(c.delta.content or "" for c in chunk.choices)
     assert got and "upstream" in str(e1.value.body or e1.value.message)
-    ac = anthropic.Anthropic(base_url=gw.url, api_key=TOKEN, max_retries=0, timeout=10)
+    ac = anthropic.Anthropic(base_url=gw.url, api_key=TOKEN, max_retries=0, timeout=limit(10))
     with (
         pytest.raises(anthropic.APIError),
         ac.messages.stream(
@@ -224,12 +247,13 @@ def test_a_stream_the_client_left_is_recorded_as_cancelled(gw: Gateway, emu: Emu
 def test_a_call_the_client_left_before_the_answer_is_recorded(
     gw: Gateway, emu: EmulatorThread, stream: bool
 ) -> None:
+    give_up = _give_up_after(gw, emu)
     before = _cancelled_count(gw)
-    emu.add_fault("slow_first_byte", dialect="openai", first_byte_ms=20_000)
+    emu.add_fault("slow_first_byte", dialect="openai", first_byte_ms=int(give_up.read * 4000))
     path = "/v1/chat/completions"
     with (
         pytest.raises(httpx.ReadTimeout),
-        gw.client(timeout=httpx.Timeout(10, read=0.5)) as c,
+        gw.client(timeout=give_up) as c,
         c.stream("POST", path, json={**request_body(path, "openai/gpt-4o"), "stream": stream}),
     ):
         pass

@@ -16,14 +16,30 @@ import pytest
 
 from clawgate.emulator import EmulatorThread
 
+from .timing import limit
+
 KeyTable = Mapping[str, Iterable[str] | str]
 Scope = Literal["session", "package", "module", "class", "function"]
+
+
+class TestEmulator(EmulatorThread):
+    """`EmulatorThread` whose `wait_for` deadlines and start/stop limits scale with the machine's measured
+    slowness (`timing.limit`): a test says what is generous on an idle machine."""
+
+    def start(self, timeout: float = 10.0) -> str:
+        return super().start(limit(timeout))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(limit(timeout))
+
+    def wait_for(self, predicate: Any, timeout: float = 5.0, interval: float = 0.005) -> Any:
+        return super().wait_for(predicate, limit(timeout), interval)
 
 
 @contextlib.contextmanager
 def running_emulator(keys: KeyTable) -> Iterator[EmulatorThread]:
     """An emulator accepting `keys` (valid keys per scope), stopped by its handle on exit."""
-    emu = EmulatorThread(keys=keys)
+    emu = TestEmulator(keys=keys)
     emu.start()
     try:
         yield emu

@@ -1,5 +1,7 @@
 """`python -m clawgate gateway run` as a subprocess: started on a free port (or a given one), ready when /healthz
 answers (polled, with a deadline), and always stopped by its own handle (SIGTERM, then SIGKILL on timeout).
+Every time limit here is a base value scaled by the machine's measured slowness (`timing.limit`), and each
+gateway records how long it took to become ready (`ready_s`).
 
 Also the gateway suites' home (`GwHome`, `make_home`) and `run_cli`, shared by tests/gateway and tests/ui."""
 
@@ -11,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ import httpx
 
 from .env import SCRUB, home_env
 from .ports import free_port, wait_until
+from .timing import limit
 
 # The gateway suites also drop NO_PROXY (the proxies themselves are in SCRUB).
 GATEWAY_SCRUB: tuple[str, ...] = (*SCRUB, "NO_PROXY", "no_proxy")
@@ -68,7 +72,7 @@ def run_cli(home: GwHome, *args: str, timeout: float = 30.0, **env: str) -> subp
         cwd=str(home.path),
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=limit(timeout),
     )
 
 
@@ -81,6 +85,7 @@ class GatewayProcess:
     proc: subprocess.Popen[bytes]
     out_path: Path
     token: str | None = None
+    ready_s: float | None = None  # how long it took from spawn to the first 200 from /healthz
 
     @property
     def url(self) -> str:
@@ -98,10 +103,13 @@ class GatewayProcess:
         return h
 
     def client(self, **kw: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers=self.headers(), timeout=kw.pop("timeout", 20.0), **kw)
+        timeout = kw.pop("timeout", 20.0)
+        if isinstance(timeout, (int, float)):
+            timeout = limit(timeout)
+        return httpx.Client(base_url=self.url, headers=self.headers(), timeout=timeout, **kw)
 
     def status(self) -> dict[str, Any]:
-        r = httpx.get(self.url + "/api/status", headers=self.headers(), timeout=5)
+        r = httpx.get(self.url + "/api/status", headers=self.headers(), timeout=limit(5))
         r.raise_for_status()
         return r.json()
 
@@ -109,17 +117,17 @@ class GatewayProcess:
         """SIGKILL: no drain, no cleanup."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait(limit(10))
 
     def stop(self, timeout: float = 15.0) -> int:
-        """SIGTERM, wait `timeout` (the drain), SIGKILL if it is still running. Returns the exit status."""
+        """SIGTERM, wait `timeout` (the drain; scaled), SIGKILL if it is still running. Returns the exit status."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout)
+                self.proc.wait(limit(timeout))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(5)
+                self.proc.wait(limit(5))
         return int(self.proc.returncode)
 
 
@@ -139,14 +147,43 @@ def spawn_gateway(
     """Start `python -m clawgate gateway run --port N [ARGS] [--quiet]` for `home` (anything with `.path` and
     `.env()`) and, by default, wait until /healthz answers; a gateway that does not is stopped, then it fails.
 
-    port: a free port by default. token: what `headers()` sends. env: the whole environment (default
-    `home.env()`), `extra_env` on top. cwd: the gateway's working directory (where it looks for ./.env),
-    default the home's parent. The output goes to `<home's parent>/gateway-<port>.out`."""
-    port = port or free_port()
+    port: a free port by default — and when another process takes that port between choosing and binding it
+    (the machine is shared), a fresh one, up to `PORT_TRIES` times. token: what `headers()` sends. env: the whole
+    environment (default `home.env()`), `extra_env` on top. cwd: the gateway's working directory (where it looks
+    for ./.env), default the home's parent. The output goes to `<home's parent>/gateway-<port>.out`."""
+    if port is None and wait:
+        for _ in range(PORT_TRIES - 1):
+            try:
+                return _spawn(home, free_port(), token, quiet, args, env, extra_env, cwd, wait, timeout)
+            except PortTaken:
+                continue  # the last try below raises if it happens again
+    return _spawn(home, port or free_port(), token, quiet, args, env, extra_env, cwd, wait, timeout)
+
+
+PORT_TRIES = 3
+
+
+class PortTaken(AssertionError):
+    """The gateway could not bind its port: another process took it after it was chosen."""
+
+
+def _spawn(
+    home: Any,
+    port: int,
+    token: str | None,
+    quiet: bool,
+    args: tuple[str, ...],
+    env: Mapping[str, str] | None,
+    extra_env: Mapping[str, str] | None,
+    cwd: Path | str | None,
+    wait: bool,
+    timeout: float,
+) -> GatewayProcess:
     out_path = home.path.parent / f"gateway-{port}.out"
     run_env = dict(env or home.env())
     run_env.update(extra_env or {})
     cmd = [sys.executable, "-m", "clawgate", "gateway", "run", "--port", str(port), *args]
+    started = time.monotonic()
     if quiet:
         cmd.append("--quiet")
     with out_path.open("ab") as out:
@@ -162,6 +199,7 @@ def spawn_gateway(
     if wait:
         try:
             wait_ready(gw, timeout)
+            gw.ready_s = time.monotonic() - started
         except BaseException:
             gw.stop()
             raise
@@ -169,13 +207,16 @@ def spawn_gateway(
 
 
 def wait_ready(gw: GatewayProcess, timeout: float = 20.0) -> None:
-    """Poll /healthz until it answers 200; fail at once if the process exits, or after `timeout` seconds."""
+    """Poll /healthz until it answers 200; fail at once if the process exits, or after `timeout` seconds
+    (scaled by `wait_until`)."""
 
     def ready() -> bool:
         if gw.proc.poll() is not None:
-            raise AssertionError(f"the gateway exited with {gw.proc.returncode}:\n{gw.output()}")
+            out = gw.output()
+            kind = PortTaken if "Address already in use" in out else AssertionError
+            raise kind(f"the gateway exited with {gw.proc.returncode}:\n{out}")
         try:
-            return httpx.get(gw.url + "/healthz", timeout=0.5).status_code == 200
+            return httpx.get(gw.url + "/healthz", timeout=limit(2)).status_code == 200
         except httpx.HTTPError:
             return False
 

@@ -1,4 +1,5 @@
-"""Free loopback ports chosen at run time, and polling with a deadline (never a bare sleep)."""
+"""Free loopback ports chosen at run time, and polling with a deadline (never a bare sleep) that scales with the
+machine's measured slowness (`timing.limit`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import socket
 import time
 from collections.abc import Callable
 from typing import Any
+
+from .timing import limit
 
 
 def free_port() -> int:
@@ -23,14 +26,16 @@ def wait_until(
     describe: Callable[[], str] | None = None,
 ) -> Any:
     """Poll `pred` every `interval` seconds until it returns something truthy, and return that; fail with `what`
-    (and, when given, `describe()` on the next line, e.g. a process's output) after `timeout` seconds."""
+    (and, when given, `describe()` on the next line, e.g. a process's output) after `timeout` seconds — generous
+    on an idle machine — times the machine's current slowness."""
+    timeout = limit(timeout)
     deadline = time.monotonic() + timeout
     while True:
         value = pred()
         if value:
             return value
         if time.monotonic() > deadline:
-            message = f"timed out after {timeout}s waiting for {what or pred}"
+            message = f"timed out after {timeout:.1f}s waiting for {what or pred}"
             if describe is not None:
                 message += f"\n{describe()}"
             raise AssertionError(message)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from tests.support.emulator import emulator_fixtures
 from tests.support.env import scrub_env
+from tests.support.timing import limit
 from tests.ui import harness
 
 from clawgate.emulator import EmulatorThread
@@ -41,7 +42,7 @@ def ctx() -> Iterator[Any]:
 def page(ctx: Any, bench: harness.Bench) -> Any:
     """A page logged in with a one-time code; console errors are collected on `page.errors`."""
     pg = harness.track_errors(ctx.new_page())
-    pg.set_default_timeout(10_000)
+    pg.set_default_timeout(limit(10) * 1000)
     pg.goto(bench.login_url())
     pg.wait_for_selector("nav#nav:not([hidden])")
     return pg

@@ -23,6 +23,7 @@ import httpx
 from tests.support.emulator import running_emulator
 from tests.support.gateway import GatewayProcess, GwHome, make_home, spawn_gateway
 from tests.support.ports import wait_until
+from tests.support.timing import limit
 
 from clawgate.emulator import EmulatorThread
 
@@ -41,6 +42,7 @@ CHROMIUM_ARGS = [
 TOKEN = "gw-test-ui-token-8d2f6a1c9e3b4d57"
 OPENAI_KEY = "sk-test-openai-ui-000000000001"
 ANTHROPIC_KEY = "sk-ant-api03-test-ui-0000001"
+OPENAI_STALE_KEY = "sk-test-ui-openai-stale-000001"  # switcher's stored profile: rejected (not in EMU_KEYS)
 GROQ_GOOD = "gsk_test_ui_good_00000000000001"
 GROQ_WRONG = "gsk_test_ui_wrong_0000000000001"  # not among the emulator's keys: groq rejects it
 OPENROUTER_KEY = "sk-or-v1-test-ui-00000000000001"
@@ -66,7 +68,8 @@ VIEWS = ("overview", "agents", "providers", "failures", "sessions", "doctor", "c
 def write_home(home: GwHome, emu: EmulatorThread) -> None:
     """main (default model + a fallback), coder (its own model string shadows the default — the seed-003 trap —
     on groq, whose key is wrong; the default fallback covers for it), stuck (a model the emulator answers with
-    headers and then nothing), reviewer (groq only: its calls fail)."""
+    headers and then nothing), reviewer (groq only: its calls fail), switcher (openai, whose stored profile
+    holds a stale key: the env key serves its calls after the profile is rejected)."""
     home.config(
         {
             "models": {
@@ -88,6 +91,7 @@ def write_home(home: GwHome, emu: EmulatorThread) -> None:
                     {"id": "coder", "model": "groq/llama-3.3-70b-versatile"},
                     {"id": "stuck", "model": {"primary": "openai/fault-hang", "fallbacks": []}},
                     {"id": "reviewer", "model": {"primary": "groq/llama-3.1-8b-instant", "fallbacks": []}},
+                    {"id": "switcher", "model": {"primary": "openai/gpt-4o", "fallbacks": []}},
                 ],
             },
             "gateway": {"reloadIntervalSeconds": 0.2, "maxRetryWaitSeconds": 0},
@@ -114,6 +118,19 @@ def write_home(home: GwHome, emu: EmulatorThread) -> None:
         )
     )
     prof.chmod(0o600)
+    stale = home.path / "agents" / "switcher" / "auth-profiles.json"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "profiles": {
+                    "openai:stale": {"type": "api_key", "provider": "openai", "key": OPENAI_STALE_KEY}
+                },
+            }
+        )
+    )
+    stale.chmod(0o600)
 
 
 @dataclass
@@ -130,14 +147,14 @@ class Bench:
 
     def login_url(self) -> str:
         r = httpx.post(
-            self.url + "/api/ui/login-codes", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+            self.url + "/api/ui/login-codes", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=limit(5)
         )
         r.raise_for_status()
         return self.url + r.json()["path"]
 
     def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return httpx.request(
-            method, self.url + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20, **kw
+            method, self.url + path, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=limit(20), **kw
         )
 
     def provoke_rejection(self) -> dict[str, Any]:
@@ -180,7 +197,7 @@ class Bench:
             lambda: (self.api("GET", f"/api/sessions/{sid}").json().get("session") or {}).get(
                 "active_run_id"
             ),
-            timeout=10,
+            timeout=limit(10),
             what="the stuck run to start",
         )
         return sid
@@ -197,7 +214,7 @@ def bench(base: Path, emu: EmulatorThread) -> Iterator[Bench]:
     finally:
         gw.stop()
         for t in b.threads:
-            t.join(5)
+            t.join(limit(5))
 
 
 def emulator() -> contextlib.AbstractContextManager[EmulatorThread]:
@@ -255,5 +272,5 @@ def goto_view(page: Any, name: str) -> None:
     page.wait_for_function(
         "name => document.querySelector(`nav a[data-view='${name}']`)?.getAttribute('aria-current') === 'page'",
         arg=name,
-        timeout=5000,
+        timeout=limit(5000),
     )

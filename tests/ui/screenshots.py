@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.support.timing import limit  # noqa: E402
 from tests.ui import harness  # noqa: E402
 from tests.ui.harness import VIEWS, goto_view  # noqa: E402
 
@@ -55,7 +56,7 @@ def chat(page: Any, agent: str, text: str, done: str) -> None:
     page.select_option("#chat-agent", agent)
     page.fill("#chat-input", text)
     page.keyboard.press("Enter")
-    page.wait_for_selector(done, timeout=20_000)
+    page.wait_for_selector(done, timeout=limit(20) * 1000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 chat(page, "reviewer", "Review the release notes, please.", ".chat-log .msg.has-error")
             goto_view(page, "providers")
             page.click("[data-provider=groq] button:has-text('Probe groq')")
-            page.wait_for_selector("[data-provider=groq] .probe-result", timeout=20_000)
+            page.wait_for_selector("[data-provider=groq] .probe-result", timeout=limit(20) * 1000)
             order = [v for v in VIEWS if v == "sessions"] + [v for v in VIEWS if v != "sessions"]
             if sessions:
                 time.sleep(max(0.0, 6.5 - (time.monotonic() - started)))  # silent long enough: stuck
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 page.emulate_media(color_scheme=scheme)
                 goto_view(page, view)
-                page.wait_for_selector(READY[view], timeout=20_000)
+                page.wait_for_selector(READY[view], timeout=limit(20) * 1000)
                 if view == "providers":  # the rejected provider, with its probe result, in view
                     page.evaluate("document.querySelector('[data-provider=groq]').scrollIntoView()")
                     page.evaluate("window.scrollBy(0, -70)")
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.goto(b.login_url())
                 page.wait_for_selector("nav#nav:not([hidden])")
                 goto_view(page, view)
-                page.wait_for_selector(READY[view], timeout=20_000)
+                page.wait_for_selector(READY[view], timeout=limit(20) * 1000)
                 shoot(page, out / f"phone-{view}-{scheme}.png", 390, 1400)
     return 0
 

@@ -13,8 +13,11 @@ import httpx
 import pytest
 from tests.support.gateway import run_cli
 from tests.support.ports import wait_until
+from tests.support.timing import limit
 from tests.ui import harness
 from tests.ui.harness import TOKEN, Bench, goto_view
+
+from clawgate.redaction import fingerprint
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -140,6 +143,10 @@ def test_every_view_is_populated(page: Any, bench: Bench) -> None:
     assert "profile:deepseek:default" in ds and "env:DEEPSEEK_API_KEY" in ds and "shadowed" in ds
     op = page.inner_text("[data-provider=openai]")
     assert "openai-completions" in op and "config:models.providers.openai.baseUrl" in op and "sk-test…" in op
+    # every card ends with the command to run next: here (healthy, with a key) the probe that tests it live
+    assert "clawgate models status --probe --probe-provider openai" in page.inner_text(
+        "[data-provider=openai] .provider-next"
+    )
 
     goto_view(page, "failures")
     page.wait_for_selector("text=No failed call or try in this window")
@@ -179,12 +186,12 @@ def test_a_rejected_config_edit_shows_on_the_overview_live(page: Any, bench: Ben
     cfg = bench.gw.home.config_path
     good = cfg.read_text()
     bench.gw.home.config(good.replace('"list": [', '"list": [[', 1))  # a syntax error
-    box = page.wait_for_selector("#ov-reload >> xpath=.. >> .errbox", timeout=10_000)
+    box = page.wait_for_selector("#ov-reload >> xpath=.. >> .errbox", timeout=limit(10) * 1000)
     t = box.inner_text()
     assert "config" in t and "clawgate.json" in t
     assert "rejected" in page.inner_text("#ov-reload >> xpath=..")
     bench.gw.home.config(good)
-    page.wait_for_selector("#ov-reload >> xpath=.. >> text=accepted", timeout=10_000)
+    page.wait_for_selector("#ov-reload >> xpath=.. >> text=accepted", timeout=limit(10) * 1000)
     assert "1 since the start" in page.inner_text("#ov-reload >> xpath=..")
     _no_js_errors(page)
 
@@ -221,12 +228,12 @@ def test_rejection_shows_up_under_failures_live_and_probe(page: Any, bench: Benc
     goto_view(page, "providers")
     btn = page.wait_for_selector("[data-provider=groq] button:has-text('Probe groq')")
     btn.click()
-    res = page.wait_for_selector("[data-provider=groq] .probe-result", timeout=20_000)
+    res = page.wait_for_selector("[data-provider=groq] .probe-result", timeout=limit(20) * 1000)
     t = res.inner_text()
     assert "probe failed" in t and "provider_auth" in t and "auth.rejected" in t and "env:GROQ_API_KEY" in t
     assert "clawgate models status --probe --probe-provider groq" in t
     page.click("[data-provider=anthropic] button:has-text('Probe anthropic')")
-    ok = page.wait_for_selector("[data-provider=anthropic] .probe-result.ok", timeout=20_000)
+    ok = page.wait_for_selector("[data-provider=anthropic] .probe-result.ok", timeout=limit(20) * 1000)
     assert "HTTP 200" in ok.inner_text() and "env:ANTHROPIC_API_KEY" in ok.inner_text()
     _no_js_errors(page)
 
@@ -246,10 +253,10 @@ def test_stop_a_stuck_run_from_sessions(page: Any, bench: Bench) -> None:
     row = page.wait_for_selector(f"li.run[data-session='{sid}']")
     assert "stuck on purpose" in row.inner_text()
     # silent for a quarter of the idle limit (20 s here) -> highlighted as stuck, well before the watchdog
-    page.wait_for_selector(f"li.run[data-session='{sid}'][data-stuck=true]", timeout=12_000)
+    page.wait_for_selector(f"li.run[data-session='{sid}'][data-stuck=true]", timeout=limit(12) * 1000)
     assert "stuck" in page.inner_text(f"li.run[data-session='{sid}']")
     page.click(f"li.run[data-session='{sid}'] button:has-text('Stop')")
-    page.wait_for_selector(f"li.run[data-session='{sid}']", state="detached", timeout=10_000)
+    page.wait_for_selector(f"li.run[data-session='{sid}']", state="detached", timeout=limit(10) * 1000)
 
     def stopped() -> Any:
         data = bench.api("GET", f"/api/sessions/{sid}").json()
@@ -264,7 +271,9 @@ def test_stop_a_stuck_run_from_sessions(page: Any, bench: Bench) -> None:
 def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench: Bench) -> None:
     _need_sessions(bench)
     # slow chunks so the reply is visibly streamed: partial text first, the whole reply at the end
-    bench.emu.add_fault("slow_chunks", dialect="openai", chunk_delay_ms=250, chunks=6, times=1)
+    bench.emu.add_fault(
+        "slow_chunks", dialect="openai", chunk_delay_ms=int(limit(0.25) * 1000), chunks=6, times=1
+    )
     goto_view(page, "chat")
     page.wait_for_selector("#chat-agent option[value=main]", state="attached")
     page.fill("#chat-input", "echo: tokens arrive one by one over the stream")
@@ -272,7 +281,7 @@ def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench
     bubble = ".chat-log .msg.assistant"
     page.wait_for_selector(f"{bubble}[data-status=streaming] .msg-text")
     partial = page.inner_text(f"{bubble} .msg-text")
-    page.wait_for_selector(f"{bubble}[data-status=completed]", timeout=15_000)
+    page.wait_for_selector(f"{bubble}[data-status=completed]", timeout=limit(15) * 1000)
     full = page.inner_text(f"{bubble} .msg-text")
     assert full.strip() == "tokens arrive one by one over the stream"
     assert len(partial) < len(full)
@@ -282,18 +291,54 @@ def test_chat_streams_a_reply_and_shows_errors_with_their_owner(page: Any, bench
     page.select_option("#chat-agent", "reviewer")
     page.fill("#chat-input", "review this")
     page.click(".chat-form button[type=submit]")
-    err = page.wait_for_selector(f"{bubble}.has-error .errbox", timeout=15_000)
+    err = page.wait_for_selector(f"{bubble}.has-error .errbox", timeout=limit(15) * 1000)
     t = err.inner_text()
     assert "provider_auth" in t and "auth.rejected" in t and "Next" in t
     assert "groq" in t
     _no_js_errors(page)
 
 
+def test_chat_bubble_names_the_credential_that_served_the_call(page: Any, bench: Bench) -> None:
+    """switcher's stored profile is rejected and the env key serves the call: the bubble shows the env key's
+    fingerprint (and which credential failed before it), not the profile's that the run started with."""
+    _need_sessions(bench)
+    goto_view(page, "chat")
+    page.wait_for_selector("#chat-agent option[value=switcher]", state="attached")
+    page.select_option("#chat-agent", "switcher")
+    page.fill("#chat-input", "echo: served by the env key")
+    page.keyboard.press("Enter")
+    bubble = ".chat-log .msg.assistant"
+    page.wait_for_selector(f"{bubble}[data-status=completed]", timeout=limit(15) * 1000)
+    cred = page.wait_for_selector(f"{bubble} .cred")
+    assert cred.get_attribute("data-fingerprint") == fingerprint(harness.OPENAI_KEY)
+    t = cred.inner_text()
+    assert "env:OPENAI_API_KEY" in t and fingerprint(harness.OPENAI_KEY) in t
+    assert "profile:openai:stale" in t and fingerprint(harness.OPENAI_STALE_KEY) in t and "failed" in t
+    assert page.inner_text(f"{bubble} .msg-text").strip() == "served by the env key"
+    _no_js_errors(page)
+
+
+def test_providers_card_says_what_to_run_next_for_a_rejected_key(page: Any, bench: Bench) -> None:
+    """groq's key is wrong: once a call was rejected, its card's next commands are the rejection's (the same the
+    classifier gives the failed call), ahead of the probe."""
+    r = bench.api(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "agent/reviewer", "messages": [{"role": "user", "content": "x"}]},
+    )
+    assert r.status_code == 502 and r.json()["error"]["code"] == "auth.rejected"
+    goto_view(page, "providers")
+    nxt = page.wait_for_selector("[data-provider=groq] .provider-next").inner_text()
+    for step in r.json()["error"]["next_steps"]:
+        assert step in nxt
+    assert "clawgate models status --probe --probe-provider groq" in nxt
+
+
 def test_live_stream_ends_with_the_session(bench: Bench) -> None:
     """/api/ui/events speaks SSE and refuses a request without a session (no browser needed)."""
-    assert httpx.get(bench.url + "/api/ui/events", timeout=5).status_code == 401
+    assert httpx.get(bench.url + "/api/ui/events", timeout=limit(5)).status_code == 401
     code = httpx.post(bench.url + "/api/ui/login-codes", headers={"Authorization": f"Bearer {TOKEN}"}).json()
-    with httpx.Client(base_url=bench.url, follow_redirects=False, timeout=5) as c:
+    with httpx.Client(base_url=bench.url, follow_redirects=False, timeout=limit(5)) as c:
         r = c.get(code["path"])
         assert r.status_code == 303 and r.headers["location"] == "/"
         assert (
@@ -307,4 +352,4 @@ def test_live_stream_ends_with_the_session(bench: Bench) -> None:
                 if line.startswith("data:") and "changed" in line:
                     assert "status" in json.loads(line[5:])["changed"]
                     break
-                assert time.monotonic() - t0 < 5
+                assert time.monotonic() - t0 < limit(5)

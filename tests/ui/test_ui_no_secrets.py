@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import httpx
+from tests.support.timing import limit
 from tests.ui import harness
 from tests.ui.harness import SECRETS, TOKEN, VIEWS, Bench, goto_view
 
@@ -48,7 +49,7 @@ def test_no_secret_in_any_page_or_api_response(ctx: Any, bench: Bench) -> None:
                 if pid == "openai" and stuck:
                     continue  # its plan includes the hanging model; probed below without it
                 page.click(f"[data-provider={pid}] button:has-text('Probe {pid}')")
-                page.wait_for_selector(f"[data-provider={pid}] .probe-result", timeout=20_000)
+                page.wait_for_selector(f"[data-provider={pid}] .probe-result", timeout=limit(20) * 1000)
         elif view == "failures":
             page.wait_for_selector("section.failure-group")
         elif view == "sessions":
@@ -85,7 +86,7 @@ def test_no_secret_in_any_page_or_api_response(ctx: Any, bench: Bench) -> None:
 
     # the same APIs straight, with the browser's cookie, including the streams
     jar = {c["name"]: c["value"] for c in page.context.cookies()}
-    with httpx.Client(base_url=bench.url, cookies=jar, timeout=30) as c:
+    with httpx.Client(base_url=bench.url, cookies=jar, timeout=limit(30)) as c:
         for path in (
             "/api/ui/session",
             "/api/ui/overview",

@@ -476,7 +476,13 @@ class Run:
         if failure is not None and status in ("error", "timeout"):
             err = rec.error or {}
             self.emit("run.error", **{k: err.get(k) for k in ("owner", "code", "message", "next")})
-        finished: dict[str, Any] = {"status": status, "usage": rec.usage, "ref": rec.ref}
+        # the credential that served the call (after a failover, not the one run.started announced)
+        finished: dict[str, Any] = {
+            "status": status,
+            "usage": rec.usage,
+            "ref": rec.ref,
+            "credential": rec.credential,
+        }
         if rec.limit:
             finished["limit"] = rec.limit
         if failure is not None and status not in ("error", "timeout"):

@@ -92,6 +92,7 @@ async function send(text) {
           finished = true;
           if (reply.status !== "error") reply.status = ev.status || "completed";
           if (ev.ref && reply.meta && reply.meta.model && ev.ref !== reply.meta.model.ref) reply.servedBy = ev.ref;
+          if (ev.credential) reply.servedWith = ev.credential; // after a failover: not the one run.started named
           if (ev.limit) reply.limit = ev.limit;
           break;
         case "notice": before({ role: "notice", text: ev.text || "" }); break;
@@ -131,6 +132,18 @@ async function stop() {
   }
 }
 
+/** The credential that served the reply (source and fingerprint) and, after a failover, the one it replaced. */
+function credentialNote(m) {
+  const planned = m.meta && m.meta.credential;
+  const served = m.servedWith;
+  const cred = served || planned;
+  if (!cred || !cred.fingerprint) return null;
+  const switched = Boolean(served && planned && planned.fingerprint && served.fingerprint !== planned.fingerprint);
+  return h("span", { class: "muted small cred", "data-fingerprint": cred.fingerprint },
+    " · ", h("code", {}, cred.source || ""), " ", h("code", { class: "fp" }, cred.fingerprint),
+    switched ? [" (after ", h("code", {}, planned.source || ""), " ", h("code", { class: "fp" }, planned.fingerprint), " failed)"] : null);
+}
+
 function bubble(m) {
   if (m.role === "notice") return h("li", { class: "msg notice" }, h("pre", {}, m.text));
   const content = h("div", { class: "msg-text" }, m.text);
@@ -140,7 +153,7 @@ function bubble(m) {
     h("p", { class: "msg-who" }, m.role === "user" ? "You" : `Agent ${m.agent || chat.agent}`,
       status ? [" ", badge(status, m.error || status === "timeout" ? "err" : status === "stopped" ? "warn" : "info")] : null,
       m.meta && m.meta.model ? h("span", { class: "muted small" }, " · ", h("code", {}, m.meta.model.ref || ""), " ", fromNote(m.meta.model.from)) : null,
-      m.meta && m.meta.credential && m.meta.credential.fingerprint ? h("span", { class: "muted small" }, " · ", h("code", { class: "fp" }, m.meta.credential.fingerprint)) : null,
+      credentialNote(m),
       m.servedBy ? h("span", { class: "small" }, " · served by ", h("code", {}, m.servedBy), " (a fallback)") : null),
     m.text || !empty ? content : null,
     empty && !m.error ? h("p", { class: "muted small typing" }, m.status === "stopped" ? "(stopped before any text)" : "waiting for the first token…") : null,

@@ -1,7 +1,8 @@
 // Providers and credentials: adapter, base URL, which credential wins (source, origin, fingerprint) and which it
 // shadows, health (cooling / rejected since when, the first failure), and a Probe button that runs the CLI's
-// probe (`clawgate models status --probe --probe-provider P --probe-all`) through the gateway's executor.
-import { h, api, render, kv, fromNote, errorBox, nextSteps, badge, ownerBadge, loading, heading, timeAt, announce, cmd } from "./lib.js";
+// probe (`clawgate models status --probe --probe-provider P --probe-all`) through the gateway's executor, and the
+// next command to run (add a credential, what the failure that started an unhealthy state calls for, or the probe).
+import { h, api, render, kv, fromNote, errorBox, nextSteps, badge, ownerBadge, loading, heading, timeAt, announce } from "./lib.js";
 import { credentialLine, shadowedList } from "./view-agents.js";
 
 const probes = new Map(); // provider -> {running, result, error}: kept across live re-renders
@@ -92,7 +93,7 @@ function providerCard(p, rerender) {
     p.health.length ? h("ul", { class: "health-list" }, p.health.map(healthItem))
       : h("p", { class: "muted" }, "No credential of this provider is rejected, cooling down or blocked."),
     h("div", { class: "probe-area", "aria-live": "polite" }, probeResult(pr)),
-    !p.used_by.length ? h("p", { class: "small muted" }, "Probe from a terminal: ", cmd(p.probe)) : null);
+    h("div", { class: "provider-next" }, nextSteps(p.next && p.next.length ? p.next : [p.probe])));
 }
 
 export default {
