@@ -4,9 +4,10 @@ failure kept, so a refusal is never shown without the error that started it.
 Which state a failure leaves is the failure policy's (`failures.health_effect`); this module keeps the records,
 their back-off windows and their bound. Other processes sharing the store (the CLI's `health clear`, another
 gateway) reach a running registry through `HealthChanges`: before the registry refuses a call it asks for the
-clears made since it last looked (at most every `SYNC_INTERVAL` seconds, and never on the path of a call that is
-allowed), so a cleared key is sent at once. The SQLite store implements it with a `health_clears` table; a shared
-state layer with change notifications can implement the same protocol."""
+clears made since it last looked — only when the store's cheap change marker moved (a stat, no query; never on the
+path of a call that is allowed) — so a cleared key is sent at once. The SQLite store implements it with a
+`health_clears` table and a marker file beside the database; a shared state layer with change notifications can
+implement the same protocol."""
 
 from __future__ import annotations
 
@@ -30,13 +31,14 @@ SCHEDULES: dict[str, tuple[float, ...]] = {
 }
 MAX_COOLDOWN = 3600.0
 MAX_RECORDS = 10_000  # in memory; past it, expired records go first, then the least recently updated
-SYNC_INTERVAL = 0.2  # seconds between two looks for other processes' clears
 
 
 class HealthChanges(Protocol):
     """Where a registry learns of health changes made elsewhere (the Store, or a shared state layer)."""
 
     def health_clears(self, after: int = 0) -> list[HealthClear]: ...
+
+    def health_clears_version(self) -> object: ...
 
 
 @dataclass
@@ -73,7 +75,7 @@ class HealthRegistry:
         self._lock = threading.Lock()
         self._records: dict[tuple[str, str, str], HealthRecord] = {}
         self._cursor = 0
-        self._synced = 0.0
+        self._seen: object = None
         if store is not None:
             self._cursor = self._latest_clear()
             self._load()
@@ -100,10 +102,10 @@ class HealthRegistry:
         """Apply the clears other processes made since the last look; returns how many records went."""
         if self._changes is None:
             return 0
-        now = time.monotonic()
-        if not force and now - self._synced < SYNC_INTERVAL:
-            return 0
-        self._synced = now
+        version = self._changes.health_clears_version()
+        if not force and version == self._seen:
+            return 0  # nothing cleared since the last look: a stat, no query
+        self._seen = version
         clears = self._changes.health_clears(self._cursor)
         if not clears:
             return 0

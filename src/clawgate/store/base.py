@@ -229,6 +229,11 @@ class Store(Protocol):
         """The clears recorded after id `after`, oldest first (`after=-1`: only the newest one, for a cursor)."""
         ...
 
+    def health_clears_version(self) -> object:
+        """A cheap marker that changes once a new clear is committed (a stat, no query): a registry about to
+        refuse a call compares it before it looks for clears."""
+        ...
+
     # -- sessions, messages, runs (the agent runtime) ----------------------------------------------------
 
     def save_session(self, rec: SessionRecord) -> None: ...
