@@ -12,7 +12,7 @@ from clawgate.call.runtime import Runtime
 from clawgate.dialects.internal import ChatRequest, Message, Part
 from clawgate.emulator import EmulatorThread
 from clawgate.gateway.app import GatewayApp
-from clawgate.gateway.ui_api import failures
+from clawgate.gateway.ui_api.failures import failures
 from clawgate.paths import Paths
 
 from .conftest import OPENAI_KEY, make_home
