@@ -13,6 +13,8 @@ PACKAGES='
 # package        installed when    why / which tests need it
 tmux             tmux              tests/chat/test_tui_tmux.py drives `clawgate tui` in a real terminal
 chromium         /usr/bin/chromium tests/ui/ drive the control UI in Debian'"'"'s Chromium, headless (Playwright)
+redis-server     redis-server      tests/state/ start their own Redis (shared state across gateway processes)
+postgresql       /usr/lib/postgresql/15/bin/postgres tests/state/ start their own PostgreSQL (initdb + postgres)
 '
 
 present() { if [[ "$1" == /* ]]; then [ -x "$1" ]; else command -v "$1" >/dev/null 2>&1; fi; }

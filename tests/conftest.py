@@ -104,3 +104,28 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+# -- real engines (Redis, PostgreSQL): started on first use, one per test worker, stopped by their handle ----
+
+
+@pytest.fixture(scope="session")
+def redis_engine():
+    from tests.support.engines import redis_server, skip_reason
+
+    why = skip_reason("redis")
+    if why:
+        pytest.skip(why)
+    with redis_server() as eng:
+        yield eng
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    from tests.support.engines import postgres_server, skip_reason
+
+    why = skip_reason("postgres")
+    if why:
+        pytest.skip(why)
+    with postgres_server() as eng:
+        yield eng

@@ -74,6 +74,12 @@ class Paths:
         return self.home / "state.db"
 
     @property
+    def shared_db(self) -> Path:
+        """The shared state (leases, lockouts, UI logins, health replicas' source, notifications) when no
+        Redis is configured: processes on this home coordinate through this file."""
+        return self.home / "shared.db"
+
+    @property
     def logs_dir(self) -> Path:
         return self.home / "logs"
 

@@ -14,10 +14,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PKG = "clawgate"
 
 # Known circles, each waiting for the change that removes it. Nothing else belongs here.
-ALLOWED: dict[frozenset[str], str] = {
-    # issue 13 restructures agents/ around a leaf state module instead of SessionManager as the hub
-    frozenset({"clawgate.agents.commands", "clawgate.agents.sessions"}): "issue 13",
-}
+ALLOWED: dict[frozenset[str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

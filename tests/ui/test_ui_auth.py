@@ -4,6 +4,9 @@ browsers out."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from clawgate.gateway.auth import (
     LOGIN_CODE_TTL,
     UI_COOKIE,
@@ -15,6 +18,10 @@ from clawgate.gateway.auth import (
 from clawgate.gateway.token import GatewayToken
 
 TOKEN = "gw-test-ui-unit-token-0123456789"
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
 
 
 class Clock:
@@ -39,24 +46,24 @@ def _cookie(sid: str, **extra: bytes) -> dict[bytes, bytes]:
 def test_codes_are_single_use_and_expire() -> None:
     clock = Clock()
     ui = UiSessions(clock)
-    code, ttl = ui.issue_code()
+    code, ttl = run(ui.issue_code())
     assert ttl == LOGIN_CODE_TTL == 120 and len(code) >= 32
     assert all(ch in "0123456789abcdef" for ch in code)  # never shaped like a key: no redactor touches it
-    sid = ui.redeem(code)
+    sid = run(ui.redeem(code))
     assert sid and sid != code and ui.valid(sid)
-    assert ui.redeem(code) is None  # used up
-    late, _ = ui.issue_code()
+    assert run(ui.redeem(code)) is None  # used up
+    late, _ = run(ui.issue_code())
     clock.t += LOGIN_CODE_TTL + 1
-    assert ui.redeem(late) is None  # expired
-    assert ui.redeem("") is None and ui.redeem("0" * 48) is None
+    assert run(ui.redeem(late)) is None  # expired
+    assert run(ui.redeem("")) is None and run(ui.redeem("0" * 48)) is None
     clock.t += UI_SESSION_TTL
     assert not ui.valid(sid)  # sessions expire too
 
 
 def test_the_cookie_stands_in_for_the_token_from_the_ui_origin_only() -> None:
     auth = _auth()
-    code, _ = auth.ui.issue_code()
-    sid = auth.ui.redeem(code)
+    code, _ = run(auth.ui.issue_code())
+    sid = run(auth.ui.redeem(code))
     assert sid is not None
     assert auth.check(_cookie(sid), "127.0.0.1") is None
     assert (
@@ -84,7 +91,7 @@ def test_the_cookie_stands_in_for_the_token_from_the_ui_origin_only() -> None:
 
 def test_a_new_token_logs_every_browser_out() -> None:
     auth = _auth()
-    sid = auth.ui.redeem(auth.ui.issue_code()[0])
+    sid = run(auth.ui.redeem(run(auth.ui.issue_code())[0]))
     assert sid is not None and auth.ui.valid(sid)
     auth.update(GatewayToken("token", TOKEN, "env:CLAWGATE_GATEWAY_TOKEN"), AuthSettings())
     assert auth.ui.valid(sid)  # the same token: nothing changes
@@ -98,10 +105,15 @@ def test_auth_mode_none_needs_nothing() -> None:
     assert auth.check({}, "127.0.0.1") is None
 
 
-def test_session_ids_are_bounded() -> None:
+def test_the_replica_is_bounded_and_the_shared_state_answers_for_the_rest() -> None:
     ui = UiSessions()
-    sids = [ui.redeem(ui.issue_code()[0]) for _ in range(100)]
-    assert ui.count == 64
-    assert not ui.valid(sids[0]) and ui.valid(sids[-1])
+
+    async def many() -> list[str | None]:
+        return [await ui.redeem((await ui.issue_code())[0]) for _ in range(100)]
+
+    sids = run(many())
+    assert ui.count == 64  # this process's replica
+    assert ui.valid(sids[0]) and ui.valid(sids[-1])  # evicted here, read back from the shared state
     ui.revoke(sids[-1])
     assert not ui.valid(sids[-1])
+    assert not ui.valid("never-issued")

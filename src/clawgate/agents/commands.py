@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from clawgate.agents.events import make
+from clawgate.agents.state import Posted, SessionState
 from clawgate.errors import ClawgateError
 
 if TYPE_CHECKING:
-    from clawgate.agents.sessions import Posted, SessionManager, SessionState
+    from clawgate.agents.sessions import SessionManager
 
 COMMANDS = ("/new", "/stop", "/model", "/status")
 _CMD = re.compile(r"^(/[a-z][a-z_-]*)(?:\s+(.*))?$", re.S)
@@ -25,13 +27,9 @@ def parse(content: str) -> tuple[str, str] | None:
 
 
 async def handle(mgr: SessionManager, state: SessionState, name: str, arg: str) -> Posted:
-    from clawgate.agents.sessions import Posted
-
     out = Posted(state, command=name)
 
     def emit(type_: str, run_id: str | None = None, also: tuple[str, ...] = (), **fields: Any) -> None:
-        from clawgate.agents.events import make
-
         ev = make(type_, fields.pop("session_id", state.id), run_id, **fields)
         mgr.bus.publish(ev, also=also)
         out.events.append(ev)

@@ -5,6 +5,9 @@ Every firing is recorded (`clawgate cron history`): ok, or the failure with its 
 A job whose provider credential is rejected, blocked or cooling down (the health registry) is skipped — no
 request is made — until the health window ends; a failed job waits for its next occurrence. Nothing retries in a
 loop: a job fires at most once per occurrence, and not while its previous run is still going.
+
+With many gateway processes only the holder of the lease `cron.leader` fires schedules, and each occurrence is
+claimed once in the shared state (`cron.fired:<job>:<time>`), so a change of leader never fires one twice.
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from clawgate import logs as log
 from clawgate.agents.errors import NotFound
 from clawgate.config.schema import CronJob
 from clawgate.errors import ClawgateError
+from clawgate.state.base import StateUnavailable
+from clawgate.state.lease import Lease
 from clawgate.store.base import CronRecord, HealthRecord
 
 if TYPE_CHECKING:
     from clawgate.agents.sessions import SessionManager
 
 MAX_SLEEP = 1.0  # the config is re-read at least this often (jobs added or changed take effect)
+LEADER_TTL = 10.0  # a leader that stops renewing (it died) is replaced after this long
+OCCURRENCE_TTL = 7 * 24 * 3600.0
 _STATUS = {"completed": "ok"}
 
 
@@ -72,6 +79,7 @@ class CronScheduler:
         self.states: dict[str, JobState] = {}
         self._task: asyncio.Task[None] | None = None
         self._sessions: dict[str, str] = {}
+        self.leader: Lease | None = None
 
     # -- config -----------------------------------------------------------------------------------------
 
@@ -126,7 +134,16 @@ class CronScheduler:
             self.started_at = self.clock()
             self._task = asyncio.get_running_loop().create_task(self._loop(), name="cron")
 
+    async def lead(self) -> bool:
+        """Hold (or renew) the cron leader lease; only the leader fires schedules."""
+        if self.leader is None:
+            node = self.mgr.coord.node
+            self.leader = Lease(node.shared, "cron.leader", node.worker, LEADER_TTL)
+        return await self.leader.acquire()
+
     async def stop(self) -> None:
+        if self.leader is not None:
+            await self.leader.release()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -139,7 +156,8 @@ class CronScheduler:
     async def _loop(self) -> None:
         while True:
             try:
-                self.tick()
+                if await self.lead():
+                    self.tick()
             except Exception as exc:  # never let the scheduler die
                 log.event("cron.failed", f"{type(exc).__name__}: {exc}", level=40, exc_info=True)
             now = self.clock()
@@ -154,6 +172,7 @@ class CronScheduler:
             if st.next_at is None or st.next_at > now or not st.job.enabled:
                 continue
             delay_job = st.job.schedule is None
+            occurrence = st.next_at
             st.next_at = None if delay_job else next_fire(st.job.schedule or "", now)
             if delay_job:
                 st.fired = True
@@ -179,8 +198,20 @@ class CronScheduler:
                 continue
             st.fires += 1
             st.running = asyncio.get_running_loop().create_task(
-                self.run_job(st.job.id, "delay" if delay_job else "schedule"), name=f"cron {st.job.id}"
+                self._fire(st.job.id, "delay" if delay_job else "schedule", occurrence),
+                name=f"cron {st.job.id}",
             )
+
+    async def _fire(self, job_id: str, trigger: str, occurrence: float) -> CronRecord | None:
+        """Claim the occurrence in the shared state, then run it; another process that claimed it runs it."""
+        node = self.mgr.coord.node
+        key = f"cron.fired:{job_id}:{trigger}:{occurrence:.3f}"
+        try:
+            if not await node.shared.add(key, node.worker, OCCURRENCE_TTL):
+                return None
+        except StateUnavailable:
+            pass  # the engine is away: this leader fires it (once, by its own schedule)
+        return await self.run_job(job_id, trigger)
 
     # -- health ---------------------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""Run and session events: one dict shape for SSE and WebSocket frames, and an in-process bus that fans them out
-to subscribers of a session (SSE responses, WebSocket connections)."""
+"""Run and session events: one dict shape for SSE and WebSocket frames, and a bus that fans them out to
+subscribers of a session (SSE responses, WebSocket connections) — in this process, and through the `relay`
+(agents/coordination.py) to the other gateway processes sharing the state."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -79,10 +80,12 @@ class Subscription:
 
 
 class EventBus:
-    """Publish/subscribe on the event loop's thread."""
+    """Publish/subscribe on the event loop's thread. `relay(ev, also)`, when set, carries each published event
+    to the other processes, whose bus `deliver`s it to its own subscribers."""
 
     def __init__(self) -> None:
         self._subs: set[Subscription] = set()
+        self.relay: Callable[[Event, tuple[str, ...]], None] | None = None
 
     def subscribe(self, sessions: Iterable[str] = ()) -> Subscription:
         sub = Subscription(self, sessions)
@@ -93,7 +96,14 @@ class EventBus:
         self._subs.discard(sub)
 
     def publish(self, ev: Event, also: Iterable[str] = ()) -> None:
-        """Deliver `ev` to subscribers of its session (and of the sessions in `also`)."""
+        """Deliver `ev` to subscribers of its session (and of the sessions in `also`), here and elsewhere."""
+        also = tuple(also)
+        self.deliver(ev, also)
+        if self.relay is not None:
+            self.relay(ev, also)
+
+    def deliver(self, ev: Event, also: Iterable[str] = ()) -> None:
+        """Deliver to this process's subscribers only."""
         targets = {ev["session_id"], *also}
         for sub in list(self._subs):
             if sub.sessions & targets:

@@ -23,7 +23,8 @@ from clawgate.plan.types import Attempt, Plan
 from clawgate.store.base import MessageRecord, RunRecord
 
 if TYPE_CHECKING:
-    from clawgate.agents.sessions import SessionManager, SessionState
+    from clawgate.agents.sessions import SessionManager
+    from clawgate.agents.state import SessionState
 
 FLUSH_INTERVAL = 0.25  # seconds between writes of a streaming reply
 MAX_TOOL_ROUNDS = 2  # model → tool results → model, at most this many times per run
@@ -268,13 +269,21 @@ class Run:
                 watchdog.cancel()
             for child in list(self.children.values()):
                 child.cancel(self.reason or "stop")
-            self._finish(status, failure)
+            self._record_end(status, failure)
+            try:
+                # what the end event announces is in the store first: a client that saw it may go on through
+                # another process, which reads the session from the store
+                await self.mgr.durable()
+            except (ClawgateError, asyncio.CancelledError):
+                pass  # the store is away (the writes wait) or the gateway is going down: announce anyway
+            self._announce(status, failure)
 
     async def _turns(self) -> None:
         assert self.plan is not None
         rounds = 0
         while True:
             offer = [SPAWN_TOOL] if (self.tools and not self.subagent and rounds < MAX_TOOL_ROUNDS) else []
+            await self.mgr.refresh(self.state)  # what other processes wrote to this session is in the history
             chat = self._request(offer)
             req = CallRequest(
                 stream=True,
@@ -456,6 +465,10 @@ class Run:
         )
 
     def _finish(self, status: str, failure: Failure | None) -> None:
+        self._record_end(status, failure)
+        self._announce(status, failure)
+
+    def _record_end(self, status: str, failure: Failure | None) -> None:
         rec, now = self.rec, time.time()
         rec.status = status
         rec.ended_at = now
@@ -473,6 +486,9 @@ class Run:
             reply.updated_at = now
             self.mgr.store.save_message(reply)
         self.mgr.save_run(rec)
+
+    def _announce(self, status: str, failure: Failure | None) -> None:
+        rec = self.rec
         if failure is not None and status in ("error", "timeout"):
             err = rec.error or {}
             self.emit("run.error", **{k: err.get(k) for k in ("owner", "code", "message", "next")})

@@ -12,6 +12,9 @@ from clawgate.agents.cron import CronScheduler
 from clawgate.agents.events import EventBus
 from clawgate.agents.sessions import SessionManager
 from clawgate.call.runtime import Runtime
+from clawgate.store.base import StoreUnavailable
+
+SWEEP_SECONDS = 5.0  # how often runs of processes that died meanwhile are recovered
 
 
 class AgentService:
@@ -21,29 +24,82 @@ class AgentService:
         self.bus = EventBus()
         self.mgr = SessionManager(rt, self.bus)
         self.cron = CronScheduler(self.mgr, via=via)
+        self.recovering = recover
         self.started = False
         self.closed = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._ready: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        if recover:
-            # whatever a previous process left in flight (kill -9, power loss) is marked, not lost or resumed
-            msgs, runs = rt.store.mark_interrupted(time.time())
-            if msgs or runs:
-                log.event(
-                    "agents.recovered",
-                    f"marked {msgs} reply(ies) and {runs} run(s) left in flight by the previous gateway as "
-                    "interrupted",
-                    messages=msgs,
-                    runs=runs,
-                )
 
     def ensure_started(self) -> None:
-        """Start the background work (cron) on the running loop; idempotent."""
+        """Start the background work (membership, recovery, cron) on the running loop; idempotent."""
         if self.started or self.closed:
             return
         self.started = True
         self.loop = asyncio.get_running_loop()
-        self.cron.start()
+        self._ready = asyncio.Event()
+        self._spawn(self._start())
+
+    async def ready(self) -> None:
+        """Until start-up recovery is done (requests wait for it: they must not see a dead run as live)."""
+        self.ensure_started()
+        if self._ready is not None:
+            await self._ready.wait()
+
+    async def _start(self) -> None:
+        assert self._ready is not None
+        try:
+            await self.rt.node.start()
+            self.mgr.coord.start()
+            if self.recovering:
+                await self.recover()
+        except Exception as exc:  # the service still serves; the sweep tries again
+            log.event("agents.start_failed", f"{type(exc).__name__}: {exc}", level=40, exc_info=True)
+        finally:
+            self._ready.set()
+        if not self.closed:
+            self.cron.start()
+            if self.recovering:
+                self._spawn(self._sweep())
+
+    async def recover(self) -> tuple[int, int]:
+        """Mark interrupted the runs (and their replies) left queued or running by processes that are gone —
+        only those: a run another live process is streaming is left alone."""
+        store, node = self.rt.store, self.rt.node
+        if not store.available:
+            return 0, 0
+        try:
+            runs = await asyncio.to_thread(store.active_runs)
+            alive: dict[str | None, bool] = {}
+            dead = []
+            for r in runs:
+                if r.id in self.mgr.runs:
+                    continue
+                if r.worker not in alive:
+                    alive[r.worker] = await node.alive(r.worker)
+                if not alive[r.worker]:
+                    dead.append(r.id)
+            if not dead:
+                return 0, 0
+            msgs, n = await asyncio.to_thread(store.mark_interrupted, time.time(), dead)
+        except StoreUnavailable:
+            return 0, 0
+        log.event(
+            "agents.recovered",
+            f"marked {msgs} reply(ies) and {n} run(s) left in flight by a gateway process that is gone as "
+            "interrupted",
+            messages=msgs,
+            runs=n,
+        )
+        return msgs, n
+
+    async def _sweep(self) -> None:
+        while not self.closed:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.recover()
+            except Exception as exc:
+                log.event("agents.recover_failed", f"{type(exc).__name__}: {exc}", level=40)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -104,6 +160,8 @@ async def _on_stop(gateway: Any) -> None:
     svc = getattr(gateway, "agents", None)
     if isinstance(svc, AgentService):
         await svc.aclose()
+        for task in list(svc._tasks):
+            task.cancel()
 
 
 def install_hooks() -> None:

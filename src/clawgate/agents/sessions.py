@@ -1,64 +1,51 @@
-"""The session manager: sessions and their messages (SQLite, written before and while a run streams), one active
-run per session with a queue behind it (or interrupt mode), slash commands before any model call, subagents, and
-the events every surface (SSE, WebSocket, cron) reads."""
+"""The session manager: sessions and their messages (in the durable store, written before and while a run
+streams; the store assigns each message its `seq`, and a run re-reads the history from it, so messages posted
+through another process are in it), one active run per session across processes (a lease, agents/coordination.py)
+with a queue behind it (or interrupt mode), slash commands before any model call, subagents, and the events
+every surface (SSE, WebSocket, cron) reads."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from clawgate.agents import commands
+from clawgate.agents.coordination import Coordinator
 from clawgate.agents.errors import NotFound, RequestError, ShuttingDown
 from clawgate.agents.events import Event, EventBus, make
+from clawgate.agents.plans import check_model, session_json
 from clawgate.agents.runs import Run, new_id
+from clawgate.agents.state import Posted, SessionState, history_for, message_json, run_json
 from clawgate.call.runtime import Runtime
-from clawgate.errors import ClawgateError
 from clawgate.plan.types import Plan
-from clawgate.store.base import MessageRecord, RunRecord, SessionRecord
+from clawgate.store.base import MessageRecord, RunRecord, SessionRecord, Store, StoreUnavailable
 
 MAX_CACHED_SESSIONS = 512
-DEFAULT_MAX_SUBAGENTS = 4
 TITLE_CHARS = 60
+DURABLE_SECONDS = (
+    10.0  # a write not committed by then: the store's engine is away (503, nothing acknowledged)
+)
 
 
-@dataclass
-class SessionState:
-    """A session in memory: its record, its history (in `seq` order), the active run and the queue."""
-
-    rec: SessionRecord
-    history: list[MessageRecord] = field(default_factory=list)
-    active: Run | None = None
-    queue: deque[Run] = field(default_factory=deque)
-    seq: int = 0
-    known_tokens: dict[str, int] = field(default_factory=dict)  # reply id -> output tokens reported
-
-    @property
-    def id(self) -> str:
-        return self.rec.id
-
-    def queued_message_ids(self) -> set[str]:
-        return {r.rec.message_id for r in self.queue if r.rec.message_id}
-
-
-@dataclass
-class Posted:
-    """What posting a message did: a run was created (queued or started), or a command answered."""
-
-    session: SessionState
-    run: Run | None = None
-    message: MessageRecord | None = None
-    command: str | None = None
-    events: list[Event] = field(default_factory=list)
+def store_unavailable(store: Store) -> StoreUnavailable:
+    st = store.status()
+    return StoreUnavailable(
+        f"the sessions database ({st.get('engine')} at {st.get('host') or st.get('path')}) is unreachable "
+        f"({st.get('error') or 'writes are not being committed'}); model calls keep working",
+        next_steps=["clawgate doctor", "retry once the database is back"],
+    )
 
 
 class SessionManager:
-    def __init__(self, rt: Runtime, bus: EventBus | None = None) -> None:
+    def __init__(self, rt: Runtime, bus: EventBus | None = None, coord: Coordinator | None = None) -> None:
         self.rt = rt
         self.store = rt.store
         self.bus = bus or EventBus()
+        self.coord = coord or Coordinator(rt.node, self.bus)
+        self.coord.on_free = self._on_free
+        self.coord.on_stop = self._on_stop
         self._states: OrderedDict[str, SessionState] = OrderedDict()
         self.runs: dict[str, Run] = {}  # active and queued runs (finished ones are read from the store)
         self.draining = False
@@ -74,10 +61,36 @@ class SessionManager:
 
     # -- persistence helpers --------------------------------------------------------------------------
 
-    async def durable(self) -> None:
-        """Wait until every write so far is committed."""
+    async def durable(self, timeout: float = DURABLE_SECONDS) -> None:
+        """Wait until every write so far is committed; StoreUnavailable when the store's engine is away (the
+        writes stay queued and are committed when it is back, but nothing is acknowledged before that)."""
+        if not self.store.available:
+            raise store_unavailable(self.store)
         # shielded: a cancelled waiter must not cancel the store's future under its writer thread
-        await asyncio.shield(asyncio.wrap_future(self.store.barrier()))
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(asyncio.wrap_future(self.store.barrier()))
+        except TimeoutError:
+            raise store_unavailable(self.store) from None
+
+    async def refresh(self, state: SessionState) -> None:
+        """Re-read the session's messages from the store (what other processes wrote included), keeping this
+        process's live objects (a streaming reply) in their place."""
+        await self.durable()
+        msgs = await asyncio.to_thread(self.store.list_messages, state.id)
+        runs = await asyncio.to_thread(self.store.list_runs, state.id)
+        local = {m.id: m for m in state.history}
+        history = []
+        for m in msgs:
+            mine = local.get(m.id)
+            if mine is not None:
+                mine.seq = m.seq
+                m = mine
+            history.append(m)
+        state.history = history
+        state.queued_elsewhere = {
+            r.message_id for r in runs if r.status == "queued" and r.message_id and r.id not in self.runs
+        }
 
     def save_run(self, rec: RunRecord) -> None:
         self.store.save_run(rec)
@@ -85,12 +98,11 @@ class SessionManager:
     def add_message(
         self, state: SessionState, *, role: str, content: str, status: str, **kw: Any
     ) -> MessageRecord:
-        state.seq += 1
         now = time.time()
         msg = MessageRecord(
             id=new_id("m"),
             session_id=state.id,
-            seq=state.seq,
+            seq=0,  # the store assigns the next seq of the session
             role=role,
             content=content,
             status=status,
@@ -110,10 +122,8 @@ class SessionManager:
             if m.id == message_id:
                 if i != len(state.history) - 1:
                     state.history.pop(i)
-                    state.seq += 1
-                    m.seq = state.seq
                     state.history.append(m)
-                    self.store.save_message(m)
+                self.store.move_to_end(state.id, m.id)  # another process may have added messages meanwhile
                 return
 
     def message_text(self, state: SessionState, message_id: str | None) -> str | None:
@@ -123,31 +133,7 @@ class SessionManager:
         return None
 
     def history_for(self, state: SessionState, exclude: set[str]) -> list[MessageRecord]:
-        """What the model sees: said messages in order — not queued ones, not empty error bubbles; tool calls
-        only with their results."""
-        skip = exclude | state.queued_message_ids()
-        msgs = [
-            m
-            for m in state.history
-            if m.id not in skip
-            and m.role in ("user", "assistant", "tool")
-            and not (m.role == "assistant" and not m.content and not m.tool_calls)
-        ]
-        answered = {m.tool_call_id for m in msgs if m.role == "tool"}
-        out: list[MessageRecord] = []
-        offered: set[str] = set()
-        for m in msgs:
-            if m.role == "assistant" and m.tool_calls:
-                calls = [c for c in m.tool_calls if c.get("id") in answered]
-                offered.update(c["id"] for c in calls)
-                if len(calls) != len(m.tool_calls):
-                    if not calls and not m.content:
-                        continue
-                    m = MessageRecord(**{**m.__dict__, "tool_calls": calls or None})
-            elif m.role == "tool" and m.tool_call_id not in offered:
-                continue
-            out.append(m)
-        return out
+        return history_for(state, exclude)
 
     # -- sessions -------------------------------------------------------------------------------------
 
@@ -193,20 +179,7 @@ class SessionManager:
 
     def check_model(self, agent: str, ref: str) -> Plan:
         """The plan for a pinned model; a model that cannot be resolved at all is refused."""
-        plan = self.rt.plan(agent, ref, model_from="session.model_pin")
-        att = plan.attempts[0] if plan.attempts else None
-        if att is not None and att.error and att.error.get("code") == "model.unknown":
-            raise RequestError(att.error["message"], next_steps=list(att.error.get("next", [])))
-        cred = att.credential if att is not None else None
-        if att is not None and cred is not None and cred.pinned:
-            pinned = next((c for c in cred.candidates if c.source == f"profile:{cred.pinned}"), None)
-            if pinned is None or not pinned.usable:
-                why = pinned.fatal_reason if pinned is not None else None
-                raise RequestError(
-                    f"profile {cred.pinned!r} cannot be used for {att.provider}: {why or 'no usable key'}",
-                    next_steps=[f"clawgate auth list --agent {agent}", f"clawgate auth add {att.provider}"],
-                )
-        return plan
+        return check_model(self.rt, agent, ref)
 
     async def get(self, session_id: str) -> SessionState:
         state = self._states.get(session_id)
@@ -225,7 +198,7 @@ class SessionManager:
             return state
         msgs = await asyncio.to_thread(self.store.list_messages, session_id)
         runs = await asyncio.to_thread(self.store.list_runs, session_id)
-        state = SessionState(rec, history=msgs, seq=max((m.seq for m in msgs), default=0))
+        state = SessionState(rec, history=msgs)
         for r in runs:
             out = (r.usage or {}).get("output_tokens")
             if r.reply_id and out is not None and r.status == "completed":
@@ -246,31 +219,7 @@ class SessionManager:
         return self.plan_for_session(run.state)
 
     def session_json(self, state: SessionState, message_count: int | None = None) -> dict[str, Any]:
-        rec = state.rec
-        model: dict[str, Any] = {"ref": None, "from": None}
-        window = None
-        try:
-            plan = self.plan_for_session(state)
-            model = {"ref": plan.model.ref, "from": plan.model.source}
-            att = plan.attempts[0] if plan.attempts else None
-            window = att.model_info.info.context_window if att and att.model_info else None
-        except ClawgateError as exc:
-            model["error"] = exc.message
-        return {
-            "id": rec.id,
-            "agent": rec.agent,
-            "title": rec.title,
-            "model_pin": rec.model_pin,
-            "created_at": rec.created_at,
-            "updated_at": rec.updated_at,
-            "active_run_id": state.active.id if state.active else None,
-            "queued": len(state.queue),
-            "message_count": len(state.history) if message_count is None else message_count,
-            "model": model,
-            "tokens": {"used": rec.tokens_used, "context_window": window},
-            "kind": rec.kind,
-            "parent_run_id": rec.parent_run_id,
-        }
+        return session_json(state, self.plan_for_session, message_count)
 
     async def list_sessions(self, agent: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         await self.durable()
@@ -288,7 +237,7 @@ class SessionManager:
 
     async def show(self, session_id: str) -> dict[str, Any]:
         state = await self.get(session_id)
-        await self.durable()
+        await self.refresh(state)
         runs = await asyncio.to_thread(self.store.list_runs, session_id)
         live = {r.id: r for r in runs}
         for run in [state.active, *state.queue]:
@@ -347,9 +296,25 @@ class SessionManager:
         run = self._new_run(state, msg, trigger=trigger, tools=tools, model=model, model_from=model_from)
         msg.run_id = run.id
         self.store.save_message(msg)
-        await self.durable()  # the message is on disk before any model call
-        self._schedule(state, run, mode or self.busy_mode())
+        try:
+            await self.durable()  # the message is on disk before any model call
+        except StoreUnavailable as exc:
+            self._not_taken(state, run, msg, exc)
+            raise
+        await self._schedule(state, run, mode or self.busy_mode())
         return Posted(state, run, msg)
+
+    def _not_taken(self, state: SessionState, run: Run, msg: MessageRecord, exc: StoreUnavailable) -> None:
+        """The store could not commit the message: it is not acknowledged (503) and never run. Its records,
+        written once the store is back, say so (an error, not a run left queued)."""
+        error = {"owner": "runtime", "code": exc.code, "message": exc.message, "next": list(exc.next_steps)}
+        self.runs.pop(run.id, None)
+        run.rec.status, run.rec.ended_at, run.rec.error = "error", time.time(), error
+        self.save_run(run.rec)
+        msg.status, msg.error = "error", error
+        self.store.save_message(msg)
+        state.history = [m for m in state.history if m.id != msg.id]
+        run.done.set()
 
     def _new_run(
         self,
@@ -371,6 +336,7 @@ class SessionManager:
             parent_run_id=parent.id if parent else None,
             trigger=trigger,
             message_id=msg.id if msg else None,
+            worker=self.coord.worker,
         )
         run = Run(
             self,
@@ -386,18 +352,41 @@ class SessionManager:
         self.save_run(rec)
         return run
 
-    def _schedule(self, state: SessionState, run: Run, mode: str) -> None:
-        if state.active is None:
+    async def _schedule(self, state: SessionState, run: Run, mode: str) -> None:
+        if state.active is None and not state.queue and await self.coord.claim(state.id, run.id):
             self._start(state, run)
             return
+        remote = None if state.active is not None else await self.coord.remote_run(state.id)
+        behind = state.active.id if state.active is not None else remote
         if mode == "interrupt":
             state.queue.appendleft(run)
-            active = state.active
-            self.emit(state.id, "notice", run.id, text=f"interrupting run {active.id} for the new message")
-            active.cancel("interrupt")
+            self.emit(state.id, "notice", run.id, text=f"interrupting run {behind} for the new message")
+            if state.active is not None:
+                state.active.cancel("interrupt")
+            else:
+                self.coord.request_stop(state.id, "interrupt")
+        else:
+            state.queue.append(run)
+            self.emit(state.id, "run.queued", run.id, position=len(state.queue), behind=behind)
+        if state.active is None:
+            self.coord.wait_for(state.id)  # the session is another process's: start when it lets go
+
+    async def _on_free(self, session_id: str) -> None:
+        """A session this process has queued messages for may be free: take it and start the first."""
+        state = self._states.get(session_id)
+        if state is None or not state.queue or self.draining:
+            self.coord.waiting.discard(session_id)
             return
-        state.queue.append(run)
-        self.emit(state.id, "run.queued", run.id, position=len(state.queue), behind=state.active.id)
+        if state.active is not None or not await self.coord.claim(session_id, state.queue[0].id):
+            return
+        if state.active is None and state.queue:
+            self.coord.waiting.discard(session_id)
+            self._start(state, state.queue.popleft())
+
+    def _on_stop(self, session_id: str, reason: str) -> None:
+        state = self._states.get(session_id)
+        if state is not None and state.active is not None:
+            state.active.cancel(reason)
 
     def _start(self, state: SessionState, run: Run) -> None:
         state.active = run
@@ -422,6 +411,9 @@ class SessionManager:
             if state.queue and not self.draining:
                 nxt = state.queue.popleft()
                 self._start(state, nxt)
+                self.coord.spawn(self.coord.claim(state.id, nxt.id))  # renew: the lease is ours already
+            else:
+                self.coord.spawn(self.coord.release(state.id))
         if not run.children:
             self._subagent_slots.pop(run.id, None)
         if run.parent is not None:
@@ -433,10 +425,29 @@ class SessionManager:
         """Cancel the active run and its subagents (the upstream requests close); the run id, or None."""
         state = await self.get(session_id)
         run = state.active
-        if run is None or not run.cancel("stop"):
+        if run is None:
+            return await self._stop_elsewhere(session_id, wait)
+        if not run.cancel("stop"):
             return None
         await run.wait(wait)
         return run.id
+
+    async def _stop_elsewhere(self, session_id: str, wait: float) -> str | None:
+        """The session's run is another process's: ask it to stop, and wait for the run's end event."""
+        run_id = await self.coord.remote_run(session_id)
+        if run_id is None:
+            return None
+        with self.bus.subscribe([session_id]) as sub:
+            self.coord.request_stop(session_id, "stop")
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + wait
+            while (left := deadline - loop.time()) > 0:
+                ev = await sub.get(timeout=left)
+                if ev is None and sub.closed:
+                    break
+                if ev is not None and ev.get("run_id") == run_id and ev["type"] == "run.finished":
+                    break
+        return run_id
 
     # -- subagents ------------------------------------------------------------------------------------
 
@@ -452,49 +463,21 @@ class SessionManager:
         self, run_id: str, prompt: str, agent: str | None = None, model: str | None = None
     ) -> Run:
         """`POST /api/runs/{id}/subagents`: the parent may be active or finished (its record is updated)."""
-        parent = self.runs.get(run_id) or self._finished_parents.get(run_id)
-        if parent is None:
-            await self.durable()
-            rec = await asyncio.to_thread(self.store.get_run, run_id)
-            if rec is None:
-                raise NotFound(
-                    f"no run {run_id!r}", next_steps=["GET /api/sessions/{id} lists a session's runs"]
-                )
-            state = await self.get(rec.session_id)
-            parent = self.runs.get(run_id) or self._finished_parents.get(run_id)
-            if parent is None:
-                parent = Run(self, state, rec)
-                parent.done.set()  # a finished run: only its record is updated
-        if parent.finished:
-            self._finished_parents[parent.id] = parent  # one record for every child reporting to it
-        try:
-            return await self.spawn(parent, prompt, agent=agent, model=model)
-        finally:
-            if parent.finished and not parent.children:
-                self._finished_parents.pop(parent.id, None)
-                self._subagent_slots.pop(parent.id, None)
+        from clawgate.agents.subagents import spawn_for
+
+        return await spawn_for(self, run_id, prompt, agent=agent, model=model)
 
     def subagent_slots(self, parent: Run) -> asyncio.Semaphore:
-        sem = self._subagent_slots.get(parent.id)
-        if sem is None:
-            snap = self.rt.snapshot
-            n = None
-            try:
-                entry = snap.agent(parent.rec.agent).entry
-                if entry is not None and entry.subagents is not None:
-                    n = entry.subagents.max_concurrent
-            except ClawgateError:
-                pass
-            d = snap.config.agents.defaults.subagents
-            n = n or (d.max_concurrent if d is not None else None) or DEFAULT_MAX_SUBAGENTS
-            sem = self._subagent_slots[parent.id] = asyncio.Semaphore(n)
-        return sem
+        from clawgate.agents.subagents import slots
+
+        return slots(self, parent)
 
     # -- shutdown -------------------------------------------------------------------------------------
 
     async def aclose(self, wait: float = 5.0) -> None:
         """Cancel every run (the replies so far are kept, marked interrupted)."""
         self.draining = True
+        self.coord.waiting.clear()
         runs = list(self.runs.values())
         for run in runs:
             if run.task is None:
@@ -503,6 +486,7 @@ class SessionManager:
                 run.cancel("shutdown")
         for run in runs:
             await run.wait(wait)
+        await self.coord.close()
 
     def _abandon(self, run: Run) -> None:
         """A queued run that will never start."""
@@ -519,46 +503,3 @@ class SessionManager:
         self.emit(run.session_id, "run.finished", run.id, status="interrupted", usage=None, ref=None)
         run.done.set()
         self.runs.pop(run.id, None)
-
-
-def message_json(m: MessageRecord) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": m.id,
-        "session_id": m.session_id,
-        "role": m.role,
-        "content": m.content,
-        "run_id": m.run_id,
-        "status": m.status,
-        "created_at": m.created_at,
-        "ref": m.ref,
-        "error": m.error,
-    }
-    if m.tool_calls:
-        out["tool_calls"] = m.tool_calls
-    if m.tool_call_id:
-        out["tool_call_id"] = m.tool_call_id
-    return out
-
-
-def run_json(r: RunRecord) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "session_id": r.session_id,
-        "agent": r.agent,
-        "parent_run_id": r.parent_run_id,
-        "status": r.status,
-        "limit": r.limit,
-        "created_at": r.created_at,
-        "started_at": r.started_at,
-        "ended_at": r.ended_at,
-        "last_activity_at": r.last_activity_at,
-        "ref": r.ref,
-        "model_from": r.model_from,
-        "credential": r.credential,
-        "usage": r.usage,
-        "error": r.error,
-        "trigger": r.trigger,
-        "message_id": r.message_id,
-        "reply_id": r.reply_id,
-        "subagents": r.subagents,
-    }

@@ -9,9 +9,10 @@ child's end (and its failure, with the owner) is reported to the parent run as a
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
-from clawgate.agents.errors import RequestError, ShuttingDown
+from clawgate.agents.errors import NotFound, RequestError, ShuttingDown
 from clawgate.errors import ClawgateError
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from clawgate.agents.sessions import SessionManager
 
 TITLE_PROMPT_CHARS = 40
+DEFAULT_MAX_SUBAGENTS = 4
 
 
 async def spawn(
@@ -102,3 +104,47 @@ def report(mgr: SessionManager, child: Run) -> None:
     mgr.emit(parent.session_id, "subagent.finished", parent.id, **fields)
     if not parent.finished:
         parent.touch()
+
+
+async def spawn_for(
+    mgr: SessionManager, run_id: str, prompt: str, agent: str | None = None, model: str | None = None
+) -> Run:
+    """`POST /api/runs/{id}/subagents`: the parent may be active or finished (its record is updated)."""
+    parent = mgr.runs.get(run_id) or mgr._finished_parents.get(run_id)
+    if parent is None:
+        await mgr.durable()
+        rec = await asyncio.to_thread(mgr.store.get_run, run_id)
+        if rec is None:
+            raise NotFound(f"no run {run_id!r}", next_steps=["GET /api/sessions/{id} lists a session's runs"])
+        state = await mgr.get(rec.session_id)
+        parent = mgr.runs.get(run_id) or mgr._finished_parents.get(run_id)
+        if parent is None:
+            from clawgate.agents.runs import Run
+
+            parent = Run(mgr, state, rec)
+            parent.done.set()  # a finished run: only its record is updated
+    if parent.finished:
+        mgr._finished_parents[parent.id] = parent  # one record for every child reporting to it
+    try:
+        return await mgr.spawn(parent, prompt, agent=agent, model=model)
+    finally:
+        if parent.finished and not parent.children:
+            mgr._finished_parents.pop(parent.id, None)
+            mgr._subagent_slots.pop(parent.id, None)
+
+
+def slots(mgr: SessionManager, parent: Run) -> asyncio.Semaphore:
+    sem = mgr._subagent_slots.get(parent.id)
+    if sem is None:
+        snap = mgr.rt.snapshot
+        n = None
+        try:
+            entry = snap.agent(parent.rec.agent).entry
+            if entry is not None and entry.subagents is not None:
+                n = entry.subagents.max_concurrent
+        except ClawgateError:
+            pass
+        d = snap.config.agents.defaults.subagents
+        n = n or (d.max_concurrent if d is not None else None) or DEFAULT_MAX_SUBAGENTS
+        sem = mgr._subagent_slots[parent.id] = asyncio.Semaphore(n)
+    return sem

@@ -7,7 +7,12 @@ gateway) reach a running registry through `HealthChanges`: before the registry r
 clears made since it last looked — only when the store's cheap change marker moved (a stat, no query; never on the
 path of a call that is allowed) — so a cleared key is sent at once. The SQLite store implements it with a
 `health_clears` table and a marker file beside the database; a shared state layer with change notifications can
-implement the same protocol."""
+implement the same protocol.
+
+With several gateway processes, `listener(kind, data)` hears every local change and call/health_shared.py
+pushes it through the shared state (docs/state.md) — cooldowns learned and successes as well as clears — and
+takes the others' in through `apply`/`forget`; the store's clear log stays as the pull path for a clear whose
+notification was missed (the shared engine away)."""
 
 from __future__ import annotations
 
@@ -59,7 +64,9 @@ def _pick(schedule: tuple[float, ...], count: int) -> float:
 
 
 class HealthRegistry:
-    """In-memory health (read on every call), persisted through the store. Thread- and task-safe."""
+    """In-memory health (read on every call), persisted through the store. Thread- and task-safe. With many
+    processes, `listener(kind, data)` hears every local change (call/health_shared.py shares it) and
+    `apply`/`forget` take in the changes other processes made."""
 
     def __init__(
         self,
@@ -76,6 +83,8 @@ class HealthRegistry:
         self._records: dict[tuple[str, str, str], HealthRecord] = {}
         self._cursor = 0
         self._seen: object = None
+        # every local change, for call/health_shared.py (which replicates it to the other processes)
+        self.listener: Callable[[str, dict[str, object]], None] | None = None
         if store is not None:
             self._cursor = self._latest_clear()
             self._load()
@@ -158,11 +167,11 @@ class HealthRegistry:
         with self._lock:
             for key in ((provider, fingerprint, ANY_MODEL), (provider, fingerprint, model)):
                 if key in self._records:
-                    del self._records[key]
-                    removed.append(key)
-        if self._store is not None:
-            for key in removed:
-                self._store.delete_health(*key)
+                    removed.append(self._records.pop(key))
+        if removed and self._store is not None:
+            self._store.delete_health(provider, fingerprint)
+        if removed and self.listener is not None:
+            self.listener("ok", {"keys": [list(r.key) for r in removed]})
 
     def on_failure(
         self, failure: Failure, fingerprint: str | None, model: str, cred_source: str | None = None
@@ -212,6 +221,8 @@ class HealthRegistry:
             snapshot = HealthRecord(**{k: getattr(rec, k) for k in rec.__dataclass_fields__})
         if self._store is not None:
             self._store.save_health(snapshot)
+        if self.listener is not None:
+            self.listener("record", {"record": snapshot})
         return snapshot
 
     def _bound(self, now: float) -> None:
@@ -238,4 +249,31 @@ class HealthRegistry:
                 del self._records[k]
         if self._store is not None:
             self._store.clear_health(provider, fingerprint)
+        if self.listener is not None:
+            self.listener("clear", {"provider": provider, "fingerprint": fingerprint})
         return len(keys)
+
+    # -- changes made by other processes (never re-announced) -------------------------------------------
+
+    def apply(self, rec: HealthRecord) -> None:
+        with self._lock:
+            self._records[rec.key] = rec
+
+    def forget(
+        self,
+        keys: list[tuple[str, str, str]] | None = None,
+        provider: str | None = None,
+        fingerprint: str | None = None,
+    ) -> int:
+        """Drop `keys`, or every record matching provider/fingerprint (both None: all)."""
+        with self._lock:
+            if keys is None:
+                keys = [
+                    k
+                    for k in self._records
+                    if (provider is None or k[0] == provider) and (fingerprint is None or k[1] == fingerprint)
+                ]
+            n = 0
+            for k in keys:
+                n += self._records.pop(k, None) is not None
+            return n

@@ -17,6 +17,7 @@ from typing import Any
 
 from clawgate.call.executor import Executor
 from clawgate.call.health import HealthRegistry
+from clawgate.call.health_shared import SharedHealth
 from clawgate.call.transport import ProxyInfo, Transport, proxy_for
 from clawgate.call.types import CallOutcome, CallRequest, Policy
 from clawgate.errors import ClawgateError
@@ -24,7 +25,11 @@ from clawgate.paths import Paths
 from clawgate.plan.cache import PlanCache
 from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Plan
-from clawgate.store import Store, open_store
+from clawgate.state.base import SharedState
+from clawgate.state.config import open_shared
+from clawgate.state.memory import MemoryState
+from clawgate.state.node import Node
+from clawgate.store import Store, open_for, open_store
 
 PROXY_VARS = (
     "HTTPS_PROXY",
@@ -52,23 +57,41 @@ class Runtime:
         self.environ = dict(os.environ if environ is None else environ)
         self.cwd = cwd
         self.warm = warm  # resolve every agent's plan when a snapshot loads (the gateway: off its loop)
-        if store is None:
-            if persist:
-                paths.ensure_home()
-                store = open_store(str(paths.state_db))
-            else:
-                store = open_store(None)
-        self.store = store
-        self.health = HealthRegistry(store)
-        self.transport = Transport()
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[Any, ...] | None = None
         self._proxy_cache: dict[str, ProxyInfo] = {}
         self.last_error: ClawgateError | None = None
         self.reloads = 0
+        self._persist = persist
+        self._shared: SharedState | None = None
+        self._node: Node | None = None
+        self.refresh(force=True)  # the config says where the store is
+        if store is None:
+            store = open_for(paths, self._snapshot) if persist else open_store(None)
+        self.store = store
+        self.health = HealthRegistry(store)
+        # every process's health replica follows the others' through the shared state
+        self.health_share = SharedHealth(self.health, self.shared, self.node.worker) if persist else None
+        self.transport = Transport()
         self.executor = Executor(self.transport, self.health, self.store, self._policy(), self.proxy)
-        self.refresh(force=True)
+
+    # -- shared state ----------------------------------------------------------------------------------
+
+    @property
+    def shared(self) -> SharedState:
+        """The shared-state engine (docs/state.md): Redis or this home's SQLite file; process memory for a
+        runtime that persists nothing. Opened on first use, started by `node.start()` on the serving loop."""
+        if self._shared is None:
+            self._shared = open_shared(self.paths, self.snapshot) if self._persist else MemoryState()
+        return self._shared
+
+    @property
+    def node(self) -> Node:
+        """This process as a member of the shared state (worker id, liveness lease, peers)."""
+        if self._node is None:
+            self._node = Node(self.shared)
+        return self._node
 
     # -- snapshot ------------------------------------------------------------------------------------
 
@@ -112,7 +135,9 @@ class Runtime:
             self._proxy_cache = {}
             self.last_error = None
             self.reloads += 1
-        self.executor.policy = self._policy()
+        executor = getattr(self, "executor", None)
+        if executor is not None:
+            executor.policy = self._policy()
         return True
 
     def _warm(self, snap: Snapshot) -> None:
@@ -193,6 +218,12 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.transport.close()
+        if self.health_share is not None:
+            await self.health_share.drain()  # health learned here reaches the other processes
+        if self._node is not None and self._node.started:
+            await self._node.close()
+        if self._shared is not None:
+            await self._shared.close()
         self.store.flush()
 
     def close(self) -> None:

@@ -21,17 +21,40 @@ def gateway() -> None:
 @click.option("--host", help="Listen address (default: gateway.bind, loopback).")
 @click.option("--port", type=int, help="Port (default: gateway.port, 18789).")
 @click.option("--quiet", is_flag=True, help="Log to the log file only (used by `gateway start`).")
-def run_cmd(host: str | None, port: int | None, quiet: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes serving one port, sharing state through state.redis/state.database or this "
+    "home's SQLite files (docs/state.md).",
+)
+@click.option("--worker-fd", type=int, hidden=True)
+@click.option("--worker-of", type=int, hidden=True)
+def run_cmd(
+    host: str | None,
+    port: int | None,
+    quiet: bool,
+    workers: int,
+    worker_fd: int | None,
+    worker_of: int | None,
+) -> None:
     """Run the gateway in the foreground until Ctrl-C / SIGTERM (which drains in-flight streams first)."""
+    st = state()
+    if workers > 1 and worker_fd is None:
+        from clawgate.gateway.workers import run_workers
+
+        raise click.exceptions.Exit(run_workers(st.paths, st.environ, workers, host, port, console=not quiet))
     from clawgate.gateway.server import run
 
-    st = state()
-    raise click.exceptions.Exit(run(st.paths, st.environ, host, port, console=not quiet))
+    code = run(st.paths, st.environ, host, port, console=not quiet, worker_fd=worker_fd, worker_of=worker_of)
+    raise click.exceptions.Exit(code)
 
 
 @gateway.command("start")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @json_option
-def start_cmd(as_json: bool) -> None:
+def start_cmd(as_json: bool, workers: int = 1) -> None:
     """Start the gateway in the background (pidfile and log in the state dir).
 
     The gateway gets a defined environment, not this shell's: OS basics, CLAWGATE_HOME/CLAWGATE_CONFIG and the
@@ -41,7 +64,7 @@ def start_cmd(as_json: bool) -> None:
 
     st = state()
     snap = st.snapshot()
-    data = start(st.paths, st.environ, address_for(snap), pass_through_names(snap.config))
+    data = start(st.paths, st.environ, address_for(snap), pass_through_names(snap.config), workers=workers)
     if as_json:
         emit_json(data)
         return
@@ -64,8 +87,10 @@ def stop_cmd(as_json: bool) -> None:
     if as_json:
         emit_json(data)
     elif data["was_running"]:
+        workers = data.get("workers") or []
         console().print(
-            f"stopped gateway pid {data['pid']}"
+            f"stopped gateway pid {', '.join(str(p) for p in data['pids'])}"
+            + (f" and its {len(workers)} worker(s)" if workers else "")
             + (" (killed after the drain window)" if data["killed"] else "")
         )
     else:
@@ -131,6 +156,21 @@ def status_cmd(as_json: bool) -> None:
             c.print(
                 f"  cli     home {esc(display_path(data['cli']['home']))}, config {esc(display_path(data['cli']['config']))}"
             )
+            for other in data.get("gateways", []):
+                w = other.get("workers") or []
+                c.print(
+                    f"  process {other['pid']} on {esc(other.get('url'))}"
+                    + (f" with {len(w)} worker(s): {', '.join(str(p) for p in w)}" if w else "")
+                )
+            shared = (g.get("state") or {}).get("shared") or {}
+            db = (g.get("state") or {}).get("database") or {}
+            if shared or db:
+                c.print(
+                    f"  state: {esc(shared.get('engine'))}"
+                    + (f" at {esc(shared.get('host'))}" if shared.get("host") else "")
+                    + f", records: {esc(db.get('engine'))}"
+                    + (f" at {esc(db.get('host'))}" if db.get("host") else "")
+                )
             fails = g["calls_last_hour"]["failures_by_owner"]
             c.print(
                 f"  calls last hour: {g['calls_last_hour']['total']}"
@@ -185,7 +225,8 @@ def _fallback_target() -> tuple[str, str | None, dict[str, object]]:
 @gateway.command("install")
 @click.option("--print", "print_only", is_flag=True, help="Print the unit instead of writing it.")
 @click.option("--path", "unit_path", type=click.Path(dir_okay=False), help="Where to write the unit.")
-def install_cmd(print_only: bool, unit_path: str | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+def install_cmd(print_only: bool, unit_path: str | None, workers: int = 1) -> None:
     """Write a systemd user unit for the gateway. It references the state dir and holds no secret; the
     service's environment is the same as `gateway start` gives (env.passThrough → PassEnvironment=)."""
     from clawgate.atomicfile import atomic_write
@@ -195,7 +236,7 @@ def install_cmd(print_only: bool, unit_path: str | None) -> None:
     from clawgate.gateway.service_env import pass_through_names
 
     snap = st.snapshot()
-    text = unit_text(st.paths, snap.config.gateway.drain_seconds, pass_through_names(snap.config))
+    text = unit_text(st.paths, snap.config.gateway.drain_seconds, pass_through_names(snap.config), workers)
     if print_only:
         click.echo(text, nl=False)
         return

@@ -3,28 +3,63 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
 
-if TYPE_CHECKING:
-    from clawgate.call.health import HealthRegistry
-    from clawgate.store import Store
 
+def _with_registry(action: Callable[[Any], Any]) -> Any:
+    """Run `action(registry)` on this home's health: the durable records plus the shared state (docs/state.md),
+    whose changes every running gateway process applies at once (a notification, not a restart)."""
+    import asyncio
+    import os
 
-def _registry(create: bool = False) -> tuple[HealthRegistry | None, Store | None]:
     from clawgate.call.health import HealthRegistry
-    from clawgate.store import open_store
+    from clawgate.call.health_shared import SharedHealth
+    from clawgate.errors import ClawgateError
+    from clawgate.state.config import open_shared
+    from clawgate.store import open_for, open_store
 
     st = state()
-    if not st.paths.state_db.exists() and not create:
-        return None, None
-    st.paths.ensure_home()
-    store = open_store(str(st.paths.state_db))
-    return HealthRegistry(store), store
+    try:
+        snap = st.snapshot()
+    except ClawgateError:
+        snap = None  # a broken config: this home's files only
+    if snap is None or (
+        not st.paths.state_db.exists() and not snap.config.state.database and not snap.config.state.redis
+    ):
+        if not st.paths.state_db.exists():
+            return action(None)
+        store = open_store(str(st.paths.state_db))
+        try:
+            return action(HealthRegistry(store))
+        finally:
+            store.flush()
+            store.close()
+    store = open_for(st.paths, snap)
+    shared = open_shared(st.paths, snap)
+
+    async def go() -> Any:
+        reg = HealthRegistry(store)
+        share = SharedHealth(reg, shared, f"cli:{os.getpid()}")
+        await shared.start()
+        try:
+            await share.start()
+            out = action(reg)
+            await share.drain()
+            return out
+        finally:
+            await shared.close()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        store.flush()
+        store.close()
 
 
 @click.group("health")
@@ -36,10 +71,7 @@ def health() -> None:
 @json_option
 def list_cmd(as_json: bool) -> None:
     """Show credentials that are rejected, cooling down or blocked — each with its first failure."""
-    reg, store = _registry()
-    records = reg.records() if reg else []
-    if store is not None:
-        store.close()
+    records = _with_registry(lambda reg: reg.records() if reg else [])
     now = time.time()
     rows = []
     for r in records:
@@ -75,12 +107,9 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--fingerprint", help="Only this credential fingerprint.")
 @json_option
 def clear_cmd(provider: str | None, fingerprint: str | None, as_json: bool) -> None:
-    """Forget health state (e.g. after fixing billing) so the next call tries again at once."""
-    reg, store = _registry()
-    n = reg.clear(provider, fingerprint) if reg else 0
-    if store is not None:
-        store.flush()
-        store.close()
+    """Forget health state (e.g. after fixing billing) so the next call tries again at once — on every
+    running gateway process too (they hear it through the shared state)."""
+    n = _with_registry(lambda reg: reg.clear(provider, fingerprint) if reg else 0)
     if as_json:
         emit_json({"ok": True, "cleared": n})
     else:

@@ -37,13 +37,15 @@ def _call_entry(rec: Any) -> dict[str, Any]:
 
 
 def _calls(state_db: Path, limit: int, since: float | None = None) -> list[dict[str, Any]]:
-    if not state_db.exists():
-        return []
-    from clawgate.store import open_store
+    from clawgate.store import StoreUnavailable, open_existing
 
-    store = open_store(str(state_db))
+    store = open_existing(state().paths, state().environ)  # PostgreSQL when state.database is set
+    if store is None:
+        return []
     try:
         recs = store.recent_attempts(limit=limit, since=since)
+    except StoreUnavailable:
+        recs = []
     finally:
         store.close()
     return sorted((_call_entry(r) for r in recs), key=lambda e: e["ts"])

@@ -85,6 +85,13 @@ def status(show_all: bool, as_json: bool) -> None:
         style = "red" if f["severity"] == "error" else "yellow"
         nxt = f" → {f['next'][0]}" if f["next"] else ""
         c.print(f"env       [{style}]{esc(f['code'])}[/] {esc(f['message'][:160])}{esc(nxt)}")
+    stt = data.get("state") or {}
+    c.print(
+        f"state     shared {esc('redis ' + stt['redis'] if stt.get('redis') else display_path(stt.get('shared') or ''))}"
+        f" · records {esc(display_path(stt.get('database') or ''))}"
+    )
+    for f in stt.get("findings") or []:
+        c.print(f"          [red]{esc(f['code'])}[/]: {esc(f['message'])}")
     fails = data["failures_last_hour"]
     c.print(
         "failures  last hour: "

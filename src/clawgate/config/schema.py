@@ -238,6 +238,23 @@ class GatewayAuthConfig(Strict):
     max_failures_per_minute: int = Field(default=10, gt=0)
     lockout_seconds: float = Field(default=300.0, ge=0)
     exempt_loopback: bool = True
+    # proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); behind them, lockouts key on the
+    # client address the proxy saw, so clients behind one proxy do not lock each other out
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        from ipaddress import ip_network
+
+        for item in v:
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/8)"
+                ) from None
+        return v
 
 
 class GatewayConfig(Strict):
@@ -275,6 +292,15 @@ class SessionsConfig(Strict):
     keep_messages: int = Field(default=2000, gt=0)  # per session, oldest trimmed from storage beyond this
 
 
+class StateConfig(Strict):
+    """Where shared state lives (docs/state.md). Unset: SQLite files in the home (one machine, any number of
+    processes). The URLs carry passwords: write them as `${VAR}` references or SecretRefs."""
+
+    redis: SecretInput | None = None  # fast shared state: health, lockouts, UI logins, leases, events
+    database: SecretInput | None = None  # durable records (PostgreSQL): sessions, messages, runs, attempts
+    database_pool_size: int = Field(default=4, ge=1, le=64)
+
+
 class Config(Strict):
     """The whole `clawgate.json`."""
 
@@ -287,6 +313,7 @@ class Config(Strict):
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     cron: CronConfig = Field(default_factory=CronConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
 
 
 # ---------------------------------------------------------------- validation with good messages

@@ -45,6 +45,8 @@ REGISTRY: dict[str, tuple[str, str, int]] = {
     "model.unlisted": ("info", "config", 54),
     "fallback.not_ready": ("warn", "provider_auth", 60),
     "health.cooling": ("info", "rate_limit", 70),
+    "state.database_unreachable": ("error", "runtime", 75),
+    "state.redis_unreachable": ("error", "runtime", 76),
     "gateway.not_running": ("info", "runtime", 80),
     "gateway.token_missing": ("error", "gateway_auth", 81),
     "gateway.token_mismatch": ("error", "gateway_auth", 82),

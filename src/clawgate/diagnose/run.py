@@ -27,16 +27,49 @@ class DoctorRun:
     health: list[HealthRecord] = field(default_factory=list)
 
 
-def load_health(paths: Paths) -> list[HealthRecord]:
-    if not paths.state_db.exists():
-        return []
-    from clawgate.store import open_store
+def load_health(paths: Paths, environ: dict[str, str] | None = None) -> list[HealthRecord]:
+    """Health as every gateway process sees it: the durable records, with the shared state's on top."""
+    from clawgate.store import StoreUnavailable, open_existing
 
-    store = open_store(str(paths.state_db))
+    by_key: dict[tuple[str, str, str], HealthRecord] = {}
+    store = open_existing(paths, environ)
+    if store is not None:
+        try:
+            by_key = {r.key: r for r in store.load_health()}
+        except StoreUnavailable:
+            pass
+        finally:
+            store.close()
+    for rec in _shared_health(paths, environ):
+        by_key[rec.key] = rec
+    return list(by_key.values())
+
+
+def _shared_health(paths: Paths, environ: dict[str, str] | None) -> list[HealthRecord]:
+    from clawgate.call.health import HealthRegistry
+    from clawgate.call.health_shared import SharedHealth
+    from clawgate.state.config import open_shared
+
     try:
-        return store.load_health()
-    finally:
-        store.close()
+        snap = Snapshot.load(paths, environ, cwd=Path.cwd())
+    except ClawgateError:
+        return []
+    if not snap.config.state.redis and not paths.shared_db.exists():
+        return []
+
+    async def go() -> list[HealthRecord]:
+        shared = open_shared(paths, snap)
+        try:
+            reg = HealthRegistry()
+            await SharedHealth(reg, shared, "doctor").start()
+            return reg.records()
+        finally:
+            await shared.close()
+
+    try:
+        return asyncio.run(go())
+    except (ClawgateError, OSError):
+        return []
 
 
 def run_doctor(
@@ -74,10 +107,10 @@ def run_doctor(
     if connectivity:
         findings.extend(proxy_findings(snap, agent))
     findings.extend(oauth_status_findings(snap, agent_ids))
-    health = load_health(paths)
+    health = load_health(paths, environ)
     if probe:
         findings.extend(_probe(paths, environ, agent_ids))
-        health = load_health(paths)  # the probes just updated it
+        health = load_health(paths, environ)  # the probes just updated it
     from_health = health_findings(snap, health, agent_ids)
     findings = _without_probe_duplicates(findings, from_health)
     findings.extend(from_health)
@@ -92,6 +125,7 @@ def run_doctor(
             meta["gateway"] = {"url": gateway_status["url"], "running": gateway_status["running"]}
             running = bool(gateway_status["running"])
             findings.extend(gateway_findings(gateway_status, snap))
+    findings.extend(state_findings(snap, gateway_status if check_gateway else None))
     findings.extend(stuck_run_findings(paths, snap, running))
     return DoctorRun(order(findings), meta, snap, health)
 
@@ -121,6 +155,28 @@ def doctor_for_cli(
         prediction=prediction,
         gateway_status=status,
     )
+
+
+def state_findings(snap: Snapshot, gateway_status: dict[str, Any] | None) -> list[Finding]:
+    """The configured Redis and PostgreSQL, checked from here — and what the running gateway reports."""
+    from clawgate.state.report import check_engines
+
+    rows = check_engines(snap)
+    seen = {r["code"] for r in rows}
+    gw = (gateway_status or {}).get("gateway") or {}
+    rows += [f for f in gw.get("state_findings") or [] if f.get("code") not in seen]
+    return [
+        Finding(
+            r["code"],
+            r["message"],
+            severity=r["severity"],
+            owner=r["owner"],
+            subject=r.get("subject") or {},
+            evidence=r.get("evidence") or {},
+            next_steps=list(r.get("next") or []),
+        )
+        for r in rows
+    ]
 
 
 def _probe(paths: Paths, environ: dict[str, str], agent_ids: list[str]) -> list[Finding]:

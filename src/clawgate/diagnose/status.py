@@ -29,7 +29,7 @@ def build_status(
     gw = status(paths, url, token, how)
     prediction = predict_service(paths, environ, gw, config=client.config, cwd=cwd)
     snap = Snapshot.load(paths, prediction.environ, cwd=None)
-    health = load_health(paths)
+    health = load_health(paths, prediction.environ)
     by_key = {(h.provider, h.fingerprint): h for h in health}
     agents = []
     used: dict[str, None] = {}
@@ -75,10 +75,16 @@ def build_status(
         )
     failures: dict[str, int] = {}
     recent: list[dict[str, Any]] = []
-    if paths.state_db.exists():
-        from clawgate.store import open_store
+    from clawgate.state.config import engine_urls
+    from clawgate.state.report import check_engines
 
-        store = open_store(str(paths.state_db))
+    redis_url, db_url = engine_urls(snap)
+    state_findings = check_engines(snap)
+    db_down = any(f["code"] == "state.database_unreachable" for f in state_findings)
+    if (paths.state_db.exists() or db_url.url) and not db_down:
+        from clawgate.store import StoreUnavailable, open_for
+
+        store = open_for(paths, snap)
         try:
             for r in store.recent_attempts(limit=2000, since=time.time() - 3600, failures_only=True):
                 if r.owner:
@@ -93,6 +99,8 @@ def build_status(
                             "message": (r.message or "")[:200],
                         }
                     )
+        except StoreUnavailable:
+            pass
         finally:
             store.close()
     out: dict[str, Any] = {
@@ -116,6 +124,12 @@ def build_status(
         "stuck_runs": _stuck(paths),
         "predicts": prediction.to_json(),
         "environment": [f.to_json() for f in environment_findings(snap, environ, prediction, cwd)],
+        "state": {
+            "redis": redis_url.host,
+            "database": db_url.host or str(paths.state_db),
+            "shared": "redis" if redis_url.url else str(paths.shared_db),
+            "findings": state_findings,
+        },
     }
     if include_findings:
         from clawgate.diagnose.run import run_doctor

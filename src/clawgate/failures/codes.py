@@ -171,6 +171,16 @@ CODES: dict[str, Code] = _table(
         "runtime",
         "A file lock could not be taken in time (another clawgate holds it).",
     ),
+    (
+        "state.redis_unreachable",
+        "runtime",
+        "Redis (state.redis) does not answer: model calls go on, each process on its own state until it is back.",
+    ),
+    (
+        "state.database_unreachable",
+        "runtime",
+        "PostgreSQL (state.database) does not answer: the sessions API answers 503; model calls go on.",
+    ),
     ("ui.missing", "runtime", "The control UI's files are not installed."),
     ("ws.overflow", "runtime", "A WebSocket client read too slowly; events were dropped for it."),
     ("gateway.not_running", "runtime", "No gateway answers at the configured address."),

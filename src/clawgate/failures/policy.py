@@ -20,6 +20,7 @@ RETRYABLE_CODES = frozenset(
         "network.connect",
         "network.reset",
         "runtime.shutdown",
+        "state.database_unreachable",
     }
 )
 

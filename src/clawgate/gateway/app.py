@@ -65,14 +65,18 @@ class GatewayApp:
         self.streams: dict[asyncio.Task[Any], bool] = {}  # active stream pumps -> aborted-for-shutdown flag
         self.calls: dict[asyncio.Future[Any], bool] = {}  # calls waiting on a provider -> aborted flag
         self.inflight = 0
-        self.auth = GatewayAuth(resolve_gateway_token(runtime.snapshot), self._auth_settings())
+        self.auth = GatewayAuth(
+            resolve_gateway_token(runtime.snapshot), self._auth_settings(), runtime.shared
+        )
         self.extra = extra
         self.reload_error: str | None = None
         self.last_reload: float | None = None
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
-        return AuthSettings(a.max_failures_per_minute, a.lockout_seconds, a.exempt_loopback)
+        return AuthSettings(
+            a.max_failures_per_minute, a.lockout_seconds, a.exempt_loopback, list(a.trusted_proxies)
+        )
 
     def on_reload(self) -> None:
         self.auth.update(resolve_gateway_token(self.rt.snapshot), self._auth_settings())

@@ -1,20 +1,27 @@
-"""Gateway client authentication: Bearer or x-api-key, constant-time comparison, per-address lockout — and the
-control UI's login: one-time login codes (minted for a caller that has the token, `clawgate dashboard`) that a
-browser trades for a session cookie holding a random id kept in this process's memory, never the token."""
+"""Gateway client authentication: Bearer or x-api-key, constant-time comparison, per-client lockout shared by
+every gateway process — and the control UI's login: one-time login codes (minted for a caller that has the
+token, `clawgate dashboard`) that a browser trades for a session cookie holding a random id, never the token.
+Lockouts, codes and sessions live in the shared state (docs/state.md); each process reads a replica."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import hmac
 import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from ipaddress import ip_address
+from dataclasses import dataclass, field
+from ipaddress import ip_address, ip_network
+from typing import Any
 from urllib.parse import urlsplit
 
 from clawgate.failures import Failure
 from clawgate.gateway.token import GatewayToken
+from clawgate.state.base import SharedState, StateUnavailable
+from clawgate.state.memory import MemoryState
 
 
 @dataclass
@@ -22,6 +29,10 @@ class AuthSettings:
     max_failures_per_minute: int = 10
     lockout_seconds: float = 300.0
     exempt_loopback: bool = True
+    trusted_proxies: list[str] = field(default_factory=list)
+
+    def networks(self) -> list[Any]:
+        return [ip_network(p, strict=False) for p in self.trusted_proxies]
 
 
 def _is_loopback(addr: str | None) -> bool:
@@ -49,8 +60,8 @@ def presented_token(headers: dict[bytes, bytes]) -> str | None:
 UI_COOKIE = "clawgate_ui"
 LOGIN_CODE_TTL = 120.0  # seconds a `clawgate dashboard` link works (once)
 UI_SESSION_TTL = 24 * 3600.0  # seconds a browser stays logged in
-_MAX_CODES = 32
-_MAX_SESSIONS = 64
+_MAX_SESSIONS = 64  # sessions each process keeps in its replica (more are read from the shared state)
+_MISS_SECONDS = 1.0  # an unknown session id is not looked up again for this long
 LOGIN_HINT = "run `clawgate dashboard` on the gateway's machine: it prints (and opens) a link that logs this browser in"
 
 
@@ -80,82 +91,183 @@ def _same_origin(headers: dict[bytes, bytes]) -> bool:
     return (urlsplit(origin.decode("latin-1")).netloc or "").lower() == host.decode("latin-1").lower()
 
 
+def _h(secret: str) -> str:
+    """The shared state keys codes and session ids by their hash: whoever reads the engine cannot log in."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
 class UiSessions:
-    """One-time login codes and the browser sessions they open, in memory only (a restart logs browsers out)."""
+    """One-time login codes and the browser sessions they open, in the shared state (docs/state.md): a code
+    minted on one gateway process works on any, once; a session is valid on every process. Each process keeps
+    a replica of the sessions it has seen (checks never wait on the engine); a miss reads the engine once."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, shared: SharedState | None = None, token_id: str = ""
+    ) -> None:
         self._clock = clock
-        self._codes: OrderedDict[str, float] = OrderedDict()  # code -> expires (monotonic)
-        self._sessions: OrderedDict[str, float] = OrderedDict()  # session id -> expires (monotonic)
+        self.shared: SharedState = shared if shared is not None else MemoryState(clock)
+        self.token_id = token_id  # sessions belong to one gateway token: a new token logs everyone out
+        self._sessions: OrderedDict[str, float] = OrderedDict()  # hash(session id) -> expires (replica)
+        self._misses: OrderedDict[str, float] = OrderedDict()  # hash -> until when a miss is believed
+        self._tasks: set[Any] = set()
+        self.shared.subscribe(self._notified)
 
-    def issue_code(self) -> tuple[str, float]:
-        now = self._clock()
-        self._prune(now)
+    async def issue_code(self) -> tuple[str, float]:
         code = secrets.token_hex(24)  # hex: never shaped like a key, so no output path redacts it
-        self._codes[code] = now + LOGIN_CODE_TTL
-        while len(self._codes) > _MAX_CODES:
-            self._codes.popitem(last=False)
+        await self.shared.set("ui.code:" + _h(code), self.token_id, LOGIN_CODE_TTL)
         return code, LOGIN_CODE_TTL
 
-    def redeem(self, code: str) -> str | None:
-        """A new session id for a valid code (which is used up either way); None when unknown or expired."""
-        now = self._clock()
-        self._prune(now)
-        match = next((c for c in self._codes if hmac.compare_digest(c.encode(), code.encode())), None)
-        if match is None:
+    async def redeem(self, code: str) -> str | None:
+        """A new session id for a valid code (which is used up either way, on every process); None when
+        unknown or expired."""
+        if not code:
             return None
-        del self._codes[match]
+        minted_for = await self.shared.take("ui.code:" + _h(code))
+        if minted_for is None or minted_for != self.token_id:
+            return None
         sid = secrets.token_urlsafe(32)
-        self._sessions[sid] = now + UI_SESSION_TTL
+        expires = self._clock() + UI_SESSION_TTL
+        h = _h(sid)
+        await self.shared.set("ui.session:" + h, f"{expires}|{self.token_id}", UI_SESSION_TTL)
+        self._remember(h, expires)
+        self.shared.notify("ui.session", {"h": h, "exp": expires, "t": self.token_id})
+        return sid
+
+    def _remember(self, h: str, expires: float) -> None:
+        self._sessions[h] = expires
+        self._sessions.move_to_end(h)
+        self._misses.pop(h, None)
         while len(self._sessions) > _MAX_SESSIONS:
             self._sessions.popitem(last=False)
-        return sid
 
     def valid(self, sid: str | None) -> bool:
         if not sid:
             return False
         now = self._clock()
-        match = next((s for s in self._sessions if hmac.compare_digest(s.encode(), sid.encode())), None)
-        if match is None:
-            return False
-        if self._sessions[match] <= now:
-            del self._sessions[match]
+        h = _h(sid)
+        expires = self._sessions.get(h)
+        if expires is None:
+            expires = self._read_through(h, now)
+            if expires is None:
+                return False
+        if expires <= now:
+            self._sessions.pop(h, None)
             return False
         return True
 
-    def revoke(self, sid: str | None) -> None:
-        if sid:
-            self._sessions.pop(sid, None)
+    def _read_through(self, h: str, now: float) -> float | None:
+        """A session another process opened whose notification has not arrived (or was evicted here)."""
+        if self._misses.get(h, 0.0) > now:
+            return None
+        get_now = getattr(self.shared, "get_now", None)
+        value = None
+        if get_now is not None:
+            with contextlib.suppress(StateUnavailable):
+                value = get_now("ui.session:" + h)
+        exp, _, token_id = (value or "").partition("|")
+        if not value or token_id != self.token_id:
+            self._misses[h] = now + _MISS_SECONDS
+            while len(self._misses) > 1024:
+                self._misses.popitem(last=False)
+            return None
+        self._remember(h, float(exp))
+        return float(exp)
 
-    def clear(self) -> None:
-        self._codes.clear()
+    def revoke(self, sid: str | None) -> None:
+        if not sid:
+            return
+        h = _h(sid)
+        self._sessions.pop(h, None)
+        self._misses[h] = self._clock() + UI_SESSION_TTL
+        self.shared.notify("ui.revoke", {"h": h})
+        self._spawn(self.shared.delete("ui.session:" + h))
+
+    def clear(self, token_id: str = "") -> None:
+        self.token_id = token_id
         self._sessions.clear()
+        self._misses.clear()
 
     @property
     def count(self) -> int:
         return len(self._sessions)
 
-    def _prune(self, now: float) -> None:
-        for table in (self._codes, self._sessions):
-            for key in [k for k, exp in table.items() if exp <= now]:
-                del table[key]
+    def _spawn(self, coro: Any) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:
+            coro.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _notified(self, channel: str, data: dict[str, Any]) -> None:
+        if channel == "ui.session" and data.get("t") == self.token_id:
+            self._remember(str(data["h"]), float(data["exp"]))
+        elif channel == "ui.revoke":
+            self._sessions.pop(str(data.get("h")), None)
+            self._misses[str(data.get("h"))] = self._clock() + UI_SESSION_TTL
+
+
+def client_key(peer: str | None, headers: dict[bytes, bytes], trusted: list[Any]) -> str | None:
+    """Whom a lockout is for: the peer address — or, only when the peer is a trusted proxy, the nearest
+    address in X-Forwarded-For that is not one (so clients behind one proxy do not lock each other out, and a
+    client cannot pick its own key by sending the header to the gateway directly)."""
+    if not trusted or peer is None or not _in(peer, trusted):
+        return peer
+    raw = headers.get(b"x-forwarded-for")
+    if not raw:
+        return peer
+    hops = [h.strip() for h in raw.decode("latin-1").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _in(addr: str, nets: list[Any]) -> bool:
+    try:
+        ip = ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in n for n in nets)
 
 
 class GatewayAuth:
-    def __init__(self, token: GatewayToken, settings: AuthSettings) -> None:
+    def __init__(
+        self,
+        token: GatewayToken,
+        settings: AuthSettings,
+        shared: SharedState | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.token = token
         self.settings = settings
+        self._trusted = settings.networks()
+        self._clock = clock
+        self.shared: SharedState = shared if shared is not None else MemoryState(clock)
         self._token_bytes = token.value.encode() if token.value else None
         self._failures: dict[str, deque[float]] = {}
-        self._locked: dict[str, float] = {}
-        self.ui = UiSessions()
+        self._locked: dict[str, float] = {}  # client -> until (wall clock), this process's replica
+        self._tasks: set[Any] = set()
+        self.ui = UiSessions(clock, self.shared, _token_id(token))
+        self.shared.subscribe(self._notified)
+
+    async def start(self) -> None:
+        """Load the lockouts other processes set (the replica then follows their notifications)."""
+        with contextlib.suppress(StateUnavailable):
+            for key, until in (await self.shared.scan("auth.lock:")).items():
+                self._locked[key[len("auth.lock:") :]] = float(until)
 
     def update(self, token: GatewayToken, settings: AuthSettings) -> None:
         if (token.mode, token.value) != (self.token.mode, self.token.value):
-            self.ui.clear()  # a new (or no) token logs every browser out
+            self.ui.clear(_token_id(token))  # a new (or no) token logs every browser out
         self.token = token
         self.settings = settings
+        self._trusted = settings.networks()
         self._token_bytes = token.value.encode() if token.value else None
+
+    def client_key(self, headers: dict[bytes, bytes], peer: str | None) -> str | None:
+        return client_key(peer, headers, self._trusted)
 
     def ui_session(self, headers: dict[bytes, bytes]) -> str | None:
         """The UI session id this request carries, when it is valid and the request comes from the UI's page."""
@@ -172,24 +284,25 @@ class GatewayAuth:
         where `allow_cookie` is off (the model endpoints: those are for agents and SDKs, which use the token)."""
         if self.token.mode != "token":
             return None
-        now = time.monotonic()
+        now = self._clock()
         exempt = self.settings.exempt_loopback and _is_loopback(client)
-        if not exempt and client is not None:
-            until = self._locked.get(client)
+        key = client if exempt or not self._trusted else self.client_key(headers, client)
+        if not exempt and key is not None:
+            until = self._locked.get(key)
             if until is not None:
                 if until > now:
                     return Failure(
                         owner="gateway_auth",
                         code="gateway.locked_out",
                         retry_after=round(until - now),
-                        message=f"too many failed gateway token attempts from {client}; locked out for "
-                        f"{round(until - now)} s",
+                        message=f"too many failed gateway token attempts from {key}; locked out for "
+                        f"{round(until - now)} s (on every gateway process)",
                         next_steps=[
                             "use the gateway token from ~/.clawgate/.env (CLAWGATE_GATEWAY_TOKEN)",
                             "clawgate gateway status",
                         ],
                     )
-                del self._locked[client]
+                del self._locked[key]
         presented = presented_token(headers)
         if self._token_bytes is None:
             return Failure(
@@ -201,7 +314,7 @@ class GatewayAuth:
         if presented is None:
             if allow_cookie and self.ui_session(headers) is not None:
                 return None
-            self._fail(client, now, exempt)
+            self._fail(key, now, exempt)
             if _cookie(headers, UI_COOKIE) is not None:
                 return Failure(
                     owner="gateway_auth",
@@ -220,7 +333,7 @@ class GatewayAuth:
                 ],
             )
         if not hmac.compare_digest(presented.encode("utf-8", "surrogateescape"), self._token_bytes):
-            self._fail(client, now, exempt)
+            self._fail(key, now, exempt)
             return Failure(
                 owner="gateway_auth",
                 code="gateway.token_mismatch",
@@ -234,6 +347,7 @@ class GatewayAuth:
         return None
 
     def _fail(self, client: str | None, now: float, exempt: bool) -> None:
+        """Count a failure here (locks at once) and in the shared counter (locks on every process)."""
         if exempt or client is None:
             return
         window = self._failures.setdefault(client, deque())
@@ -241,7 +355,51 @@ class GatewayAuth:
         while window and window[0] < now - 60:
             window.popleft()
         if len(window) >= self.settings.max_failures_per_minute:
-            self._locked[client] = now + self.settings.lockout_seconds
+            self._lock(client, now)
             window.clear()
         if len(self._failures) > 10000:  # bound memory under a spray of addresses
             self._failures.clear()
+        self._spawn(self._count(client))
+
+    def _lock(self, client: str, now: float) -> None:
+        until = now + self.settings.lockout_seconds
+        if self._locked.get(client, 0.0) >= until - 1:
+            return
+        self._locked[client] = until
+        if len(self._locked) > 10000:
+            self._locked = {k: v for k, v in self._locked.items() if v > now}
+        self.shared.notify("auth.lock", {"client": client, "until": until})
+        self._spawn(self._store_lock(client, until))
+
+    async def _store_lock(self, client: str, until: float) -> None:
+        with contextlib.suppress(StateUnavailable):
+            await self.shared.set("auth.lock:" + client, str(until), max(1.0, until - self._clock()))
+
+    async def _count(self, client: str) -> None:
+        try:
+            n = await self.shared.incr("auth.fail:" + client, 1, 60.0)
+        except StateUnavailable:
+            return  # this process's own window still counts
+        if n >= self.settings.max_failures_per_minute:
+            self._lock(client, self._clock())
+            with contextlib.suppress(StateUnavailable):
+                await self.shared.delete("auth.fail:" + client)
+
+    def _notified(self, channel: str, data: dict[str, Any]) -> None:
+        if channel == "auth.lock":
+            client, until = str(data.get("client")), float(data.get("until") or 0)
+            if until > self._locked.get(client, 0.0):
+                self._locked[client] = until
+
+    def _spawn(self, coro: Any) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:  # no loop (a synchronous caller): this process's own window is what counts
+            coro.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _token_id(token: GatewayToken) -> str:
+    return _h(token.value) if token.value else "none"

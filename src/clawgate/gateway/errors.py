@@ -34,6 +34,8 @@ _BY_CODE = {
     "upstream.overloaded": 503,
     "network.timeout": 504,
     "runtime.shutdown": 503,
+    "state.database_unreachable": 503,  # the sessions database is away: not taken, try again
+    "state.redis_unreachable": 503,
 }
 _BY_OWNER = {
     "gateway_auth": 401,

@@ -3,6 +3,7 @@ systemd user unit that names the state dir but never holds a secret."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from typing import Any
 
 from clawgate import __version__
 from clawgate.errors import ClawgateError
-from clawgate.gateway.pidfile import bind_host, path_id, read_pidfile
+from clawgate.gateway.pidfile import bind_host, gateways, path_id, read_pidfile, remove_pidfile
 from clawgate.paths import Paths
 
 
@@ -125,7 +126,11 @@ def _port_taken(paths: Paths, url: str) -> ClawgateError | None:
 
 
 def start(
-    paths: Paths, environ: dict[str, str], url: str, pass_through: list[str] | None = None
+    paths: Paths,
+    environ: dict[str, str],
+    url: str,
+    pass_through: list[str] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Start `clawgate gateway run` in the background with the service's defined environment (see
     gateway/service_env.py): not this shell's exports, only OS basics, the home and `env.passThrough`."""
@@ -147,7 +152,8 @@ def start(
     with out_path.open("ab") as out:
         os.chmod(out_path, 0o600)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "clawgate", "gateway", "run", "--quiet"],
+            [sys.executable, "-m", "clawgate", "gateway", "run", "--quiet"]
+            + (["--workers", str(workers)] if workers > 1 else []),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
@@ -187,19 +193,36 @@ def _tail(path: Path, n: int) -> str:
 
 
 def stop(paths: Paths, drain: float) -> dict[str, Any]:
-    data = read_pidfile(paths)
-    if not data or not alive(int(data.get("pid", 0))):
+    """SIGTERM every gateway process of this home (a supervisor passes it to its workers), wait for all of
+    them (workers included) for the drain window, SIGKILL what is left."""
+    procs = gateways(paths)
+    if not procs:
         return {"ok": True, "was_running": False}
-    pid = int(data["pid"])
-    os.kill(pid, signal.SIGTERM)
+    tops = [int(g["pid"]) for g in procs]
+    workers = [int(w) for g in procs for w in g.get("workers") or []]
+    for pid in tops:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + drain + 10
-    while time.monotonic() < deadline and alive(pid):
+    while time.monotonic() < deadline and any(alive(p) for p in tops + workers):
         time.sleep(0.1)
     killed = False
-    if alive(pid):
-        os.kill(pid, signal.SIGKILL)
-        killed = True
-    return {"ok": True, "was_running": True, "pid": pid, "killed": killed}
+    for pid in tops + workers:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            killed = True
+    for pid in tops:
+        with contextlib.suppress(Exception):
+            remove_pidfile(paths, pid)  # a killed one could not take itself out
+    return {
+        "ok": True,
+        "was_running": True,
+        "pid": tops[0],
+        "pids": tops,
+        "workers": workers,
+        "killed": killed,
+    }
 
 
 def _free_port() -> int:
@@ -373,6 +396,9 @@ def status(paths: Paths, url: str, token: str | None, client: dict[str, Any] | N
         )
         return out
     out["gateway"] = st
+    out["gateways"] = gateways(paths)
+    for f in st.get("state_findings") or []:
+        out["findings"].append(f)
     for key in ("home", "config", "version"):
         same = st.get(key) == cli[key] if key == "version" else _same_path(st.get(key), cli[key])
         if not same:
@@ -418,11 +444,13 @@ def status(paths: Paths, url: str, token: str | None, client: dict[str, Any] | N
     return out
 
 
-def unit_text(paths: Paths, drain: float, pass_through: list[str] | None = None) -> str:
+def unit_text(paths: Paths, drain: float, pass_through: list[str] | None = None, workers: int = 1) -> str:
     """The systemd user unit: the same defined environment as `gateway start` (gateway/service_env.py) —
     the home, the config, and `PassEnvironment=` for the names `env.passThrough` lists."""
     exe = Path(sys.executable).parent / "clawgate"
     cmd = f"{exe} gateway run" if exe.exists() else f"{sys.executable} -m clawgate gateway run"
+    if workers > 1:
+        cmd += f" --workers {workers}"
     env_lines = [f"Environment=CLAWGATE_HOME={paths.home}"]
     if paths.config_from == "env:CLAWGATE_CONFIG":
         env_lines.append(f"Environment=CLAWGATE_CONFIG={paths.config}")

@@ -1,8 +1,10 @@
-"""Where a running gateway says it is: bind names → host, the pidfile (written atomically, read leniently) and
-the short path ids that /healthz publishes so a CLI can tell "another home" apart."""
+"""Where running gateways say they are: bind names → host, the pidfile (one entry per gateway process of the
+home, each with its workers; written atomically under a lock, read leniently) and the short path ids that
+/healthz publishes so a CLI can tell "another home" apart."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -47,22 +49,85 @@ def read_pidfile(paths: Paths) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_pidfile(paths: Paths, url: str, host: str, port: int) -> None:
-    atomic_write(
-        pidfile(paths),
-        json.dumps(
-            {
-                "pid": os.getpid(),
-                "url": url,
-                "host": host,
-                "port": port,
-                "home": str(paths.home),
-                "config": str(paths.config),
-                "version": __version__,
-                "started": time.time(),
-            }
-        ),
-    )
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _update(paths: Paths, change: Any) -> dict[str, Any] | None:
+    """Read-modify-write the pidfile under its lock: `change(gateways)` edits the list of entries (dead ones
+    are pruned first). The top level mirrors the oldest entry (what one-gateway readers expect)."""
+    from filelock import FileLock
+
+    path = pidfile(paths)
+    paths.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with FileLock(str(path) + ".lock", timeout=10):
+        data = read_pidfile(paths) or {}
+        gateways = [g for g in data.get("gateways", [data] if data.get("pid") else []) if isinstance(g, dict)]
+        gateways = [g for g in gateways if _alive(int(g.get("pid", 0)))]
+        gateways = change(gateways)
+        if not gateways:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        gateways.sort(key=lambda g: g.get("started") or 0)
+        out = {**gateways[0], "gateways": gateways}
+        atomic_write(path, json.dumps(out))
+        return out
+
+
+def write_pidfile(
+    paths: Paths, url: str, host: str, port: int, workers: list[int] | None = None, state: Any = None
+) -> None:
+    """Register this gateway process (and its workers) in the home's pidfile, next to any other gateway of the
+    same home: `gateway status` and `gateway stop` find every one."""
+    me = os.getpid()
+    entry = {
+        "pid": me,
+        "url": url,
+        "host": host,
+        "port": port,
+        "home": str(paths.home),
+        "config": str(paths.config),
+        "version": __version__,
+        "started": time.time(),
+        "workers": list(workers or []),
+    }
+    if state is not None:
+        entry["state"] = state
+
+    def change(gateways: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        old = next((g for g in gateways if g.get("pid") == me), None)
+        if old is not None:
+            entry["started"] = old.get("started") or entry["started"]
+        return [g for g in gateways if g.get("pid") != me] + [entry]
+
+    _update(paths, change)
+
+
+def remove_pidfile(paths: Paths, pid: int | None = None) -> None:
+    """Take this process (or `pid`) out of the pidfile; the file goes with the last gateway."""
+    me = pid or os.getpid()
+    _update(paths, lambda gateways: [g for g in gateways if g.get("pid") != me])
+
+
+def gateways(paths: Paths) -> list[dict[str, Any]]:
+    """Every gateway process of this home that is alive, each with its live workers."""
+    data = read_pidfile(paths)
+    if not data:
+        return []
+    out = []
+    for g in data.get("gateways", [data]):
+        if isinstance(g, dict) and _alive(int(g.get("pid", 0))):
+            out.append({**g, "workers": [w for w in g.get("workers") or [] if _alive(int(w))]})
+    return out
 
 
 def path_id(path: str | Path) -> str:

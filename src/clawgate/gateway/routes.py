@@ -21,6 +21,7 @@ from clawgate import logs as log
 from clawgate.failures import Failure, failure
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.service_env import env_view
+from clawgate.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp
@@ -52,7 +53,10 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
                 "fallbacks": [r for r, _ in choice.fallbacks],
             }
         )
-    total, by_owner = rt.store.failures_by_owner(since=time.time() - 3600)
+    try:
+        total, by_owner = rt.store.failures_by_owner(since=time.time() - 3600)
+    except StoreUnavailable:
+        total, by_owner = 0, {}  # the database is away: state_findings says so
     err = rt.last_error
     return {
         "service": "clawgate",
@@ -79,7 +83,26 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
         "inflight": gw.inflight,
         "streams": len(gw.streams),
         "draining": gw.draining,
+        "state": state_view(gw),
+        "state_findings": state_findings(gw),
     }
+
+
+def state_view(gw: GatewayApp) -> dict[str, Any]:
+    """The engines this process shares state through (hosts only) and its place among the processes."""
+    rt = gw.rt
+    return {
+        "shared": rt.shared.describe(),
+        "database": rt.store.status(),
+        "worker": rt.node.worker,
+        "peers": rt.node.peers,
+    }
+
+
+def state_findings(gw: GatewayApp) -> list[dict[str, Any]]:
+    from clawgate.state.report import findings
+
+    return findings(gw.rt.shared.describe(), gw.rt.store.status())
 
 
 def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
@@ -94,6 +117,7 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
             "version": __version__,
             "home_id": path_id(gw.rt.paths.home),
             "config_id": path_id(gw.rt.paths.config),
+            "pid": os.getpid(),  # which process answered (one of `gateway run --workers N`)
         }
     )
 
@@ -101,8 +125,13 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         return Response(health, media_type="application/json")
 
     async def readyz(request: Request) -> Response:
+        # an engine that is away does not make the gateway unready: model calls keep serving (they say so)
         ready = not gw.draining
-        body = {"ready": ready, "config_error": gw.rt.last_error.to_json() if gw.rt.last_error else None}
+        body = {
+            "ready": ready,
+            "config_error": gw.rt.last_error.to_json() if gw.rt.last_error else None,
+            "state": [{k: f[k] for k in ("code", "owner", "subject", "message")} for f in state_findings(gw)],
+        }
         return _json(body, 200 if ready else 503)
 
     async def api_status(request: Request) -> Response:
@@ -128,6 +157,14 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
             f.next_steps = ["OpenAI base_url: <gateway>/v1 · Anthropic base_url: <gateway>"]
         return _error(f, "openai-completions", exc.status_code, exc.headers)
 
+    async def store_away(request: Request, exc: Exception) -> Response:
+        """The durable store's engine is away: 503 with owner runtime (model calls still work)."""
+        assert isinstance(exc, StoreUnavailable)
+        f = Failure(
+            owner="runtime", code=exc.code, message=exc.message, retryable=True, next_steps=exc.next_steps
+        )
+        return _error(f, "openai-completions", 503)
+
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.event(
             "gateway.internal_error",
@@ -152,7 +189,13 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         *(more or []),
     ]
     return Starlette(
-        routes=routes, exception_handlers={404: not_routed, 405: not_routed, Exception: internal_error}
+        routes=routes,
+        exception_handlers={
+            404: not_routed,
+            405: not_routed,
+            StoreUnavailable: store_away,
+            Exception: internal_error,
+        },
     )
 
 

@@ -17,7 +17,7 @@ from clawgate import logs as log
 from clawgate.call.runtime import Runtime
 from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
-from clawgate.gateway.pidfile import bind_host, is_loopback_host, pidfile, read_pidfile, write_pidfile
+from clawgate.gateway.pidfile import bind_host, is_loopback_host, remove_pidfile, write_pidfile
 from clawgate.gateway.routes import build_routes
 from clawgate.gateway.token import resolve_gateway_token
 from clawgate.paths import Paths, display_path
@@ -159,11 +159,18 @@ def run(
     host: str | None = None,
     port: int | None = None,
     console: bool = True,
+    worker_fd: int | None = None,
+    worker_of: int | None = None,
 ) -> int:
-    """Run the gateway in the foreground until SIGINT/SIGTERM. Returns the exit status."""
+    """Run the gateway in the foreground until SIGINT/SIGTERM. Returns the exit status. As a worker of
+    `gateway run --workers N` (gateway/workers.py) it serves the supervisor's listening socket `worker_fd`."""
     log.setup(paths.logs_dir, console=console)
     rt, host, port = prepare(paths, environ, host, port)
-    _check_port(host, port)
+    sock = None
+    if worker_fd is not None:
+        sock = socket.socket(fileno=worker_fd)
+    else:
+        _check_port(host, port)
     cfg = rt.snapshot.config.gateway
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     gateway = GatewayApp(rt, address=url)
@@ -185,8 +192,15 @@ def run(
     server = GatewayServer(config, gateway, cfg.drain_seconds)
 
     async def main() -> None:
+        await rt.node.start()  # shared state: this process's lease, notifications from the others
+        await gateway.auth.start()
+        if rt.health_share is not None:
+            await rt.health_share.start()
         reload_task = asyncio.create_task(_reload_loop(rt, gateway, cfg.reload_interval_seconds))
-        server.on_listening = lambda: write_pidfile(paths, url, host, port)
+        if worker_of is None:
+            server.on_listening = lambda: write_pidfile(paths, url, host, port, state=state_json(rt))
+        else:
+            watch = asyncio.create_task(_orphan_watch(server, worker_of))
         started = asyncio.create_task(_announce(server, paths, rt, url, host, port))
         from clawgate.gateway import extensions
 
@@ -199,25 +213,41 @@ def run(
 
         ext_task = asyncio.create_task(start_extensions())
         try:
-            await server.serve()
+            await server.serve(sockets=[sock] if sock is not None else None)
         finally:
             reload_task.cancel()
             started.cancel()
             ext_task.cancel()
+            if worker_of is not None:
+                watch.cancel()
             await extensions.stopped(gateway)
             await rt.aclose()
 
     try:
         asyncio.run(main()) if sys.platform == "win32" else _run_uvloop(main)
     finally:
-        with contextlib.suppress(OSError):
-            data = read_pidfile(paths)
-            if data and data.get("pid") == os.getpid():
-                pidfile(paths).unlink()
+        if worker_of is None:
+            with contextlib.suppress(Exception):
+                remove_pidfile(paths)
         rt.close()
         log.event("gateway.stopped", "gateway stopped")
         log.shutdown()
     return 0
+
+
+def state_json(rt: Runtime) -> dict[str, Any]:
+    """Which engines this process shares state through (hosts only, never a password)."""
+    return {"shared": rt.shared.describe(), "database": rt.store.status(), "worker": rt.node.worker}
+
+
+async def _orphan_watch(server: GatewayServer, parent: int) -> None:
+    """A worker whose supervisor is gone (killed) stops too, draining like on SIGTERM."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    log.event("gateway.orphaned", f"the supervisor (pid {parent}) is gone; this worker stops", level=30)
+    import signal as _signal
+
+    server.handle_exit(_signal.SIGTERM, None)
 
 
 def _trim_heap() -> None:

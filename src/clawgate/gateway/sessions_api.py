@@ -14,11 +14,12 @@ from starlette.routing import Route
 from clawgate.agents.errors import ShuttingDown
 from clawgate.agents.events import sse
 from clawgate.agents.service import AgentService, attach
-from clawgate.agents.sessions import message_json, run_json
+from clawgate.agents.state import message_json, run_json
 from clawgate.errors import ClawgateError, NotFoundError
 from clawgate.failures import Failure, failure, from_error
 from clawgate.gateway import extensions
 from clawgate.gateway.errors import error_response
+from clawgate.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp
@@ -40,6 +41,8 @@ def failure_of(exc: ClawgateError) -> tuple[Failure, int | None]:
     """A raised error as an API failure: unknown ids are 404 (owner request), refusals 400, shutdown 503."""
     if isinstance(exc, NotFoundError):
         return failure("request.not_found", exc.message, next_steps=list(exc.next_steps)), 404
+    if isinstance(exc, StoreUnavailable):  # the sessions database is away: not taken, try again
+        return from_error(exc, retryable=True), 503
     if isinstance(exc, ShuttingDown):
         return from_error(exc), 503
     f = from_error(exc)
@@ -102,6 +105,7 @@ class SessionsAPI:
                 if denied is not None:
                     return denied
                 try:
+                    await self.svc.ready()
                     response: Response = await fn(request)
                     return response
                 except ClawgateError as exc:

@@ -70,7 +70,7 @@ class Connection:
         if denied is not None:
             await self.refuse(denied.code)  # gateway.token_missing | token_mismatch | locked_out
             return False
-        self.svc.ensure_started()
+        await self.svc.ready()
         await self.send(
             {
                 "type": "connected",

@@ -7,6 +7,15 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from clawgate.errors import ClawgateError
+
+
+class StoreUnavailable(ClawgateError):
+    """The durable store's engine cannot be reached: the sessions API answers 503; model calls go on."""
+
+    owner = "runtime"
+    code = "state.database_unreachable"
+
 
 @dataclass
 class AttemptRecord:
@@ -163,6 +172,7 @@ class RunRecord:
     message_id: str | None = None  # the user message this run answers
     reply_id: str | None = None  # the assistant message it writes
     subagents: list[dict[str, Any]] = field(default_factory=list)
+    worker: str | None = None  # the gateway process running it (start-up recovery checks its lease)
 
 
 @dataclass
@@ -246,7 +256,14 @@ class Store(Protocol):
 
     def find_session(self, agent: str, title: str, kind: str | None = None) -> SessionRecord | None: ...
 
-    def save_message(self, rec: MessageRecord) -> None: ...
+    def save_message(self, rec: MessageRecord) -> None:
+        """Insert or update a message. A new message with `seq` 0 gets the next seq of its session, assigned
+        by the store in its own transaction (never by a process's counter); an update keeps the seq."""
+        ...
+
+    def move_to_end(self, session_id: str, message_id: str) -> None:
+        """Give the message the next seq (a queued message answered now comes after what was said meanwhile)."""
+        ...
 
     def list_messages(self, session_id: str) -> list[MessageRecord]: ...
 
@@ -260,9 +277,9 @@ class Store(Protocol):
 
     def list_runs(self, session_id: str) -> list[RunRecord]: ...
 
-    def mark_interrupted(self, now: float) -> tuple[int, int]:
+    def mark_interrupted(self, now: float, only: list[str] | None = None) -> tuple[int, int]:
         """Runs left queued/running and replies left streaming by a gateway that died: mark them interrupted
-        (synchronously). Returns (messages, runs) changed."""
+        (synchronously) — all of them, or the runs in `only` (and their replies). Returns (messages, runs)."""
         ...
 
     def record_cron(self, rec: CronRecord) -> None: ...
@@ -274,5 +291,14 @@ class Store(Protocol):
         ...
 
     def flush(self, timeout: float = 5.0) -> None: ...
+
+    def status(self) -> dict[str, Any]:
+        """{"engine", "host" (never a password), "reachable", "error", "queued", ...} for status and doctor."""
+        ...
+
+    @property
+    def available(self) -> bool:
+        """False while the engine cannot be reached (the sessions API answers 503)."""
+        ...
 
     def close(self) -> None: ...

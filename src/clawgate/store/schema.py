@@ -5,26 +5,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import fields
-from typing import Any
 
-import orjson
-
-from clawgate.store.base import (
-    AttemptRecord,
-    CronRecord,
-    HealthRecord,
-    MessageRecord,
-    RunRecord,
-    SessionRecord,
-)
+from clawgate.store.columns import ATTEMPT_COLS as _ATTEMPT_COLS
+from clawgate.store.columns import CRON_COLS as _CRON_COLS
+from clawgate.store.columns import HEALTH_COLS as _HEALTH_COLS
+from clawgate.store.columns import MESSAGE_COLS as _MESSAGE_COLS
+from clawgate.store.columns import RUN_COLS as _RUN_COLS
+from clawgate.store.columns import SESSION_COLS as _SESSION_COLS
+from clawgate.store.columns import col as _col
 
 # PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime);
-# 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process)
-SCHEMA_VERSION = 3
-
-_ATTEMPT_COLS = [f.name for f in fields(AttemptRecord) if f.name != "id"]
-_HEALTH_COLS = [f.name for f in fields(HealthRecord) if f.name != "extra"]
+# 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process);
+# 4 = + runs.worker (the process running it: recovery marks only runs whose process is gone)
+SCHEMA_VERSION = 4
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS attempts (
@@ -37,19 +30,6 @@ CREATE TABLE IF NOT EXISTS health (
   PRIMARY KEY (provider, fingerprint, model)
 );
 """
-
-_SESSION_COLS = [f.name for f in fields(SessionRecord)]
-_MESSAGE_COLS = [f.name for f in fields(MessageRecord)]
-_RUN_COLS = [f.name for f in fields(RunRecord)]
-_CRON_COLS = [f.name for f in fields(CronRecord) if f.name != "id"]
-_JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps"}
-# column names that are SQL keywords
-_SQL_NAME = {"limit": "limit_kind"}
-
-
-def _col(name: str) -> str:
-    return _SQL_NAME.get(name, name)
-
 
 _SCHEMA_V2 = f"""
 CREATE TABLE IF NOT EXISTS sessions (
@@ -80,38 +60,35 @@ CREATE TABLE IF NOT EXISTS health_clears (
 """
 
 
-def _add_missing_attempt_columns(conn: sqlite3.Connection) -> None:
-    """Columns added to AttemptRecord after a file was created (ALTER TABLE keeps every row)."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(attempts)")}
-    for col in _ATTEMPT_COLS:
-        if col not in have:
-            conn.execute(f"ALTER TABLE attempts ADD COLUMN {col}")
+def _add_missing_columns(conn: sqlite3.Connection, table: str, cols: list[str]) -> None:
+    """Columns added to a record after a file was created (ALTER TABLE keeps every row). Two processes
+    migrating at once: the second finds the column there."""
+    have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    for col in cols:
+        if _col(col) not in have:
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {_col(col)}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def _v3(conn: sqlite3.Connection) -> None:
-    _add_missing_attempt_columns(conn)
+    _add_missing_columns(conn, "attempts", _ATTEMPT_COLS)
     conn.executescript(_SCHEMA_V3)
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    _add_missing_columns(conn, "runs", _RUN_COLS)
+
+
 # each step is idempotent (IF NOT EXISTS, or checks what is there)
-_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _SCHEMA, 2: _SCHEMA_V2, 3: _v3}
-
-
-def _encode(name: str, value: Any) -> Any:
-    if name in _JSON_COLS and value is not None:
-        return orjson.dumps(value).decode()
-    return value
-
-
-def _decode(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
-    out = {}
-    for name, value in zip(names, row, strict=True):
-        if name in _JSON_COLS and value is not None:
-            value = orjson.loads(value)
-        out[name] = value
-    if "subagents" in out and out["subagents"] is None:
-        out["subagents"] = []
-    return out
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
+    1: _SCHEMA,
+    2: _SCHEMA_V2,
+    3: _v3,
+    4: _v4,
+}
 
 
 def _upsert(table: str, cols: list[str]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from clawgate import logs as log
 from clawgate.store.base import (
     AttemptRecord,
     CronRecord,
@@ -25,6 +26,9 @@ from clawgate.store.base import (
     RunRecord,
     SessionRecord,
 )
+from clawgate.store.columns import INTERRUPTED_ERROR, MESSAGE_UPDATE_COLS
+from clawgate.store.columns import decode as _decode
+from clawgate.store.columns import encode as _encode
 from clawgate.store.schema import (  # noqa: F401  (_SCHEMA, SCHEMA_VERSION: what tests and tools import)
     _ATTEMPT_COLS,
     _CRON_COLS,
@@ -35,10 +39,27 @@ from clawgate.store.schema import (  # noqa: F401  (_SCHEMA, SCHEMA_VERSION: wha
     _SESSION_COLS,
     SCHEMA_VERSION,
     _col,
-    _decode,
-    _encode,
     _upsert,
     migrate,
+)
+
+RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)  # a batch that fails for a busy/locked file is tried again
+# a message is inserted with the next `seq` of its session (assigned here, in the writer's transaction, which
+# the file's lock makes the only one: two processes never get the same seq); an update keeps its place
+_SAVE_MESSAGE = (
+    f"INSERT INTO messages ({', '.join(_MESSAGE_COLS)}) VALUES ("
+    + ", ".join(
+        "CASE WHEN ? > 0 THEN ? ELSE COALESCE((SELECT MAX(seq) FROM messages WHERE session_id = ?), 0) + 1 END"
+        if c == "seq"
+        else "?"
+        for c in _MESSAGE_COLS
+    )
+    + ") ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in MESSAGE_UPDATE_COLS)
+)
+_MOVE_TO_END = (
+    "UPDATE messages SET seq = (SELECT MAX(seq) FROM messages WHERE session_id = ?) + 1 "
+    "WHERE id = ? AND seq < (SELECT MAX(seq) FROM messages WHERE session_id = ?)"
 )
 
 
@@ -82,6 +103,8 @@ class SQLiteStore:
         self._pending = 0
         self._pending_lock = threading.Condition()
         self._closed = False
+        self.retries = 0  # batches tried again (busy/locked file)
+        self.failed_writes = 0  # ops that failed on their own (each reported in the log)
         self._thread = threading.Thread(target=self._run, name="clawgate-sqlite-writer", daemon=True)
         self._thread.start()
 
@@ -121,40 +144,16 @@ class SQLiteStore:
                     batch.append(self._q.get_nowait())
                 except queue.Empty:
                     break
-            stop = False
-            barriers: list[_Barrier] = []
+            ops = [op for op in batch if isinstance(op, tuple) or (callable(op) and op is not _STOP)]
+            stop = any(op is _STOP for op in batch)
+            barriers = [op for op in batch if isinstance(op, _Barrier)]
             try:
-                with self._lock_for_memory():
-                    conn.execute("BEGIN")
-                    run_sql: str | None = None
-                    run_args: list[tuple[Any, ...]] = []
-                    for op in batch:
-                        if isinstance(op, tuple):
-                            if op[0] is not run_sql and op[0] != run_sql:
-                                if run_args:
-                                    conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
-                                run_sql, run_args = op[0], []
-                            run_args.append(op[1])
-                            inserted += op[0] is _INSERT_ATTEMPT
-                            continue
-                        if run_args:
-                            conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
-                            run_sql, run_args = None, []
-                        if op is _STOP:
-                            stop = True
-                        elif isinstance(op, _Barrier):
-                            barriers.append(op)
-                        else:
-                            op(conn)
-                    if run_args:
-                        conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
-                    conn.execute("COMMIT")
+                self._write(conn, ops)
+                inserted += sum(1 for op in ops if isinstance(op, tuple) and op[0] is _INSERT_ATTEMPT)
                 if inserted > 5000:
                     inserted = 0
-                    self._trim(conn)
-            except sqlite3.Error:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
+                    with contextlib.suppress(sqlite3.Error):
+                        self._trim(conn)
             finally:
                 with self._pending_lock:
                     self._pending -= len(batch)
@@ -164,6 +163,67 @@ class SQLiteStore:
                         b.future.set_result(None)
             if stop:
                 return
+
+    def _write(self, conn: sqlite3.Connection, ops: list[Any]) -> None:
+        """Commit `ops` in one transaction; a busy or locked file is retried with backoff. When the batch
+        still fails, each op is tried on its own and the ones that fail are reported (never dropped
+        silently)."""
+        if not ops:
+            return
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                self._apply(conn, ops)
+                return
+            except sqlite3.OperationalError as exc:
+                self._rollback(conn)
+                if delay is None:
+                    break
+                self.retries += 1
+                log.event("state.write_retry", f"{self.path}: {exc}; retrying in {delay}s", level=30)
+                time.sleep(delay)
+            except sqlite3.Error:
+                self._rollback(conn)
+                break
+        for op in ops:
+            try:
+                self._apply(conn, [op])
+            except sqlite3.Error as exc:
+                self._rollback(conn)
+                self.failed_writes += 1
+                what = op[0].split("(")[0].strip() if isinstance(op, tuple) else getattr(op, "__name__", "op")
+                log.event(
+                    "state.write_failed",
+                    f"a write to {self.path} failed and was not stored: {what}: {type(exc).__name__}: {exc}",
+                    level=40,
+                    path=self.path,
+                    failed=self.failed_writes,
+                )
+
+    def _apply(self, conn: sqlite3.Connection, ops: list[Any]) -> None:
+        with self._lock_for_memory():
+            conn.execute("BEGIN")
+            run_sql: str | None = None
+            run_args: list[tuple[Any, ...]] = []
+            for op in ops:
+                if isinstance(op, tuple):
+                    if op[0] is not run_sql and op[0] != run_sql:
+                        if run_args:
+                            conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                        run_sql, run_args = op[0], []
+                    run_args.append(op[1])
+                    continue
+                if run_args:
+                    conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                    run_sql, run_args = None, []
+                op(conn)
+            if run_args:
+                conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+            conn.execute("COMMIT")
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _lock_for_memory(self) -> Any:
         # an in-memory database has a single connection shared by reader and writer
@@ -353,8 +413,16 @@ class SQLiteStore:
         return rows[0] if rows else None
 
     def save_message(self, rec: MessageRecord) -> None:
-        values = tuple(_encode(c, getattr(rec, c)) for c in _MESSAGE_COLS)
-        self._submit((_upsert("messages", _MESSAGE_COLS), values))
+        values: list[Any] = []
+        for c in _MESSAGE_COLS:
+            if c == "seq":
+                values += [rec.seq, rec.seq, rec.session_id]
+            else:
+                values.append(_encode(c, getattr(rec, c)))
+        self._submit((_SAVE_MESSAGE, tuple(values)))
+
+    def move_to_end(self, session_id: str, message_id: str) -> None:
+        self._submit((_MOVE_TO_END, (session_id, message_id, session_id)))
 
     def list_messages(self, session_id: str) -> list[MessageRecord]:
         sql = f"SELECT {', '.join(_MESSAGE_COLS)} FROM messages WHERE session_id = ? ORDER BY seq"
@@ -392,34 +460,48 @@ class SQLiteStore:
     def active_runs(self) -> list[RunRecord]:
         return self._runs("WHERE status IN ('queued', 'running')", ())
 
-    def mark_interrupted(self, now: float) -> tuple[int, int]:
+    def mark_interrupted(self, now: float, only: list[str] | None = None) -> tuple[int, int]:
         counts = [0, 0]
-        error = orjson.dumps(
-            {
-                "owner": "runtime",
-                "code": "runtime.interrupted",
-                "message": "the gateway stopped while this run was in flight; the reply so far is kept",
-                "next": ["send the message again"],
-            }
-        ).decode()
+        error = orjson.dumps(INTERRUPTED_ERROR).decode()
+        if only is not None and not only:
+            return 0, 0
+        marks = ", ".join("?" * len(only or []))
+        runs_where = "status IN ('queued', 'running')" + (f" AND id IN ({marks})" if only else "")
+        msgs_where = "status = 'streaming'" + (f" AND run_id IN ({marks})" if only else "")
 
         def op(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
-                "UPDATE messages SET status = 'interrupted', error = COALESCE(error, ?), updated_at = ? "
-                "WHERE status = 'streaming'",
-                (error, now),
+                f"UPDATE messages SET status = 'interrupted', error = COALESCE(error, ?), updated_at = ? "
+                f"WHERE {msgs_where}",
+                (error, now, *(only or [])),
             )
             counts[0] = cur.rowcount
             cur = conn.execute(
-                "UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, ?) "
-                "WHERE status IN ('queued', 'running')",
-                (now, error),
+                f"UPDATE runs SET status = 'interrupted', ended_at = ?, error = COALESCE(error, ?) "
+                f"WHERE {runs_where}",
+                (now, error, *(only or [])),
             )
             counts[1] = cur.rowcount
 
         self._submit(op)
         self.barrier().result(30)
         return counts[0], counts[1]
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "engine": "sqlite",
+            "host": None,
+            "path": self.path,
+            "reachable": True,
+            "error": None,
+            "queued": self._pending,
+            "retries": self.retries,
+            "failed_writes": self.failed_writes,
+        }
+
+    @property
+    def available(self) -> bool:
+        return True
 
     # -- cron -----------------------------------------------------------------------------------------
 

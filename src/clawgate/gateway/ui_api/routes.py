@@ -69,7 +69,7 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
         if gw.auth.token.mode != "token":
             return RedirectResponse("/", status_code=303, headers={"referrer-policy": "no-referrer"})
         code = request.query_params.get("code") or ""
-        sid = gw.auth.ui.redeem(code) if code else None
+        sid = await gw.auth.ui.redeem(code) if code else None
         headers = {"referrer-policy": "no-referrer", "cache-control": "no-store"}
         if sid is None:
             return RedirectResponse("/?login=expired", status_code=303, headers=headers)
@@ -103,7 +103,7 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
             return denied
         if mode != "token":
             return json_response({"auth": mode, "code": None, "path": "/", "expires_in": None}, 201)
-        code, ttl = gw.auth.ui.issue_code()
+        code, ttl = await gw.auth.ui.issue_code()
         return json_response(
             {"auth": mode, "code": code, "path": f"/ui/login?code={quote(code)}", "expires_in": ttl}, 201
         )

@@ -1,0 +1,170 @@
+"""The durable stores (SQLite file, real PostgreSQL): records round-trip, `seq` is assigned by the store and
+unique across two writers, recovery marks only the runs named, and a write that fails is retried or reported —
+never dropped silently."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clawgate.store.base import CronRecord, MessageRecord, RunRecord, SessionRecord, StoreUnavailable
+from clawgate.store.sqlite import SQLiteStore
+
+
+def _fresh_pg_db(engine: Any) -> str:
+    """A database of its own for one test on the shared server."""
+    import asyncio
+
+    import asyncpg
+
+    name = "t_" + uuid.uuid4().hex[:10]
+
+    async def create() -> None:
+        conn = await asyncpg.connect(engine.url)
+        try:
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return engine.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    if request.param == "sqlite":
+        path = str(tmp_path / "state.db")
+        return lambda: SQLiteStore(path)
+    from clawgate.store.postgres import PostgresStore
+
+    url = _fresh_pg_db(request.getfixturevalue("postgres_engine"))
+    return lambda: PostgresStore(url)
+
+
+def test_records_round_trip_and_recovery_marks_only_the_runs_named(make_store: Any) -> None:
+    store = make_store()
+    now = time.time()
+    try:
+        store.save_session(SessionRecord("s1", "main", now, now, title="t"))
+        for i, status in enumerate(["complete", "streaming", "streaming"], 1):
+            store.save_message(MessageRecord(f"m{i}", "s1", 0, "user", f"c{i}", status, now, run_id=f"r{i}"))
+        store.save_run(RunRecord("r2", "s1", "main", "running", now, worker="w-alive"))
+        store.save_run(
+            RunRecord("r3", "s1", "main", "running", now + 1, worker="w-dead", subagents=[{"a": 1}])
+        )
+        store.record_cron(CronRecord("job", now, "ok", next_steps=["x"]))
+        store.barrier().result(10)
+        msgs = store.list_messages("s1")
+        assert [(m.id, m.seq) for m in msgs] == [("m1", 1), ("m2", 2), ("m3", 3)]
+        assert {r.id: r.worker for r in store.active_runs()} == {"r2": "w-alive", "r3": "w-dead"}
+        assert store.mark_interrupted(now + 5, only=["r3"]) == (1, 1)
+        runs = {r.id: r for r in store.list_runs("s1")}
+        assert runs["r2"].status == "running" and runs["r3"].status == "interrupted"
+        assert runs["r3"].subagents == [{"a": 1}] and runs["r3"].error["code"] == "runtime.interrupted"
+        assert [m.status for m in store.list_messages("s1")] == ["complete", "streaming", "interrupted"]
+        # an update keeps the seq; moving a message to the end gives it the next one
+        m1 = msgs[0]
+        m1.content = "edited"
+        store.save_message(m1)
+        store.move_to_end("s1", "m1")
+        store.barrier().result(10)
+        assert [(m.id, m.seq, m.content) for m in store.list_messages("s1")][-1] == ("m1", 4, "edited")
+        assert store.cron_history()[0].next_steps == ["x"]
+        assert store.count_messages(["s1"]) == {"s1": 3}
+        assert store.status()["reachable"] is True
+    finally:
+        store.close()
+
+
+def test_two_writers_never_get_the_same_seq(make_store: Any) -> None:
+    a, b = make_store(), make_store()
+    now = time.time()
+    try:
+        a.save_session(SessionRecord("s", "main", now, now))
+        a.barrier().result(10)
+
+        def post(store: Any, tag: str) -> None:
+            for i in range(40):
+                store.save_message(MessageRecord(f"{tag}{i}", "s", 0, "user", tag, "complete", now))
+                if i % 5 == 0:
+                    store.barrier().result(10)
+            store.barrier().result(10)
+
+        threads = [threading.Thread(target=post, args=(s, t)) for s, t in ((a, "a"), (b, "b"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        seqs = [m.seq for m in a.list_messages("s")]
+        assert len(seqs) == 80 and sorted(seqs) == list(range(1, 81))
+    finally:
+        a.close()
+        b.close()
+
+
+def test_sqlite_retries_a_locked_file_and_reports_a_failing_write(tmp_path: Path, caplog: Any) -> None:
+    path = tmp_path / "state.db"
+    store = SQLiteStore(str(path))
+    now = time.time()
+    try:
+        store.save_session(SessionRecord("s", "main", now, now))
+        store.barrier().result(10)
+        blocker = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")  # another process holds the file's write lock
+        store._writer_conn.execute("PRAGMA busy_timeout=50")
+        store.save_message(MessageRecord("m1", "s", 0, "user", "kept", "complete", now))
+        fut = store.barrier()
+        time.sleep(0.4)
+        assert not fut.done()  # waiting, not dropped
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        fut.result(20)
+        assert [m.content for m in store.list_messages("s")] == ["kept"]
+        assert store.retries >= 1
+
+        def broken(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+        store._submit(broken)
+        store.save_message(MessageRecord("m2", "s", 0, "user", "also kept", "complete", now))
+        store.barrier().result(10)
+        assert [m.content for m in store.list_messages("s")] == ["kept", "also kept"]
+        assert store.failed_writes == 1  # reported (state.write_failed in the log), the rest committed
+    finally:
+        store.close()
+
+
+def test_postgres_outage_writes_wait_and_nothing_is_lost(postgres_engine: Any) -> None:
+    from clawgate.store.postgres import PostgresStore
+
+    url = _fresh_pg_db(postgres_engine)
+    store = PostgresStore(url)
+    now = time.time()
+    try:
+        store.save_session(SessionRecord("s", "main", now, now))
+        store.save_message(MessageRecord("m1", "s", 0, "user", "before", "complete", now))
+        store.barrier().result(10)
+        postgres_engine.kill()
+        try:
+            store.save_message(MessageRecord("m2", "s", 0, "user", "during", "complete", now))
+            fut = store.barrier()
+            with pytest.raises(StoreUnavailable) as exc:
+                for _ in range(50):
+                    store.list_messages("s")
+                    time.sleep(0.1)
+            assert exc.value.owner == "runtime" and exc.value.code == "state.database_unreachable"
+            assert "127.0.0.1" in exc.value.message
+            assert not fut.done() and store.status()["reachable"] is False
+        finally:
+            postgres_engine.start()
+        fut.result(60)
+        assert [m.content for m in store.list_messages("s")] == ["before", "during"]
+        assert store.status()["reachable"] is True
+    finally:
+        store.close()
