@@ -167,11 +167,13 @@ class HealthRegistry:
         with self._lock:
             for key in ((provider, fingerprint, ANY_MODEL), (provider, fingerprint, model)):
                 if key in self._records:
-                    removed.append(self._records.pop(key))
-        if removed and self._store is not None:
-            self._store.delete_health(provider, fingerprint)
+                    del self._records[key]
+                    removed.append(key)
+        if self._store is not None:
+            for key in removed:
+                self._store.delete_health(*key)
         if removed and self.listener is not None:
-            self.listener("ok", {"keys": [list(r.key) for r in removed]})
+            self.listener("ok", {"keys": [list(k) for k in removed]})
 
     def on_failure(
         self, failure: Failure, fingerprint: str | None, model: str, cred_source: str | None = None
