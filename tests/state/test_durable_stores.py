@@ -78,6 +78,24 @@ def test_records_round_trip_and_recovery_marks_only_the_runs_named(make_store: A
         assert store.cron_history()[0].next_steps == ["x"]
         assert store.count_messages(["s1"]) == {"s1": 3}
         assert store.status()["reachable"] is True
+        # the request log's counts and health clears (what a running registry pulls)
+        from clawgate.store.base import AttemptRecord, HealthRecord
+
+        for ok, owner in ((True, None), (False, "rate_limit"), (False, "rate_limit")):
+            store.record_attempt(
+                AttemptRecord(
+                    now, "c", "request", None, "openai/m", "openai", "m", "x", None, None, ok, owner=owner
+                )
+            )
+        store.save_health(HealthRecord("openai", "fp", "m", "cooling", until=now + 60))
+        store.barrier().result(10)
+        assert store.failures_by_owner(now - 1) == (3, {"rate_limit": 2})
+        before = store.health_clears_version()
+        store.clear_health("openai")
+        store.barrier().result(10)
+        time.sleep(0.25)
+        assert store.load_health() == [] and [c.provider for c in store.health_clears()] == ["openai"]
+        assert store.health_clears_version() != before
     finally:
         store.close()
 
