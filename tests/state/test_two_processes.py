@@ -230,6 +230,7 @@ def test_a_cooldown_on_one_process_refuses_on_the_other_and_health_clear_reaches
     assert r.status_code == 429 and r.json()["error"]["owner"] == "rate_limit", r.text
     wait_until(lambda: _cooling(b), timeout=5, interval=0.02, what="the cooldown to reach B")
     took = time.monotonic() - learned
+    print(f"[{c.kind}] cooldown learned on A refused on B after {took * 1000:.0f} ms")
     assert took < 1.0, f"the cooldown reached the other process after {took:.2f} s"
     sent = len(emu.requests)
     refused = _chat(b)
@@ -245,6 +246,7 @@ def test_a_cooldown_on_one_process_refuses_on_the_other_and_health_clear_reaches
     for proc in (a, b):
         wait_until(lambda p=proc: not _cooling(p), timeout=5, interval=0.02, what="health clear to reach it")
     took = time.monotonic() - cleared
+    print(f"[{c.kind}] health clear reached every process after {took * 1000:.0f} ms")
     assert took < 1.0, f"health clear reached every process after {took:.2f} s"
     for proc in (a, b):
         before = len(emu.requests)
