@@ -109,6 +109,22 @@ CODES: dict[str, Code] = _table(
     ("request.invalid", "request", "The request is invalid: its body, a parameter or a header."),
     ("request.too_large", "request", "The request is larger than the gateway or the provider accepts."),
     ("request.not_found", "request", "No such route, resource or id."),
+    (
+        "request.unsupported_param",
+        "request",
+        "A request field (tool, content part, input item) has no equivalent in the serving provider's format; "
+        "refused by name, nothing sent.",
+    ),
+    (
+        "request.unsupported_endpoint",
+        "request",
+        "The serving provider offers no such endpoint (embeddings, token counting); nothing was sent.",
+    ),
+    (
+        "request.previous_response_not_found",
+        "request",
+        "`previous_response_id` names a response neither clawgate nor the provider keeps (or it expired).",
+    ),
     ("model.unknown", "request", "The model is not known to the provider or to the catalog."),
     ("context.exceeded", "context", "The conversation is longer than the model's context window."),
     # -- configuration --------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class Failure:
     should_retry_header: bool | None = None  # the provider's x-should-retry, when sent
     sent: bool = True  # False: refused before anything was sent (health state, no credential, a bad pin)
     phase: str | None = None  # network.timeout: which timer fired (connect | first_byte | idle | total)
+    param: str | None = None  # the request field at fault (OpenAI envelopes' `param`)
 
     def __post_init__(self) -> None:
         known = CODES.get(self.code)
@@ -72,6 +73,7 @@ class Failure:
             "credential_source",
             "credential_fingerprint",
             "phase",
+            "param",
         ):
             val = getattr(self, key)
             if val is not None:

@@ -60,6 +60,8 @@ FALLBACK_CODES = frozenset(
         "network.tls",
         "network.reset",
         "model.unknown",
+        "request.unsupported_param",  # a provider of the plan that speaks the client's format may serve it
+        "request.unsupported_endpoint",
         "provider.api_mismatch",
         "env.unresolved_ref",
         "config.invalid_value",
