@@ -1,6 +1,7 @@
 """The durable stores (SQLite file, real PostgreSQL): records round-trip, `seq` is assigned by the store and
-unique across two writers, recovery marks only the runs named, and a write that fails is retried or reported —
-never dropped silently."""
+unique across two writers, recovery marks only the runs named, kept Responses answers expire and are bounded, a
+database made by an older clawgate gains what is new, and a write that fails is retried or reported — never
+dropped silently."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.timing import limit
 
-from clawgate.store.base import CronRecord, MessageRecord, RunRecord, SessionRecord, StoreUnavailable
+from clawgate.store.base import (
+    CronRecord,
+    MessageRecord,
+    RunRecord,
+    SessionRecord,
+    StoredResponse,
+    StoreUnavailable,
+)
 from clawgate.store.sqlite import SQLiteStore
 
 
@@ -96,6 +105,78 @@ def test_records_round_trip_and_recovery_marks_only_the_runs_named(make_store: A
         time.sleep(0.25)
         assert store.load_health() == [] and [c.provider for c in store.health_clears()] == ["openai"]
         assert store.health_clears_version() != before
+    finally:
+        store.close()
+
+
+def _kept(rid: str, created: float, ttl: float = 60.0) -> StoredResponse:
+    return StoredResponse(
+        rid, created, created + ttl, "m", [{"type": "message", "role": "user", "content": rid}]
+    )
+
+
+def test_kept_responses_round_trip_expire_and_are_bounded(make_store: Any) -> None:
+    store = make_store()
+    now = time.time()
+    try:
+        store.save_response(_kept("resp_a", now - 30))
+        store.save_response(_kept("resp_old", now - 120))  # expired 60 s ago
+        store.save_response(_kept("resp_b", now - 20))
+        store.save_response(_kept("resp_c", now - 10))
+        store.save_response(_kept("resp_c", now - 10, ttl=90))  # saved again: replaced, not doubled
+        store.barrier().result(limit(10))
+        got = store.get_response("resp_a", now)
+        assert got is not None and got.items == [{"type": "message", "role": "user", "content": "resp_a"}]
+        assert got.model == "m" and got.expires_at == now + 30
+        assert store.get_response("resp_old", now) is None  # expired: as if unknown
+        assert store.get_response("resp_nope", now) is None
+        c = store.get_response("resp_c", now)
+        assert c is not None and c.expires_at == now + 80
+        store.prune_responses(now, keep=2)
+        store.barrier().result(limit(10))
+        kept = [r for r in ("resp_a", "resp_old", "resp_b", "resp_c") if store.get_response(r, now - 1000)]
+        assert kept == ["resp_b", "resp_c"]  # the expired row deleted (not only hidden), the oldest beyond 2
+        store.delete_response("resp_b")
+        store.barrier().result(limit(10))
+        assert store.get_response("resp_b", now) is None
+    finally:
+        store.close()
+
+
+def test_a_postgres_database_of_an_older_clawgate_gains_the_responses_table(postgres_engine: Any) -> None:
+    import asyncio
+
+    import asyncpg
+
+    from clawgate.store.pg_migrations import MIGRATIONS
+    from clawgate.store.postgres import PostgresStore
+
+    url = _fresh_pg_db(postgres_engine)
+
+    async def older() -> None:  # the database as the two steps before it left it, with a row
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(
+                "CREATE TABLE clawgate_migrations (version INTEGER PRIMARY KEY, description TEXT, "
+                "applied_at DOUBLE PRECISION)"
+            )
+            for version, description, sql in MIGRATIONS[:2]:
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO clawgate_migrations VALUES ($1, $2, 0)", version, description)
+            await conn.execute(
+                "INSERT INTO sessions (id, agent, created_at, updated_at, kind) VALUES ('s1', 'main', 1, 1, 'chat')"
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(older())
+    store = PostgresStore(url)
+    try:
+        assert store.get_session("s1") is not None  # nothing lost
+        now = time.time()
+        store.save_response(_kept("resp_1", now))
+        store.barrier().result(limit(10))
+        assert store.get_response("resp_1", now) is not None
     finally:
         store.close()
 

@@ -11,6 +11,7 @@ from clawgate.store.base import (
     RunRecord,
     SessionRecord,
     Store,
+    StoredResponse,
     StoreUnavailable,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "SessionRecord",
     "Store",
     "StoreUnavailable",
+    "StoredResponse",
     "open_for",
     "open_store",
 ]

@@ -201,6 +201,18 @@ class CronRecord:
         return out
 
 
+@dataclass
+class StoredResponse:
+    """A Responses answer clawgate keeps so a later `previous_response_id` can continue it: the whole
+    conversation up to and including that answer, as Responses input items."""
+
+    id: str
+    created_at: float
+    expires_at: float
+    model: str | None
+    items: list[dict[str, Any]]
+
+
 class Store(Protocol):
     """What clawgate keeps between calls and processes. Writes never block the caller."""
 
@@ -285,6 +297,20 @@ class Store(Protocol):
     def record_cron(self, rec: CronRecord) -> None: ...
 
     def cron_history(self, job_id: str | None = None, limit: int = 50) -> list[CronRecord]: ...
+
+    # -- stored Responses answers (previous_response_id) ---------------------------------------------------
+
+    def save_response(self, rec: StoredResponse) -> None: ...
+
+    def get_response(self, response_id: str, now: float) -> StoredResponse | None:
+        """The response, unless it is unknown or expired at `now`."""
+        ...
+
+    def delete_response(self, response_id: str) -> None: ...
+
+    def prune_responses(self, now: float, keep: int) -> None:
+        """Delete expired responses, and the oldest beyond `keep`."""
+        ...
 
     def barrier(self) -> Future[None]:
         """A future that completes once every write submitted before it is committed."""

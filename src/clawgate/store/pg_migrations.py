@@ -70,4 +70,17 @@ CREATE TABLE IF NOT EXISTS health_clears (
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        "responses (Responses answers kept for previous_response_id)",
+        """
+CREATE TABLE IF NOT EXISTS responses (
+  id TEXT PRIMARY KEY, created_at DOUBLE PRECISION, expires_at DOUBLE PRECISION, model TEXT, items TEXT
+);
+CREATE INDEX IF NOT EXISTS responses_expires ON responses (expires_at);
+""",
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]

@@ -49,6 +49,7 @@ from clawgate.store.columns import (
     encode,
 )
 from clawgate.store.pg_migrations import LOCK_ID, MIGRATIONS
+from clawgate.store.responses import POSTGRES, ResponsesStore
 
 T = TypeVar("T")
 Op = tuple[str, tuple[Any, ...]] | Callable[[Any], Awaitable[None]]
@@ -126,7 +127,7 @@ class _Barrier:
 _STOP = object()
 
 
-class PostgresStore:
+class PostgresStore(ResponsesStore):
     def __init__(
         self,
         url: str,
@@ -500,6 +501,11 @@ class PostgresStore:
         return counts[0], counts[1]
 
     # -- reads ----------------------------------------------------------------------------------------
+
+    _responses_sql = POSTGRES
+
+    def _response_rows(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        return self._fetch(sql, *args)
 
     def _fetch(self, sql: str, *args: Any) -> list[Any]:
         if self._closed:

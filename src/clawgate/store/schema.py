@@ -16,8 +16,9 @@ from clawgate.store.columns import col as _col
 
 # PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime);
 # 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process);
-# 4 = + runs.worker (the process running it: recovery marks only runs whose process is gone)
-SCHEMA_VERSION = 4
+# 4 = + runs.worker (the process running it: recovery marks only runs whose process is gone);
+# 5 = + responses (Responses answers kept for previous_response_id)
+SCHEMA_VERSION = 5
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS attempts (
@@ -59,6 +60,17 @@ CREATE TABLE IF NOT EXISTS health_clears (
 );
 """
 
+_SCHEMA_V5 = """
+CREATE TABLE IF NOT EXISTS responses (
+  id TEXT PRIMARY KEY,
+  created_at REAL,
+  expires_at REAL,
+  model TEXT,
+  items TEXT
+);
+CREATE INDEX IF NOT EXISTS responses_expires ON responses(expires_at);
+"""
+
 
 def _add_missing_columns(conn: sqlite3.Connection, table: str, cols: list[str]) -> None:
     """Columns added to a record after a file was created (ALTER TABLE keeps every row). Two processes
@@ -88,6 +100,7 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     2: _SCHEMA_V2,
     3: _v3,
     4: _v4,
+    5: _SCHEMA_V5,
 }
 
 

@@ -29,6 +29,7 @@ from clawgate.store.base import (
 from clawgate.store.columns import INTERRUPTED_ERROR, MESSAGE_UPDATE_COLS
 from clawgate.store.columns import decode as _decode
 from clawgate.store.columns import encode as _encode
+from clawgate.store.responses import SQLITE, ResponsesStore
 from clawgate.store.schema import (  # noqa: F401  (_SCHEMA, SCHEMA_VERSION: what tests and tools import)
     _ATTEMPT_COLS,
     _CRON_COLS,
@@ -77,7 +78,7 @@ _INSERT_ATTEMPT = (
 _attempt_values = operator.attrgetter(*_ATTEMPT_COLS)
 
 
-class SQLiteStore:
+class SQLiteStore(ResponsesStore):
     """The embedded default store. Thread-safe; writes go through one background writer thread."""
 
     def __init__(
@@ -271,6 +272,9 @@ class SQLiteStore:
     def _query(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._read_lock:
             return self._reader.execute(sql, args).fetchall()
+
+    _response_rows = _query
+    _responses_sql = SQLITE
 
     def recent_attempts(
         self, limit: int = 100, since: float | None = None, failures_only: bool = False
