@@ -41,8 +41,11 @@ def test_profile_pin_and_alias():
 def test_bare_catalog_model_and_errors():
     assert parse_ref("deepseek-chat", catalog()).provider == "deepseek"
     with pytest.raises(ModelRefError) as exc:
-        parse_ref("deepseek-chatt", catalog())
+        parse_ref("llama-3.3-70b-versatil", catalog())
     assert "did you mean" in str(exc.value)
+    # a first-party family takes any id of its own, listed or not; the provider decides whether it exists
+    typo = parse_ref("deepseek-chatt", catalog())
+    assert (typo.ref, typo.via_family) == ("deepseek/deepseek-chatt", "deepseek-*")
     with pytest.raises(ModelRefError):
         parse_ref("openai/", catalog())
 

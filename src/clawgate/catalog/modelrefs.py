@@ -23,6 +23,7 @@ class ModelRef:
     profile: str | None = None
     via_alias: str | None = None
     normalized_from: str | None = None
+    via_family: str | None = None  # the first-party family glob that took a bare id (`claude-*`)
 
     @property
     def ref(self) -> str:
@@ -67,12 +68,21 @@ def parse_ref(raw: str, catalog: Catalog, aliases: dict[str, str] | None = None)
     matches = catalog.find_model(text)
     if len(matches) == 1:
         return ModelRef(matches[0][0].id, text, raw, profile, via_alias)
+    if len(matches) > 1:  # listed by several: the provider whose first-party family it is, if one is
+        owners = {v.id for v, _ in catalog.find_family(text)}
+        owned = [v for v, _ in matches if v.id in owners]
+        if len(owned) == 1:
+            return ModelRef(owned[0].id, text, raw, profile, via_alias)
     if len(matches) > 1:
         opts = ", ".join(f"{p.id}/{text}" for p, _ in matches)
         raise ModelRefError(
             f"model {text!r} is offered by several providers; write it as provider/model ({opts})",
             next_steps=["clawgate models list"],
         )
+    families = catalog.find_family(text)
+    if len(families) == 1:
+        view, pattern = families[0]
+        return ModelRef(view.id, text, raw, profile, via_alias, via_family=pattern)
     known = [f"{p.id}/{m}" for p in catalog.providers.values() for m in p.models] + list(aliases or {})
     guess = difflib.get_close_matches(text, known, n=1, cutoff=0.5)
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 
 from clawgate.catalog.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
@@ -34,6 +35,10 @@ class ProviderView:
     auth_optional: bool = False
     auth_mode: str | None = None
     oauth: OAuthEndpoints | None = None  # `models.providers.<id>.oauth` (None: the provider's own endpoints)
+    drop_unsupported: bool | list[str] | None = None  # models.providers.<id>.dropUnsupported
+    structured_output: str | None = None  # models.providers.<id>.structuredOutput
+    families: tuple[str, ...] = ()  # the preset's first-party model families (globs)
+    embeddings: bool | None = None
 
     @property
     def env_vars(self) -> tuple[str, ...]:
@@ -56,6 +61,15 @@ class Catalog:
 
     def find_model(self, model_id: str) -> list[tuple[ProviderView, CatalogModel]]:
         return [(p, p.models[model_id]) for p in self.providers.values() if model_id in p.models]
+
+    def find_family(self, model_id: str) -> list[tuple[ProviderView, str]]:
+        """First-party providers whose model family (a glob such as `claude-*`) takes this bare id."""
+        out = []
+        for p in self.providers.values():
+            pattern = next((f for f in p.families if fnmatch.fnmatchcase(model_id, f)), None)
+            if pattern is not None:
+                out.append((p, pattern))
+        return out
 
 
 def build_catalog(config: Config) -> Catalog:
@@ -118,6 +132,7 @@ def _view(
                 max_tokens=m_.max_tokens,
                 input=tuple(m_.input or ("text",)),
                 api=m_.api,
+                reasoning=m_.reasoning,
             )
             models[m_.id] = CatalogModel(info, f"{base}.models[{i}]")
     auth_mode = pc.auth if pc else None
@@ -137,4 +152,8 @@ def _view(
         auth_optional=bool(preset and preset.auth_optional) or auth_mode == "none",
         auth_mode=auth_mode,
         oauth=pc.oauth if pc else None,
+        drop_unsupported=pc.drop_unsupported if pc else None,
+        structured_output=pc.structured_output if pc else None,
+        families=preset.families if preset else (),
+        embeddings=preset.embeddings if preset else None,
     )

@@ -140,6 +140,12 @@ def plan_json(snap: Snapshot, plan: Plan, findings: list[Any] | None = None) -> 
 def render_plan(data: dict[str, Any]) -> None:
     c = console()
     m = data["model"]
+    route = data.get("route")
+    if route:
+        c.print(
+            f"[bold]route[/] {esc(route['requested'])} → {esc(route['result'])}  "
+            f"[dim]{esc(route['from'])}: {esc(route['match'])} → {esc(route['to'])}[/]"
+        )
     c.print(f"[bold]agent[/] {esc(data['agent'])}  [dim]({esc(data['agent_from'])})[/]")
     if data.get("predicts"):
         c.print(f"[dim]as the gateway has it: {esc(data['predicts']['describes'])}[/]")
@@ -270,7 +276,12 @@ def _existing_health(st: Any) -> Any:
 @models.command("status")
 @click.option("--agent", "agent_id", help="Agent id (default: the default agent).")
 @click.option("--all-agents", is_flag=True, help="Show every agent's plan.")
-@click.option("--model", "model_ref", help="Plan for this model ref instead of the agent's own.")
+@click.option(
+    "--model",
+    "model_ref",
+    help="Plan for this model name, as a client would send it (models.routes, aliases, model families "
+    "and agent/<id> apply), instead of the agent's own.",
+)
 @click.option(
     "--probe", is_flag=True, help="Send a minimal real request per attempt, through the runtime path."
 )

@@ -165,11 +165,31 @@ class ProviderConfig(Strict):
     idle_timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     models: list[ModelConfig] | None = None
     oauth: OAuthEndpoints | None = None
+    # Request fields this provider's format has no equivalent for: dropped (and named in the response's
+    # x-clawgate-omitted header) instead of refused. `true` drops every such field.
+    drop_unsupported: bool | list[str] | None = None
+    # Anthropic structured outputs: "native" (output_config.format) or "tool" (a forced tool); default by model.
+    structured_output: Literal["native", "tool"] | None = None
+
+
+class ModelRoute(Strict):
+    """`models.routes[i]`: a client's model name matching `match` (a glob; `*` captures) is sent as `to`
+    (`provider/model`, an alias, or `agent/<id>`; each `*` in `to` takes the next capture)."""
+
+    match: str = Field(min_length=1)
+    to: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _captures(self) -> ModelRoute:
+        if self.to.count("*") > self.match.count("*"):
+            raise ValueError(f"'to' ({self.to!r}) uses more '*' than 'match' ({self.match!r}) captures")
+        return self
 
 
 class ModelsConfig(Strict):
     mode: Literal["merge", "replace"] = "merge"
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+    routes: list[ModelRoute] = Field(default_factory=list)
 
     @field_validator("providers")
     @classmethod
@@ -257,6 +277,13 @@ class GatewayAuthConfig(Strict):
         return v
 
 
+class ResponsesStoreConfig(Strict):
+    """Responses clawgate keeps so `previous_response_id` works on providers that cannot store them."""
+
+    ttl_seconds: float = Field(default=7 * 24 * 3600, gt=0)
+    max_stored: int = Field(default=10_000, gt=0)
+
+
 class GatewayConfig(Strict):
     port: int = Field(default=18789, ge=1, le=65535)
     bind: str = "loopback"
@@ -265,6 +292,7 @@ class GatewayConfig(Strict):
     drain_seconds: float = Field(default=10.0, ge=0, le=600)
     max_retry_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
     reload_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    responses: ResponsesStoreConfig = Field(default_factory=ResponsesStoreConfig)
 
 
 class CronJob(Strict):

@@ -18,6 +18,7 @@ from clawgate.auth.secretrefs import SecretResolver
 from clawgate.catalog.modelrefs import ModelRef, ModelRefError, parse_ref
 from clawgate.catalog.presets import Host
 from clawgate.catalog.providers import Catalog, ProviderView, build_catalog
+from clawgate.catalog.routing import AGENT_PREFIX, RouteMatch, route
 from clawgate.config.loader import LoadedConfig, load_config
 from clawgate.config.schema import Config, ModelSelection, SecretRef
 from clawgate.config.substitution import env_name_ref, expand
@@ -209,7 +210,18 @@ class Snapshot:
         subagent: bool = False,
         with_fallbacks: bool | None = None,
     ) -> Plan:
-        """The ordered attempts a real call for (agent, model) makes. No network."""
+        """The ordered attempts a real call for (agent, model) makes. No network.
+
+        `model` is what a client or command asked for: a `models.routes` rule may rewrite it first, and
+        `agent/<id>` (as asked, or as a route's result) means that agent's own plan, fallbacks included."""
+        routed: RouteMatch | None = None
+        if model:
+            routed = route(self.config.models.routes, model.strip())
+            if routed is not None:
+                model = routed.result
+                model_from = f"{model_from} via {routed.describe()}"
+            if model.startswith(AGENT_PREFIX):
+                agent_id, model, pin = model[len(AGENT_PREFIX) :], None, None
         agent = self.agent(agent_id)
         choice = self.model_choice(agent, model, model_from, subagent=subagent)
         if with_fallbacks is None:
@@ -228,7 +240,7 @@ class Snapshot:
                 continue
             seen.add(key)
             attempts.append(att)
-        return Plan(agent.id, agent.path or "implicit default agent", choice, attempts)
+        return Plan(agent.id, agent.path or "implicit default agent", choice, attempts, routed)
 
     @staticmethod
     def _unplannable(
@@ -349,7 +361,7 @@ class Snapshot:
             index=index,
             role=role,
             ref=mref.ref,
-            ref_from=source if not mref.via_alias else f"{source} (alias {mref.via_alias})",
+            ref_from=_ref_from(source, mref, view.id),
             provider=view.id,
             model=mref.model,
             api=api,
@@ -395,6 +407,14 @@ class Snapshot:
         if exp.refs and exp.value:
             register_secret(exp.value)
         return exp.value
+
+
+def _ref_from(source: str, mref: ModelRef, provider: str) -> str:
+    if mref.via_alias:
+        return f"{source} (alias {mref.via_alias})"
+    if mref.via_family:
+        return f"{source} (bare id in {provider}'s model family {mref.via_family})"
+    return source
 
 
 def _split_spec(spec: str | ModelSelection | None) -> tuple[str | None, list[str] | None]:

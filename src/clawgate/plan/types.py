@@ -9,6 +9,7 @@ from typing import Any
 from clawgate.auth.resolve import CredentialResolution
 from clawgate.catalog.presets import Host
 from clawgate.catalog.providers import CatalogModel, ProviderView
+from clawgate.catalog.routing import RouteMatch
 from clawgate.config.schema import AgentEntry
 
 IMPLICIT_AGENT = "main"
@@ -105,11 +106,13 @@ class Plan:
     agent_from: str
     model: ModelChoice
     attempts: list[Attempt]
+    route: RouteMatch | None = None  # the models.routes rule that rewrote the requested model, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
             "agent": self.agent,
             "agent_from": self.agent_from,
+            "route": self.route.to_json() if self.route else None,
             "model": {
                 "ref": self.model.ref,
                 "from": self.model.source,
