@@ -10,6 +10,7 @@ import pytest
 from openai.types.chat import ChatCompletion
 from openai.types.responses import Response
 
+from clawgate.dialects.envelope import client_message
 from clawgate.dialects.internal import ChatResult, ToolCall, Usage
 from clawgate.failures import Failure
 
@@ -218,10 +219,13 @@ FAILURE = Failure(
 
 @pytest.mark.parametrize("dialect", [CHAT, RESPONSES], ids=lambda d: d.api)
 def test_openai_error_body(dialect: Any) -> None:
-    body = dialect.error_body(FAILURE, 502)
+    body = dialect.error_body(FAILURE, 424)
     assert body == {
         "error": {
-            "message": FAILURE.message,
+            # clients that show only the message (Codex CLI, Claude Code) still see the layer and what next
+            "message": FAILURE.message
+            + " [clawgate owner: provider_auth, code: auth.rejected; next: clawgate models status --probe"
+            " --agent main]",
             "type": "upstream_auth_error",
             "code": "auth.rejected",
             "param": None,
@@ -266,6 +270,7 @@ def test_openai_error_types(owner: str, code: str, type_: str) -> None:
         (404, "not_found_error"),
         (429, "rate_limit_error"),
         (500, "api_error"),
+        (424, "api_error"),
         (502, "api_error"),
         (529, "overloaded_error"),
     ],
@@ -276,7 +281,7 @@ def test_anthropic_error_body(status: int, type_: str) -> None:
     err = body["error"]
     assert (err["type"], err["message"], err["code"], err["owner"]) == (
         type_,
-        FAILURE.message,
+        client_message(FAILURE),
         "auth.rejected",
         "provider_auth",
     )

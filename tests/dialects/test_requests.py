@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from clawgate.dialects.crossing import Unsupported, account
 from clawgate.dialects.internal import ChatRequest, Message, Part, Tool, ToolCall
 
 from ._support import ALL, CHAT, MESSAGES, RESPONSES
@@ -325,10 +326,13 @@ def test_openai_developer_role_string_stop_and_completion_tokens() -> None:
     again = CHAT.encode_request(req, "o4-mini")
     assert again["max_completion_tokens"] == 50 and "max_tokens" not in again
     assert again["tools"] == body["tools"] and again["tool_choice"] == body["tool_choice"]
-    # To another dialect the OpenAI-only tool and tool_choice are not sent.
-    assert "tools" not in MESSAGES.encode_request(req, "c") and "tool_choice" not in RESPONSES.encode_request(
-        req, "c"
-    )
+    # To another dialect the custom tool goes as what that dialect has (a function tool taking the raw text
+    # as `input` for Anthropic, a custom tool for Responses); the allowed_tools choice has no equivalent and
+    # is refused by name (crossing.account), never silently left out.
+    assert MESSAGES.encode_request(req, "c")["tools"][0]["input_schema"]["required"] == ["input"]
+    assert RESPONSES.encode_request(req, "c")["tools"] == [{"type": "custom", "name": "grammar"}]
+    with pytest.raises(Unsupported, match=r"tool_choice\.allowed_tools"):
+        account(req, MESSAGES.api)
     # Without the original's key name: max_completion_tokens only for OpenAI reasoning models.
     plain = _req([_text("user", "hi")], max_tokens=9)
     assert CHAT.encode_request(plain, "gpt-5-mini")["max_completion_tokens"] == 9

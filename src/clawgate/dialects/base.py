@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from clawgate.call.sse import SSEEvent
 from clawgate.dialects.internal import ChatRequest, ChatResult, StreamEvent, Usage
 from clawgate.failures import Failure
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an encoder knows of the model it writes a request for (from the plan's attempt and catalog)."""
+
+    model: str
+    provider: str | None = None
+    reasoning: bool | None = None  # the model takes reasoning controls (None: judge by its id)
+    max_output: int | None = None  # the model's output-token limit, when the catalog knows it
+    structured: str | None = None  # Anthropic structured outputs: native | tool (None: by model)
+
+    def clamp(self, max_tokens: int | None) -> int | None:
+        """`max_tokens` within the model's limit."""
+        if max_tokens is None or self.max_output is None:
+            return max_tokens
+        return min(max_tokens, self.max_output)
 
 
 class StreamDecoder(Protocol):
@@ -58,17 +76,23 @@ class Dialect(Protocol):
     def decode_request(self, body: dict[str, Any]) -> ChatRequest: ...
 
     # internal -> upstream (adapters)
-    def encode_request(self, req: ChatRequest, model: str) -> dict[str, Any]: ...
+    def encode_request(
+        self, req: ChatRequest, model: str, target: Target | None = None
+    ) -> dict[str, Any]: ...
 
     # upstream -> internal
     def decode_response(self, body: dict[str, Any]) -> ChatResult: ...
 
-    # internal -> client
-    def encode_response(self, result: ChatResult, model: str) -> dict[str, Any]: ...
+    # internal -> client; `request` (the client's, decoded) names its tools' kinds for the answer's calls
+    def encode_response(
+        self, result: ChatResult, model: str, request: ChatRequest | None = None
+    ) -> dict[str, Any]: ...
 
     def stream_decoder(self, provider: str, host: str | None, model: str | None) -> StreamDecoder: ...
 
-    def stream_encoder(self, model: str, include_usage: bool = True) -> StreamEncoder: ...
+    def stream_encoder(
+        self, model: str, include_usage: bool = True, request: ChatRequest | None = None
+    ) -> StreamEncoder: ...
 
     def usage_of(self, body: dict[str, Any]) -> Usage:
         """Token usage from a non-streaming response body of this dialect."""

@@ -40,8 +40,7 @@ def collect_extra(body: dict[str, Any], known: frozenset[str], api: str, **stash
     """The body's unknown top-level parameters plus non-empty stashes, tagged with the dialect they came from."""
     extra = {k: v for k, v in body.items() if k not in known}
     extra.update({f"__{k}__": v for k, v in stashes.items() if v})
-    if extra:
-        extra[ORIGIN_KEY] = api
+    extra[ORIGIN_KEY] = api  # always: what the request carries beyond the internal form is accounted for
     return extra
 
 

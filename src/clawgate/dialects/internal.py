@@ -11,8 +11,8 @@ Role = Literal["system", "user", "assistant", "tool"]
 @dataclass
 class ToolCall:
     id: str
-    name: str
-    arguments: str = ""  # JSON text, exactly as the model produced it
+    name: str  # the internal tool name (`Tool.name`: a namespaced tool's is `<namespace>__<name>`)
+    arguments: str = ""  # JSON text, exactly as the model produced it (a custom tool's: {"input": TEXT})
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Part:
     tool_call_id: str | None = None  # for tool_result parts (Anthropic puts them in user messages)
     is_error: bool = False
     raw: Any = None  # the original dialect-specific object for "other"
+    cache_control: dict[str, Any] | None = None  # Anthropic's prompt-cache marker on this piece
 
 
 @dataclass
@@ -40,11 +41,49 @@ class Message:
         return "".join(p.text for p in self.content if p.type == "text")
 
 
+ToolKind = Literal["function", "custom"]
+
+
 @dataclass
 class Tool:
+    """A tool the model may call. `kind="custom"` is a free-form tool (Responses `custom`): its one argument
+    is raw text, carried as a function tool with a single string parameter `input` where that is all a wire
+    format has. A tool of a namespace (Responses `namespace` groups) is named `<namespace>__<name>`."""
+
     name: str
     description: str = ""
     parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    kind: ToolKind = "function"
+    namespace: str | None = None  # the group it came from; `original` is its name inside the group
+    original: str | None = None
+    grammar: dict[str, Any] | None = None  # a custom tool's input format (Responses `format`)
+    strict: bool | None = None
+    deferred: bool = False  # Anthropic `defer_loading`: shown to the model only once a search found it
+    cache_control: dict[str, Any] | None = None
+
+
+@dataclass
+class OutputSpec:
+    """Structured output: `json_schema` (a schema the answer must match) or `json_object` (any JSON object)."""
+
+    type: Literal["json_schema", "json_object"]
+    name: str | None = None
+    schema: dict[str, Any] | None = None
+    strict: bool | None = None
+    description: str | None = None
+
+
+@dataclass
+class ReasoningSpec:
+    """What the client asked of the model's reasoning. `effort`: none | minimal | low | medium | high | xhigh |
+    max; `budget_tokens`: Anthropic's manual thinking budget; `adaptive`: Anthropic's adaptive thinking."""
+
+    enabled: bool = True
+    effort: str | None = None
+    budget_tokens: int | None = None
+    adaptive: bool = False
+    summary: str | None = None  # Responses `reasoning.summary`
+    display: str | None = None  # Anthropic `thinking.display`
 
 
 @dataclass
@@ -62,7 +101,19 @@ class ChatRequest:
     stop: list[str] | None = None
     stream: bool = False
     user: str | None = None
+    output: OutputSpec | None = None  # structured output (response_format / text.format / output_config)
+    reasoning: ReasoningSpec | None = None  # reasoning_effort / reasoning / thinking + effort
+    parallel_tool_calls: bool | None = None
+    system_cache: dict[str, Any] | None = None  # a cache_control marker on the system prompt
+    verbosity: str | None = None  # OpenAI `verbosity` / `text.verbosity`
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def tool(self, name: str) -> Tool | None:
+        """The request's tool with this internal name."""
+        for t in self.tools:
+            if t.name == name:
+                return t
+        return None
 
 
 @dataclass

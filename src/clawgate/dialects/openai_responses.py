@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clawgate.dialects import common
-from clawgate.dialects.common import StreamContext, own_extra, own_stash
+from clawgate.dialects import common, reasoning, structured, tools
+from clawgate.dialects.base import Target
+from clawgate.dialects.common import StreamContext, as_dict, own_extra, own_stash
 from clawgate.dialects.envelope import openai_error_body
 from clawgate.dialects.ids import new_id, now
 from clawgate.dialects.internal import ChatRequest, ChatResult, Message, Part, ToolCall, Usage
@@ -35,8 +36,12 @@ _KNOWN = frozenset(
         "top_p",
         "stream",
         "user",
+        "reasoning",
+        "text",
+        "parallel_tool_calls",
     }
 )
+_TEXT_KEYS = frozenset({"format", "verbosity"})  # `text` keys with an internal meaning
 _TEXT_PARTS = frozenset({"input_text", "output_text", "text"})
 _OWN_PARTS = frozenset({"input_file", "input_audio"})  # content parts re-emitted only to this dialect
 
@@ -93,9 +98,14 @@ def _input_in(raw: Any) -> tuple[list[str], list[Message]]:
             out.append(Message(role="user", content=_parts_in(item.get("content"))))
         elif kind == "function_call":
             call_id = str(item.get("call_id") or item.get("id") or "")
-            call = ToolCall(call_id, str(item.get("name") or ""), str(item.get("arguments") or ""))
+            name = tools.qualified(item.get("namespace"), item.get("name"))
+            call = ToolCall(call_id, name, str(item.get("arguments") or ""))
             assistant().tool_calls.append(call)
-        elif kind == "function_call_output":
+        elif kind == "custom_tool_call":
+            call_id = str(item.get("call_id") or item.get("id") or "")
+            name = tools.qualified(item.get("namespace"), item.get("name"))
+            assistant().tool_calls.append(ToolCall(call_id, name, tools.custom_arguments(item.get("input"))))
+        elif kind in ("function_call_output", "custom_tool_call_output"):
             call_id = str(item.get("call_id") or "")
             out.append(Message(role="tool", content=_parts_in(item.get("output")), tool_call_id=call_id))
         else:  # reasoning, item_reference, hosted tool calls: kept for this dialect only
@@ -130,7 +140,7 @@ def _own_item(part: Part) -> bool:
     return kind in ("reasoning", "item_reference") or (isinstance(kind, str) and kind.endswith("_call"))
 
 
-def _input_out(messages: list[Message]) -> list[dict[str, Any]]:
+def _input_out(messages: list[Message], req: ChatRequest) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for m in common.normalize(messages):
         if m.role in ("system", "user"):
@@ -139,10 +149,10 @@ def _input_out(messages: list[Message]) -> list[dict[str, Any]]:
             items += [p.raw for p in m.content if _own_item(p)]
             if m.text():
                 items.append({"type": "message", "role": "assistant", "content": m.text()})
-            items += [
-                {"type": "function_call", "call_id": tc.id, "name": tc.name, "arguments": tc.arguments}
-                for tc in m.tool_calls
-            ]
+            for tc in m.tool_calls:
+                item = tools.responses_call_item(tc, req.tool(tc.name), "", "completed")
+                del item["id"], item["status"]
+                items.append(item)
         else:
             output: str | list[dict[str, Any]] = m.text()
             if any(p.type == "image" for p in m.content):
@@ -151,14 +161,27 @@ def _input_out(messages: list[Message]) -> list[dict[str, Any]]:
                     for p in m.content
                     if p.type == "text" or (p.type == "image" and p.image_url)
                 ]
-            items.append({"type": "function_call_output", "call_id": m.tool_call_id or "", "output": output})
+            kind = "function_call_output"
+            if any(t.kind == "custom" for t in req.tools) and _custom_call(messages, m.tool_call_id, req):
+                kind = "custom_tool_call_output"
+            items.append({"type": kind, "call_id": m.tool_call_id or "", "output": output})
     return items
+
+
+def _custom_call(messages: list[Message], call_id: str | None, req: ChatRequest) -> bool:
+    """Whether the call a tool result answers was a call of a custom tool."""
+    for m in messages:
+        for tc in m.tool_calls:
+            if tc.id == call_id:
+                tool = req.tool(tc.name)
+                return tool is not None and tool.kind == "custom"
+    return False
 
 
 def _choice_in(choice: Any) -> tuple[Any, Any]:
     if choice is None or choice in ("auto", "none", "required"):
         return choice, None
-    if isinstance(choice, dict) and choice.get("type") == "function" and choice.get("name"):
+    if isinstance(choice, dict) and choice.get("type") in ("function", "custom") and choice.get("name"):
         return {"name": choice["name"]}, None
     return None, choice
 
@@ -183,58 +206,77 @@ class OpenAIResponses:
         instructions = body.get("instructions")
         if isinstance(instructions, str) and instructions:
             system.insert(0, instructions)
-        tools, other_tools = [], []
-        for t in body.get("tools") or []:
-            if isinstance(t, dict) and t.get("type") == "function" and t.get("name"):
-                tools.append(common.tool_in(t["name"], t.get("description"), t.get("parameters")))
-            else:
-                other_tools.append(t)
+        tool_list, other_tools = tools.responses_in(body.get("tools"))
         choice, raw_choice = _choice_in(body.get("tool_choice"))
-        extra = common.collect_extra(body, _KNOWN, API, tools=other_tools, tool_choice=raw_choice)
+        text = as_dict(body.get("text"))
+        output, understood = structured.responses_in(text.get("format"))
+        rest = [f"text.{k}" for k in text if k not in _TEXT_KEYS]
+        if not understood:
+            rest.append("text.format")
+        own = {k: body[k] for k in ("reasoning", "text") if k in body}
+        extra = common.collect_extra(
+            body, _KNOWN, API, tools=other_tools, tool_choice=raw_choice, text_rest=rest, raw=own
+        )
+        parallel = body.get("parallel_tool_calls")
+        verbosity = text.get("verbosity")
         return ChatRequest(
             model=str(body.get("model") or ""),
             messages=messages,
             system=common.joined_text(system),
-            tools=tools,
+            tools=tool_list,
             tool_choice=choice,
             max_tokens=body.get("max_output_tokens"),
             temperature=body.get("temperature"),
             top_p=body.get("top_p"),
             stream=bool(body.get("stream")),
             user=body.get("user"),
+            output=output,
+            reasoning=reasoning.responses_in(body.get("reasoning")),
+            parallel_tool_calls=parallel if isinstance(parallel, bool) else None,
+            verbosity=verbosity if isinstance(verbosity, str) else None,
             extra=extra,
         )
 
-    def encode_request(self, req: ChatRequest, model: str) -> dict[str, Any]:
-        """Responses has no stop sequences: `req.stop` is not sent."""
+    def encode_request(self, req: ChatRequest, model: str, target: Target | None = None) -> dict[str, Any]:
+        """Responses has no stop sequences: a request with `stop` is refused before it gets here."""
+        target = target or Target(model)
+        own = req.extra.get(common.ORIGIN_KEY) == API
         body: dict[str, Any] = {"model": model}
         if req.system:
             body["instructions"] = req.system
-        body["input"] = _input_out(req.messages)
+        body["input"] = _input_out(req.messages, req)
         body.update(own_extra(req, API))
-        tools: list[dict[str, Any]] = [
-            {
-                "type": "function",
-                "name": t.name,
-                **({"description": t.description} if t.description else {}),
-                "parameters": t.parameters or {"type": "object", "properties": {}},
-                "strict": False,  # Responses would default to strict schemas; the other dialects do not
-            }
-            for t in req.tools
-        ]
-        tools += own_stash(req, API, "tools") or []
-        if tools:
-            body["tools"] = tools
+        tool_list = tools.responses_out(req.tools) + (own_stash(req, API, "tools") or [])
+        if tool_list:
+            body["tools"] = tool_list
             choice = _choice_out(req.tool_choice) or own_stash(req, API, "tool_choice")
             if choice is not None:
                 body["tool_choice"] = choice
-        if req.max_tokens is not None:
-            body["max_output_tokens"] = req.max_tokens
+            if req.parallel_tool_calls is not None:
+                body["parallel_tool_calls"] = req.parallel_tool_calls
+        max_tokens = target.clamp(req.max_tokens)
+        if max_tokens is not None:
+            body["max_output_tokens"] = max_tokens
         for key in ("temperature", "top_p", "user"):
             if getattr(req, key) is not None:
                 body[key] = getattr(req, key)
         if req.stream:
             body["stream"] = True
+        if own:
+            body.update(own_stash(req, API, "raw") or {})
+            return body
+        text: dict[str, Any] = {}
+        if req.output is not None:
+            text["format"] = structured.responses_out(req.output)
+        reasons = reasoning.openai_reasons(model, target.reasoning)
+        if req.verbosity and reasons:
+            text["verbosity"] = req.verbosity
+        if text:
+            body["text"] = text
+        if req.reasoning is not None and reasons:
+            spec = reasoning.responses_out(req.reasoning)
+            if spec:
+                body["reasoning"] = spec
         return body
 
     def decode_response(self, body: dict[str, Any]) -> ChatResult:
@@ -247,7 +289,12 @@ class OpenAIResponses:
                 text += [p.text for p in _parts_in(item.get("content")) if p.type == "text"]
             elif kind == "function_call":
                 call_id = str(item.get("call_id") or item.get("id") or "")
-                calls.append(ToolCall(call_id, str(item.get("name") or ""), str(item.get("arguments") or "")))
+                name = tools.qualified(item.get("namespace"), item.get("name"))
+                calls.append(ToolCall(call_id, name, str(item.get("arguments") or "")))
+            elif kind == "custom_tool_call":
+                call_id = str(item.get("call_id") or item.get("id") or "")
+                name = tools.qualified(item.get("namespace"), item.get("name"))
+                calls.append(ToolCall(call_id, name, tools.custom_arguments(item.get("input"))))
             elif kind == "reasoning":
                 for part in (item.get("content") or []) + (item.get("summary") or []):
                     if isinstance(part, dict) and part.get("text"):
@@ -262,25 +309,24 @@ class OpenAIResponses:
             reasoning="\n\n".join(reasoning) or None,
         )
 
-    def encode_response(self, result: ChatResult, model: str) -> dict[str, Any]:
+    def encode_response(
+        self, result: ChatResult, model: str, request: ChatRequest | None = None
+    ) -> dict[str, Any]:
         incomplete = result.finish_reason in ("length", "content_filter")
         status = "incomplete" if incomplete else "completed"
         usage = result.usage if result.usage.total_tokens is not None else None
+        rid = result.id if result.id.startswith("resp_") else new_id("resp_")
         return response_object(
-            result.id or new_id("resp_"),
-            model,
-            now(),
-            status,
-            output_items(result),
-            usage,
-            result.finish_reason,
+            rid, model, now(), status, output_items(result, request), usage, result.finish_reason
         )
 
     def stream_decoder(self, provider: str, host: str | None, model: str | None) -> ResponsesStreamDecoder:
         return ResponsesStreamDecoder(StreamContext(provider, host, model, API))
 
-    def stream_encoder(self, model: str, include_usage: bool = True) -> ResponsesStreamEncoder:
-        return ResponsesStreamEncoder(model, include_usage)
+    def stream_encoder(
+        self, model: str, include_usage: bool = True, request: ChatRequest | None = None
+    ) -> ResponsesStreamEncoder:
+        return ResponsesStreamEncoder(model, include_usage, request)
 
     def usage_of(self, body: dict[str, Any]) -> Usage:
         u = body.get("usage")

@@ -7,11 +7,12 @@ from typing import Any
 import orjson
 
 from clawgate.call.sse import SSEEvent, is_done
+from clawgate.dialects import tools
 from clawgate.dialects.base import StreamFailure
 from clawgate.dialects.common import StreamContext, as_dict, merge_usage
-from clawgate.dialects.envelope import OPENAI_TYPES, clawgate_fields
+from clawgate.dialects.envelope import OPENAI_TYPES, clawgate_fields, client_message
 from clawgate.dialects.ids import new_id, now
-from clawgate.dialects.internal import ChatResult, FinishReason, StreamEvent, ToolCall, Usage
+from clawgate.dialects.internal import ChatRequest, ChatResult, FinishReason, StreamEvent, ToolCall, Usage
 from clawgate.dialects.sse_out import frame
 from clawgate.failures import Failure
 
@@ -48,8 +49,8 @@ def finish_of(response: dict[str, Any], has_calls: bool) -> FinishReason:
     return "tool_calls" if has_calls else "stop"
 
 
-def output_items(result: ChatResult) -> list[dict[str, Any]]:
-    """A result's `output` items, all completed."""
+def output_items(result: ChatResult, request: ChatRequest | None = None) -> list[dict[str, Any]]:
+    """A result's `output` items, all completed (custom and namespaced calls as `request` declared them)."""
     items: list[dict[str, Any]] = []
     if result.reasoning:
         content = [{"type": "reasoning_text", "text": result.reasoning}]
@@ -57,23 +58,15 @@ def output_items(result: ChatResult) -> list[dict[str, Any]]:
     if result.text:
         text = {"type": "output_text", "text": result.text, "annotations": [], "logprobs": []}
         items.append(_message(new_id("msg_"), "completed", [text]))
-    items += [_call_item(new_id("fc_"), tc, "completed") for tc in result.tool_calls]
+    for tc in result.tool_calls:
+        tool = request.tool(tc.name) if request is not None else None
+        prefix = "ctc_" if tool is not None and tool.kind == "custom" else "fc_"
+        items.append(tools.responses_call_item(tc, tool, new_id(prefix), "completed"))
     return items
 
 
 def _message(item_id: str, status: str, content: list[dict[str, Any]]) -> dict[str, Any]:
     return {"id": item_id, "type": "message", "status": status, "role": "assistant", "content": content}
-
-
-def _call_item(item_id: str, tc: ToolCall, status: str) -> dict[str, Any]:
-    return {
-        "id": item_id,
-        "type": "function_call",
-        "status": status,
-        "call_id": tc.id,
-        "name": tc.name,
-        "arguments": tc.arguments,
-    }
 
 
 def response_object(
@@ -100,13 +93,17 @@ def response_object(
     }
 
 
+_CALL_ITEMS = frozenset({"function_call", "custom_tool_call"})
+
+
 class _Call:
-    __slots__ = ("announced", "args_seen", "index")
+    __slots__ = ("announced", "args_seen", "custom", "index")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.announced = False
         self.args_seen = False
+        self.custom = False  # a custom tool: its raw input arrives whole, as {"input": TEXT} arguments
 
 
 class ResponsesStreamDecoder:
@@ -152,8 +149,14 @@ class ResponsesStreamDecoder:
             out.append(StreamEvent(kind="reasoning", text=str(delta)))
         elif kind in ("response.output_item.added", "response.output_item.done"):
             item = obj.get("item")
-            if isinstance(item, dict) and item.get("type") == "function_call":
+            if isinstance(item, dict) and item.get("type") in _CALL_ITEMS:
                 self._item(item, obj.get("output_index"), out)
+        elif kind == "response.custom_tool_call_input.done":
+            call = self._find(obj)
+            if call is not None and not call.args_seen:
+                call.args_seen = True
+                args = tools.custom_arguments(obj.get("input"))
+                out.append(StreamEvent(kind="tool_args", index=call.index, text=args))
         elif kind == "response.function_call_arguments.delta" and delta:
             call = self._find(obj)
             if call is not None:
@@ -179,7 +182,7 @@ class ResponsesStreamDecoder:
         """Text and calls that only the final response carries (relays that send no deltas)."""
         for index, item in enumerate(response.get("output") or []):
             item = as_dict(item)
-            if item.get("type") == "function_call":
+            if item.get("type") in _CALL_ITEMS:
                 self._item(item, index, out)
             elif item.get("type") == "message" and not self._text_seen:
                 for part in item.get("content") or []:
@@ -205,11 +208,22 @@ class ResponsesStreamDecoder:
                 self._calls[item["id"]] = call
             if isinstance(output_index, int):
                 self._calls[("out", output_index)] = call
+        call.custom = item.get("type") == "custom_tool_call"
         if not call.announced:
             call.announced = True
             call_id = item.get("call_id") or item.get("id")
-            out.append(StreamEvent(kind="tool_call", index=call.index, id=call_id, name=item.get("name")))
-        if not call.args_seen and item.get("arguments"):
+            name = tools.qualified(item.get("namespace"), item.get("name"))
+            out.append(StreamEvent(kind="tool_call", index=call.index, id=call_id, name=name))
+        if call.custom:
+            if (
+                not call.args_seen
+                and isinstance(item.get("input"), str)
+                and item.get("status") == "completed"
+            ):
+                call.args_seen = True
+                args = tools.custom_arguments(item["input"])
+                out.append(StreamEvent(kind="tool_args", index=call.index, text=args))
+        elif not call.args_seen and item.get("arguments"):
             call.args_seen = True
             out.append(StreamEvent(kind="tool_args", index=call.index, text=str(item["arguments"])))
 
@@ -217,7 +231,8 @@ class ResponsesStreamDecoder:
 class ResponsesStreamEncoder:
     """Internal events -> Responses stream events (`event:` lines, increasing `sequence_number`)."""
 
-    def __init__(self, model: str, include_usage: bool = True) -> None:
+    def __init__(self, model: str, include_usage: bool = True, request: ChatRequest | None = None) -> None:
+        self._request = request  # the client's request: the kinds of its tools
         self._id = new_id("resp_")
         self._model = model
         self._created = now()
@@ -289,6 +304,12 @@ class ResponsesStreamEncoder:
             out += self._ev("response.reasoning_text.done", **where, content_index=0, text=text)
             out += self._ev("response.content_part.done", **where, content_index=0, part=part)
             item = {**item, "content": [part], "status": "completed"}
+        elif item["type"] == "custom_tool_call":
+            raw = tools.custom_input(text)
+            if raw:
+                out += self._ev("response.custom_tool_call_input.delta", **where, delta=raw)
+            out += self._ev("response.custom_tool_call_input.done", **where, input=raw)
+            item = {**item, "input": raw, "status": "completed"}
         else:
             out += self._ev(
                 "response.function_call_arguments.done", **where, name=item["name"], arguments=text
@@ -322,12 +343,18 @@ class ResponsesStreamEncoder:
             out += self._delta("response.reasoning_text.delta", event.text, content_index=0)
         elif kind == "tool_call":
             call = ToolCall(event.id or new_id("call_"), event.name or "")
-            self._calls[event.index] = new = _call_item(new_id("fc_"), call, "in_progress")
+            tool = self._request.tool(call.name) if self._request is not None else None
+            custom = tool is not None and tool.kind == "custom"
+            new = tools.responses_call_item(call, tool, new_id("ctc_" if custom else "fc_"), "in_progress")
+            self._calls[event.index] = new
             out += self._open(new)
         elif kind == "tool_args" and event.text and item is not None and self._calls.get(event.index) is item:
             # Arguments of a call whose item is already closed cannot be sent any more (upstreams send each
-            # call's arguments before the next call starts).
-            out += self._delta("response.function_call_arguments.delta", event.text)
+            # call's arguments before the next call starts). A custom call's input is sent whole at its end.
+            if item["type"] == "custom_tool_call":
+                self._text.append(event.text)
+            else:
+                out += self._delta("response.function_call_arguments.delta", event.text)
         return out
 
     def _delta(self, kind: str, text: str, **fields: Any) -> bytes:
@@ -345,6 +372,15 @@ class ResponsesStreamEncoder:
         if self._finish in INCOMPLETE_OUT:
             return out + self._ev("response.incomplete", response=self._response("incomplete"))
         return out + self._ev("response.completed", response=self._response("completed"))
+
+    @property
+    def response_id(self) -> str:
+        return self._id
+
+    @property
+    def output(self) -> list[dict[str, Any]]:
+        """The completed output items sent so far."""
+        return list(self._output)
 
     def adopt(self, event: SSEEvent) -> None:
         """Passthrough: note an upstream event sent to the client unchanged, so `error()` continues its stream
@@ -369,12 +405,14 @@ class ResponsesStreamEncoder:
         self._closed = True
         out = self._start()
         fields = clawgate_fields(failure)
-        out += self._ev("error", code=failure.code, message=failure.message, param=None, **fields)
+        param = fields.pop("param", None)
+        message = client_message(failure)
+        out += self._ev("error", code=failure.code, message=message, param=param, **fields)
         response = self._response("failed")
         code = "rate_limit_exceeded" if failure.owner == "rate_limit" else "server_error"
         response["error"] = {
             "code": code,
-            "message": failure.message,
+            "message": message,
             "type": OPENAI_TYPES.get(failure.owner, "runtime_error"),
             "clawgate_code": failure.code,
             **fields,
