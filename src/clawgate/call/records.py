@@ -97,7 +97,8 @@ class Recorder:
     def failed(
         self, tr: Try, f: Failure, status: int | None = None, first_ms: float | None = None
     ) -> TryResult:
-        """A try that failed after it was sent."""
+        """A try that failed: after it was sent, or while its body was made (`f.sent` is False then: a
+        request field the provider's format cannot carry)."""
         t = TryResult(
             tr.att,
             tr.cred,
@@ -106,6 +107,7 @@ class Recorder:
             status=status,
             latency_ms=tr.elapsed_ms(),
             first_byte_ms=first_ms,
+            sent=f.sent,
             try_no=tr.try_no,
         )
         tr.tries.append(t)

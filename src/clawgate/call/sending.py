@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from clawgate.call import wire
+from clawgate.call import bodies, wire
 from clawgate.call.inspect import usage_from
 from clawgate.call.records import Recorder, Try
 from clawgate.call.transport import ProxyInfo, Timeouts, Transport
@@ -28,12 +28,14 @@ async def open_answer(
 ) -> tuple[aiohttp.ClientResponse | None, Failure | None, float]:
     """Send the request; (response, None, first-byte ms) on a 2xx, else (None, failure, ms)."""
     att, io = tr.att, tr.io
-    url = wire.url(att)
+    try:
+        url, body = wire.url_and_body(att, tr.req)
+    except bodies.Refused as refused:  # a field the provider's format cannot carry: nothing is sent
+        return None, refused.failure, 0.0
     via = proxy(url)
     try:
         with io:
             io.phase = "connect"
-            body = wire.body(att, tr.req)
             headers = wire.headers(att, tr.cred, tr.req)
             out = await prepare(att, tr.cred, url, body, headers)  # API kind's URL; OAuth refresh and rules
             if isinstance(out, Failure):

@@ -57,6 +57,9 @@ class CallRequest:
         False  # set by the executor: usage was requested for the record, not by the client
     )
     max_credentials: int | None = None  # probes of one credential set this to 1
+    endpoint: str | None = None  # an auxiliary endpoint (call/bodies.ENDPOINTS) instead of the chat call
+    # attempt ref -> bodies.AttemptNotes (what that attempt's body left out), filled while the bodies are made
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def chat_request(self) -> ChatRequest:
         if self.chat is None:

@@ -1,41 +1,23 @@
-"""What one try puts on the wire: the URL, the body (the client's own, model rewritten, when it speaks the
-upstream's dialect; translated otherwise), the headers (auth, versions, the provider's configured ones) and the
-timeouts of the attempt's provider."""
+"""What one try puts on the wire: the URL and the body (`call/bodies.py` decides both: the client's own body,
+model rewritten, when it speaks the upstream's dialect; translated field by field otherwise; an auxiliary
+endpoint's own), the headers (auth, versions, the provider's configured ones) and the timeouts of the attempt's
+provider."""
 
 from __future__ import annotations
 
-import orjson
-
 from clawgate.auth.resolve import Candidate
+from clawgate.call import bodies
 from clawgate.call.transport import Timeouts
 from clawgate.call.types import CallRequest
-from clawgate.dialects.registry import get_dialect
 from clawgate.plan.types import Attempt
 
 ANTHROPIC_VERSION = "2023-06-01"
 
 
-def url(att: Attempt) -> str:
-    return f"{att.base_url}{get_dialect(att.api).path}"
-
-
-def body(att: Attempt, req: CallRequest) -> bytes:
-    model = att.model
-    if req.raw is not None and req.client_api == att.api:
-        out = dict(req.raw)
-        out["model"] = model
-        if req.stream and att.api == "openai-completions":
-            # ask for usage so the attempt record has tokens (as the translating path does); the usage
-            # chunk is kept from a client that did not ask for it
-            opts = out.get("stream_options")
-            if not (isinstance(opts, dict) and opts.get("include_usage")):
-                out["stream_options"] = {
-                    **(opts if isinstance(opts, dict) else {}),
-                    "include_usage": True,
-                }
-                req.strip_usage_chunk = True
-        return orjson.dumps(out)
-    return orjson.dumps(get_dialect(att.api).encode_request(req.chat_request(), model))
+def url_and_body(att: Attempt, req: CallRequest) -> tuple[str, bytes]:
+    """The URL and body of this attempt's request. Raises `bodies.Refused` (nothing may be sent)."""
+    path, data = bodies.prepare(att, req)
+    return f"{att.base_url}{path}", data
 
 
 def auth_headers(api: str, cred: Candidate | None) -> dict[str, str]:
