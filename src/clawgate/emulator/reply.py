@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from . import structured
+
 ECHO_PREFIX = "echo:"
 TOOL_TRIGGER = "call_tool"
 
@@ -81,23 +83,46 @@ def _conversation(endpoint: str, data: dict[str, Any]) -> tuple[str, int]:
             continue
         text = _text_of(msg.get("content"))
         chars += len(text)
+        if msg.get("role") in ("system", "developer"):
+            continue  # a system turn after the user's does not end the user's turn
         # Only a conversation that *ends* with a user turn counts: after a tool result, reply with text.
         last_user = text if msg.get("role") == "user" else ""
     return last_user, chars
 
 
-def _first_tool(tools: list[Any]) -> ToolCall | None:
-    tool = tools[0]
+def _echo_at(text: str) -> int:
+    """Where the echo request starts: `echo:` at the start of the message or of one of its lines (agents
+    such as Claude Code put reminders before the user's own text), the last one; -1 without one."""
+    if text.startswith(ECHO_PREFIX):
+        return 0 if "\n" + ECHO_PREFIX not in text else text.rfind("\n" + ECHO_PREFIX) + 1
+    at = text.rfind("\n" + ECHO_PREFIX)
+    return at + 1 if at >= 0 else -1
+
+
+def _tool_spec(tool: Any) -> tuple[str | None, Any]:
     if not isinstance(tool, dict):
-        return None
+        return None, None
     fn: dict[str, Any] = tool["function"] if isinstance(tool.get("function"), dict) else tool
     name = fn.get("name")
-    if not isinstance(name, str):
+    return (name if isinstance(name, str) else None), fn.get("parameters") or fn.get("input_schema") or {}
+
+
+def _first_tool(tools: list[Any]) -> ToolCall | None:
+    name, schema = _tool_spec(tools[0])
+    if name is None:
         return None
-    schema = fn.get("parameters") or fn.get("input_schema") or {}
     props = schema.get("properties") if isinstance(schema, dict) else None
     args = '{"x": 1}' if isinstance(props, dict) and "x" in props else "{}"
     return ToolCall(name, args)
+
+
+def _forced_tool(tools: list[Any], wanted: str) -> ToolCall | None:
+    """The forced tool's call, its arguments a value matching its schema."""
+    for tool in tools:
+        name, schema = _tool_spec(tool)
+        if name is not None and wanted in ("*", name):
+            return ToolCall(name, orjson.dumps(structured.instance(schema) or {}).decode())
+    return None
 
 
 def build_reply(dialect: str, endpoint: str, data: dict[str, Any], model: str, chunks: int) -> Reply:
@@ -105,23 +130,34 @@ def build_reply(dialect: str, endpoint: str, data: dict[str, Any], model: str, c
 
     "Last user message" is the last message when it has role `user` (not a tool result).
 
-    * last user message starts with `echo:` → the rest of it, stripped (`"echo: hi"` → `"hi"`);
+    * last user message starts with `echo:` (or has a line that does) → the rest of it, stripped
+      (`"echo: hi"` → `"hi"`);
     * `tools` present and the last user message contains `call_tool` → a call to the first tool, with
       arguments `{"x": 1}` when its schema has a property `x`, else `{}`;
+    * a tool choice forcing a tool (by name, or any: `required`/`any`) → a call to it, with arguments that
+      match its schema;
+    * structured output (`response_format` / `text.format` / `output_config.format`) → JSON matching the
+      schema (`{"answer": "emulated"}` for plain JSON mode);
     * otherwise `"emulated reply from <dialect> model <model>"`.
     """
     last_user, prompt_chars = _conversation(endpoint, data)
     tools = data.get("tools")
     tool = None
-    if tools and isinstance(tools, list) and TOOL_TRIGGER in last_user:
+    forced = structured.forced_tool(endpoint, data)
+    if tools and isinstance(tools, list) and forced:
+        tool = _forced_tool(tools, forced)
+    elif tools and isinstance(tools, list) and TOOL_TRIGGER in last_user:
         tool = _first_tool(tools)
+    wants_json, schema = structured.requested_schema(endpoint, data)
     if tool is not None:
         text = ""
         pieces = split(tool.arguments, chunks)
         out_chars = len(tool.name) + len(tool.arguments)
     else:
-        if last_user.startswith(ECHO_PREFIX):
-            text = last_user[len(ECHO_PREFIX) :].strip()
+        if wants_json:
+            text = structured.answer(schema)
+        elif _echo_at(last_user) >= 0:
+            text = last_user[_echo_at(last_user) + len(ECHO_PREFIX) :].strip()
         else:
             text = f"emulated reply from {dialect} model {model}"
         pieces = split(text, chunks)

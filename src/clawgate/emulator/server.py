@@ -12,7 +12,18 @@ from aiohttp import web
 
 from . import control, oauth, streams
 from .dialects import Mount, build_mounts
-from .dialects.base import AUTH_MISSING, AUTH_OK, MODELS, UNKNOWN, Ctx, ErrorReply
+from .dialects.base import (
+    AUTH_MISSING,
+    AUTH_OK,
+    COUNT_TOKENS,
+    EMBEDDINGS,
+    MODEL,
+    MODELS,
+    UNKNOWN,
+    Ctx,
+    ErrorReply,
+)
+from .extras import count_tokens, embeddings
 from .faults import (
     AUTH_KINDS,
     TRIGGER_PREFIX,
@@ -140,8 +151,10 @@ class EmulatorApp:
                             ctx.model = rec.model = model
                         ctx.stream = rec.stream = data.get("stream") is True
                     else:
-                        bad_json = endpoint != MODELS
+                        bad_json = endpoint not in (MODELS, MODEL)
 
+        if endpoint == MODEL:  # GET one model: the id is in the path
+            ctx.model = rec.model = request.match_info.get("model_id", "")
         key = dialect.credential(request.headers, request.query)
         ctx.key = rec.key = key
         auth = self.keyring.check(dialect.name, mount.region, key) if key else AUTH_MISSING
@@ -175,6 +188,19 @@ class EmulatorApp:
         out_headers = dialect.base_headers(ctx)
         if endpoint == MODELS:
             body = dialect.models_body(ctx)
+            return await streams.send_body(
+                request, rec, dialect, 200, body, out_headers, dialect.json_type, fault
+            )
+        if endpoint == MODEL and ctx.model not in dialect.models:
+            return await self._error(request, rec, ctx, dialect.err_unknown_model(ctx))
+        if endpoint in (MODEL, COUNT_TOKENS, EMBEDDINGS):
+            if endpoint == MODEL:
+                body = dialect.model_body(ctx)
+            elif endpoint == COUNT_TOKENS:
+                body = dialect.count_body(ctx, count_tokens(dialect.name, ctx.data))
+            else:
+                vectors, tokens = embeddings(ctx.data)
+                body = dialect.embeddings_body(ctx, vectors, tokens)
             return await streams.send_body(
                 request, rec, dialect, 200, body, out_headers, dialect.json_type, fault
             )

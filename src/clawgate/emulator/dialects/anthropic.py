@@ -6,7 +6,19 @@ from typing import Any
 
 from ..formats import messages
 from ..reply import Reply
-from .base import AUTH_MISSING, MESSAGES, MODELS, Ctx, Dialect, ErrorReply, StreamSpec, bearer, dumps
+from .base import (
+    AUTH_MISSING,
+    COUNT_TOKENS,
+    MESSAGES,
+    MODEL,
+    MODELS,
+    Ctx,
+    Dialect,
+    ErrorReply,
+    StreamSpec,
+    bearer,
+    dumps,
+)
 
 CREDIT_TOO_LOW = (
     "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or "
@@ -34,6 +46,9 @@ DISPLAY_NAMES = {
     "claude-sonnet-4-6": "Claude Sonnet 4.6",
     "claude-opus-4-6": "Claude Opus 4.6",
     "claude-haiku-4-5": "Claude Haiku 4.5",
+    "claude-opus-5-5": "Claude Opus 5.5",
+    "claude-sonnet-5-5": "Claude Sonnet 5.5",
+    "claude-haiku-5-5": "Claude Haiku 5.5",
 }
 
 
@@ -46,7 +61,12 @@ class Anthropic(Dialect):
         return "/anthropic"
 
     def routes(self, region: str | None) -> list[tuple[str, str, str]]:
-        return [("POST", "/v1/messages", MESSAGES), ("GET", "/v1/models", MODELS)]
+        return [
+            ("POST", "/v1/messages", MESSAGES),
+            ("POST", "/v1/messages/count_tokens", COUNT_TOKENS),
+            ("GET", "/v1/models", MODELS),
+            ("GET", "/v1/models/{model_id:.+}", MODEL),
+        ]
 
     # Auth -------------------------------------------------------------------------------
     def credential(self, headers: Any, query: Any) -> str | None:
@@ -167,16 +187,22 @@ class Anthropic(Dialect):
     def inband_body(self, ctx: Ctx, reply: Reply) -> bytes:
         return messages.INBAND_OVERLOADED.split(b"data: ", 1)[1].rstrip(b"\n")
 
+    def _model(self, model: str) -> dict[str, Any]:
+        return {
+            "type": "model",
+            "id": model,
+            "display_name": DISPLAY_NAMES.get(model, model),
+            "created_at": "2025-09-29T00:00:00Z",
+        }
+
+    def model_body(self, ctx: Ctx) -> bytes:
+        return dumps(self._model(ctx.model))
+
+    def count_body(self, ctx: Ctx, tokens: int) -> bytes:
+        return dumps({"input_tokens": tokens})
+
     def models_body(self, ctx: Ctx) -> bytes:
-        data = [
-            {
-                "type": "model",
-                "id": m,
-                "display_name": DISPLAY_NAMES.get(m, m),
-                "created_at": "2025-09-29T00:00:00Z",
-            }
-            for m in self.models
-        ]
+        data = [self._model(m) for m in self.models]
         return dumps(
             {
                 "data": data,

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 # Endpoint names, as logged.
 CHAT, RESPONSES, MESSAGES, MODELS, UNKNOWN = "chat", "responses", "messages", "models", "unknown"
+MODEL, COUNT_TOKENS, EMBEDDINGS = "model", "count_tokens", "embeddings"  # GET one model; token count; vectors
+
 AUTH_OK, AUTH_MISSING, AUTH_WRONG, AUTH_WRONG_REGION = "ok", "missing", "wrong", "wrong_region"
 
 
@@ -194,3 +196,21 @@ class Dialect:
 
     def models_body(self, ctx: Ctx) -> bytes:
         raise NotImplementedError
+
+    def model_body(self, ctx: Ctx) -> bytes:
+        """GET one model (`ctx.model`, known to this dialect's list)."""
+        raise NotImplementedError
+
+    def count_body(self, ctx: Ctx, tokens: int) -> bytes:
+        """A token count of the request (`tokens`, computed by the emulator)."""
+        return dumps({"object": "response.input_tokens", "input_tokens": tokens})
+
+    def embeddings_body(self, ctx: Ctx, vectors: list[Any], tokens: int) -> bytes:
+        return dumps(
+            {
+                "object": "list",
+                "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+                "model": ctx.model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )

@@ -6,7 +6,18 @@ from typing import Any, ClassVar
 
 from ..formats import chat, responses
 from ..reply import Reply
-from .base import CHAT, MODELS, RESPONSES, Ctx, Dialect, StreamSpec, dumps
+from .base import (
+    CHAT,
+    COUNT_TOKENS,
+    EMBEDDINGS,
+    MODEL,
+    MODELS,
+    RESPONSES,
+    Ctx,
+    Dialect,
+    StreamSpec,
+    dumps,
+)
 
 
 class OpenAICompat(Dialect):
@@ -15,14 +26,19 @@ class OpenAICompat(Dialect):
     flavor: ClassVar[chat.ChatFlavor] = chat.ChatFlavor()
     has_responses: ClassVar[bool] = False
     has_models: ClassVar[bool] = True
+    has_embeddings: ClassVar[bool] = False
     owned_by: ClassVar[str] = "system"
 
     def routes(self, region: str | None) -> list[tuple[str, str, str]]:
         out = [("POST", "/chat/completions", CHAT)]
         if self.has_responses:
             out.append(("POST", "/responses", RESPONSES))
+            out.append(("POST", "/responses/input_tokens", COUNT_TOKENS))
         if self.has_models:
             out.append(("GET", "/models", MODELS))
+            out.append(("GET", "/models/{model_id:.+}", MODEL))
+        if self.has_embeddings:
+            out.append(("POST", "/embeddings", EMBEDDINGS))
         return out
 
     # ids
@@ -96,3 +112,6 @@ class OpenAICompat(Dialect):
 
     def models_body(self, ctx: Ctx) -> bytes:
         return dumps({"object": "list", "data": [self.model_entry(m) for m in self.models]})
+
+    def model_body(self, ctx: Ctx) -> bytes:
+        return dumps(self.model_entry(ctx.model))

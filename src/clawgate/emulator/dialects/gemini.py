@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import AUTH_MISSING, CHAT, Ctx, ErrorReply
+from .base import AUTH_MISSING, CHAT, EMBEDDINGS, Ctx, ErrorReply
 from .compat import OpenAICompat
 
 API_KEY_INVALID = (
@@ -33,13 +33,13 @@ class Gemini(OpenAICompat):
     name = "gemini"
     server = "scaffolding on HTTPServer2"
     json_type = "application/json; charset=UTF-8"
-    default_models = ("gemini-2.5-flash", "gemini-2.5-pro")
+    default_models = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001")
 
     def prefix(self, region: str | None) -> str:
         return "/gemini/v1beta/openai"
 
     def routes(self, region: str | None) -> list[tuple[str, str, str]]:
-        return [("POST", "/chat/completions", CHAT)]
+        return [("POST", "/chat/completions", CHAT), ("POST", "/embeddings", EMBEDDINGS)]
 
     def credential(self, headers: Any, query: Any) -> str | None:
         return super().credential(headers, query) or headers.get("x-goog-api-key") or query.get("key") or None

@@ -91,7 +91,14 @@ RATE_HEADERS = {
 class OpenAI(OpenAICompat):
     name = "openai"
     has_responses = True
-    default_models: ClassVar[tuple[str, ...]] = ("gpt-4o-mini", "gpt-4.1", "gpt-5")
+    has_embeddings = True
+    default_models: ClassVar[tuple[str, ...]] = (
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-5",
+        "gpt-5.5",
+        "text-embedding-3-small",
+    )
     flavor: ClassVar[chat.ChatFlavor] = chat.ChatFlavor(
         top={"service_tier": "default", "system_fingerprint": "fp_emulator"},
         message_extra={"refusal": None, "annotations": []},
