@@ -4,7 +4,6 @@ path); everything else (status, models, UI, sessions) is routed through Starlett
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -13,27 +12,28 @@ import orjson
 
 from clawgate import __version__
 from clawgate import logs as log
-from clawgate.call.executor import CallOutcome, CallRequest, SSEBatch, StreamOutcome
+from clawgate.call.bodies import AttemptNotes
 from clawgate.call.runtime import Runtime
-from clawgate.dialects.internal import StreamEvent
+from clawgate.call.types import CallOutcome, CallRequest, StreamOutcome
+from clawgate.dialects import reshape
 from clawgate.dialects.registry import get_dialect
 from clawgate.errors import ClawgateError
 from clawgate.failures import Failure, failure, from_error
+from clawgate.gateway import aux_calls, streaming
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.requests import BodyTooLarge, ClientGone, read_body, validate_body, wait_disconnect
+from clawgate.gateway.responses_state import ResponseMemory
+from clawgate.gateway.streaming import STARTED
 from clawgate.gateway.token import resolve_gateway_token
+from clawgate.plan.client_dialect import for_client
+from clawgate.plan.types import Plan
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = (b"content-type", b"application/json")
-_SSE_HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-cache"),
-    (b"x-accel-buffering", b"no"),
-]
 MODEL_ENDPOINTS = {
     "/v1/chat/completions": "openai-completions",
     "/chat/completions": "openai-completions",
@@ -41,6 +41,13 @@ MODEL_ENDPOINTS = {
     "/responses": "openai-responses",
     "/v1/messages": "anthropic-messages",
 }
+# auxiliary model calls (gateway/aux_calls.py): path -> the dialect of their requests and errors
+AUX_ENDPOINTS = {
+    "/v1/messages/count_tokens": "anthropic-messages",
+    "/v1/embeddings": "openai-completions",
+    "/embeddings": "openai-completions",
+}
+_OMITTED = b"x-clawgate-omitted"
 
 
 _SHUTDOWN = failure(
@@ -71,6 +78,8 @@ class GatewayApp:
         self.extra = extra
         self.reload_error: str | None = None
         self.last_reload: float | None = None
+        cfg = runtime.snapshot.config.gateway.responses
+        self.memory = ResponseMemory(runtime.store, cfg.ttl_seconds, cfg.max_stored)
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
@@ -80,13 +89,15 @@ class GatewayApp:
 
     def on_reload(self) -> None:
         self.auth.update(resolve_gateway_token(self.rt.snapshot), self._auth_settings())
+        cfg = self.rt.snapshot.config.gateway.responses
+        self.memory.ttl, self.memory.keep = cfg.ttl_seconds, cfg.max_stored
         self.last_reload = time.time()
 
     # ------------------------------------------------------------------------------------------ ASGI
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            api = MODEL_ENDPOINTS.get(scope["path"])
+            api = MODEL_ENDPOINTS.get(scope["path"]) or AUX_ENDPOINTS.get(scope["path"])
             if api is not None:
                 if scope["method"] == "POST":
                     await self.model_call(scope, receive, send, api)
@@ -136,7 +147,7 @@ class GatewayApp:
                 path=scope["path"],
                 exc_info=True,
             )
-            if not scope.get(_STARTED):
+            if not scope.get(STARTED):
                 f = failure(
                     "runtime.internal",
                     f"clawgate failed while handling this request ({type(exc).__name__}); this is a clawgate bug",
@@ -146,7 +157,10 @@ class GatewayApp:
         finally:
             self.inflight -= 1
 
-    async def _model_call(self, scope: Scope, receive: Receive, send: Send, api: str, t0: float) -> None:
+    async def _admit(
+        self, scope: Scope, receive: Receive, send: Send, api: str, t0: float
+    ) -> tuple[dict[bytes, bytes], Any] | None:
+        """(headers, parsed body) of a request the gateway takes, or None once it has answered it."""
         if self.draining:
             f = failure(
                 "runtime.shutdown",
@@ -155,38 +169,33 @@ class GatewayApp:
                 next_steps=["retry in a moment"],
             )
             await self._fail(send, f, api, t0, scope)
-            return
+            return None
         headers = dict(scope["headers"])
         denied = self.check_auth(scope, headers, allow_cookie=False)
         if denied is not None:
             await self._fail(send, denied, api, t0, scope)
-            return
+            return None
         limit = self.rt.snapshot.config.gateway.max_body_bytes
         try:
             raw = await read_body(receive, limit)
         except ClientGone:
-            return
+            return None
         except BodyTooLarge:
-            await self._fail(
-                send,
-                request_error(
-                    f"request body is larger than gateway.maxBodyBytes ({limit} bytes)",
-                    code="request.too_large",
-                ),
-                api,
-                t0,
-                scope,
+            f = request_error(
+                f"request body is larger than gateway.maxBodyBytes ({limit} bytes)", code="request.too_large"
             )
-            return
+            await self._fail(send, f, api, t0, scope)
+            return None
         try:
-            body = orjson.loads(raw)
+            return headers, orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             await self._fail(send, request_error(f"request body is not valid JSON: {exc}"), api, t0, scope)
-            return
-        problem = validate_body(body, api)
-        if problem is not None:
-            await self._fail(send, problem, api, t0, scope)
-            return
+            return None
+
+    async def plan_request(self, model: Any, headers: dict[bytes, bytes], api: str) -> Plan | Failure:
+        """The plan for a request's model (routes, aliases, families and agent/<id> are the plan's), on the
+        client's own dialect wherever the provider serves it; cached per snapshot, a new one made off the
+        loop. A Failure (owner `request`) when the request names what cannot be planned."""
         agent_hdr = headers.get(b"x-clawgate-agent")
         try:
             agent = agent_hdr.decode() if agent_hdr else None
@@ -196,18 +205,46 @@ class GatewayApp:
                 "send x-clawgate-agent: <agent id>, e.g. main",
                 "clawgate config get agents.list",
             ]
-            await self._fail(send, bad, api, t0, scope)
-            return
-        model = body.get("model")
+            return bad
+        name = model if isinstance(model, str) and model else None
+        cache = self.rt.snapshot.plan_cache
+        key = ("client", api, agent, name)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         try:
-            plan = await self.plan_for(model if isinstance(model, str) else None, agent)
+            plan = for_client(await self.rt.plan_async(agent, name), api)
         except ClawgateError as exc:
             f = from_error(exc)
             if f.owner != "request":  # whatever the resolver refused here, the request named it
                 f = request_error(exc.message)
                 f.next_steps = list(exc.next_steps)
-            await self._fail(send, f, api, t0, scope)
+            return f
+        cache[key] = plan
+        return plan
+
+    async def _model_call(self, scope: Scope, receive: Receive, send: Send, api: str, t0: float) -> None:
+        admitted = await self._admit(scope, receive, send, api, t0)
+        if admitted is None:
             return
+        headers, body = admitted
+        if scope["path"] in AUX_ENDPOINTS:
+            await aux_calls.handle(self, scope, receive, send, api, headers, body, t0)
+            return
+        problem = validate_body(body, api)
+        if problem is not None:
+            await self._fail(send, problem, api, t0, scope)
+            return
+        plan = await self.plan_request(body.get("model"), headers, api)
+        if isinstance(plan, Failure):
+            await self._fail(send, plan, api, t0, scope)
+            return
+        if api == "openai-responses" and body.get("previous_response_id") is not None:
+            expanded = await self.memory.expand(body, plan)
+            if isinstance(expanded, Failure):
+                await self._fail(send, expanded, api, t0, scope)
+                return
+            body = expanded
         stream = bool(body.get("stream"))
         fwd = {}
         for name in (b"anthropic-version", b"anthropic-beta"):
@@ -216,12 +253,31 @@ class GatewayApp:
         req = CallRequest(
             stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
         )
+        called = await self.call(scope, receive, send, api, t0, plan, req)
+        if called is None:
+            return
+        outcome, watcher = called
+        try:
+            if stream:
+                assert isinstance(outcome, StreamOutcome)
+                await streaming.answer(self, scope, watcher, send, api, outcome, t0, body, req)
+            else:
+                await self._plain(send, api, outcome, t0, scope, req, body)
+        finally:
+            watcher.cancel()
+
+    async def call(
+        self, scope: Scope, receive: Receive, send: Send, api: str, t0: float, plan: Plan, req: CallRequest
+    ) -> tuple[CallOutcome, asyncio.Future[None]] | None:
+        """Run the plan while watching the client: (outcome, the watcher — cancel it once answered), or
+        None when a failure (or the client leaving) was already answered."""
         # The client may leave while the provider is still working (a slow first byte, a long non-streaming
         # answer): watch for that from now on and cancel the upstream call with it, so the provider stops.
         watcher = asyncio.ensure_future(wait_disconnect(receive))
         call = asyncio.ensure_future(self.rt.run(plan, req))
         watcher.add_done_callback(lambda _t: call.cancel())  # a no-op once the call is done
         self.calls[call] = False
+        answered = False
         try:
             try:
                 outcome = await call
@@ -229,49 +285,52 @@ class GatewayApp:
                 if self.calls.get(call) and call.cancelled():
                     # the drain window closed before the provider answered
                     await self._fail(send, _SHUTDOWN, api, t0, scope)
-                    return
+                    return None
                 if not call.cancelled() or not watcher.done() or watcher.cancelled():
                     raise  # we are being cancelled ourselves, not the client leaving
                 self._log(scope, 499, t0, None, 0.0, _CLIENT_GONE)
-                return
+                return None
             finally:
                 del self.calls[call]
             if not outcome.ok:
                 assert outcome.failure is not None
                 await self._fail(send, outcome.failure, api, t0, scope, outcome)
-                return
-            if stream:
-                assert isinstance(outcome, StreamOutcome)
-                await self._stream(scope, watcher, send, api, outcome, t0, body)
-            else:
-                await self._plain(send, api, outcome, t0, scope)
+                return None
+            answered = True
+            return outcome, watcher
         finally:
-            watcher.cancel()
+            if not answered:
+                watcher.cancel()
 
-    async def plan_for(self, model: str | None, agent: str | None) -> Any:
-        """The plan for a request (cached; a new one is made off the loop)."""
-        if model and model.startswith("agent/"):
-            return await self.rt.plan_async(model.split("/", 1)[1], None)
-        if not model:
-            return await self.rt.plan_async(agent, None)
-        return await self.rt.plan_async(agent, model)
-
-    async def _plain(self, send: Send, api: str, outcome: CallOutcome, t0: float, scope: Scope) -> None:
-        assert outcome.body is not None and outcome.api is not None
+    async def _plain(
+        self,
+        send: Send,
+        api: str,
+        outcome: CallOutcome,
+        t0: float,
+        scope: Scope,
+        req: CallRequest,
+        body: dict[str, Any],
+    ) -> None:
+        assert outcome.body is not None and outcome.api is not None and outcome.attempt is not None
+        notes: AttemptNotes | None = req.notes.get(outcome.attempt.ref)
         if outcome.api == api:
             data = outcome.body
         else:
-            assert outcome.attempt is not None
-            data = orjson.dumps(get_dialect(api).encode_response(outcome.result(), outcome.attempt.ref))
+            result = reshape.result(outcome.result(), notes.forced_tool if notes else None)
+            encoded = get_dialect(api).encode_response(result, outcome.attempt.ref, req.chat)
+            data = orjson.dumps(encoded)
+        if api == "openai-responses" and self.memory.keeps(body, outcome.attempt, outcome.api == api):
+            self.memory.remember_body(body, data)
         overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
-        scope[_STARTED] = True
+        scope[STARTED] = True
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
                 "headers": [
                     _JSON,
-                    *self._served_headers(outcome),
+                    *self._served_headers(outcome, notes),
                     (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
                 ],
             }
@@ -279,120 +338,15 @@ class GatewayApp:
         await send({"type": "http.response.body", "body": data})
         self._log(scope, 200, t0, outcome, overhead)
 
-    def _served_headers(self, outcome: CallOutcome) -> list[tuple[bytes, bytes]]:
+    def _served_headers(self, outcome: CallOutcome, notes: AttemptNotes | None) -> list[tuple[bytes, bytes]]:
         att = outcome.attempt
         out = [(b"x-request-id", outcome.call_id.encode())]
         if att is not None:
             out.append((b"x-clawgate-model", att.ref.encode()))
+        omitted = notes.header() if notes is not None else None
+        if omitted:
+            out.append((_OMITTED, omitted.encode()))
         return out
-
-    async def _stream(
-        self,
-        scope: Scope,
-        watcher: asyncio.Future[None],
-        send: Send,
-        api: str,
-        outcome: StreamOutcome,
-        t0: float,
-        body: dict[str, Any],
-    ) -> None:
-        overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
-        scope[_STARTED] = True
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    *_SSE_HEADERS,
-                    *self._served_headers(outcome),
-                    (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
-                ],
-            }
-        )
-        assert outcome.attempt is not None
-        include_usage = (
-            bool((body.get("stream_options") or {}).get("include_usage"))
-            if api == "openai-completions"
-            else True
-        )
-        dialect = get_dialect(api)
-        label = str(body.get("model") or outcome.attempt.ref)
-
-        def make_encoder() -> Any:
-            return dialect.stream_encoder(label, include_usage)
-
-        # a pass-through stream needs an encoder only to end it after an error — except Responses, whose
-        # encoder must follow the upstream response id from the start
-        encoder = None if (outcome.api == api and api != "openai-responses") else make_encoder()
-        finished: list[bool] = []
-        pump = asyncio.ensure_future(self._pump(send, api, outcome, encoder, make_encoder, finished))
-        self.streams[pump] = False
-        watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
-        status = 200
-        try:
-            await pump
-        except asyncio.CancelledError:
-            status = 499  # client went away: the upstream request was closed with it
-            if not watcher.done():
-                raise
-        finally:
-            aborted = self.streams.pop(pump, False)
-            with contextlib.suppress(Exception):
-                await outcome.aclose()
-        if aborted:
-            status = 503
-        self._log(scope, status, t0, outcome, overhead)
-
-    async def _pump(
-        self,
-        send: Send,
-        api: str,
-        outcome: StreamOutcome,
-        encoder: Any,
-        make_encoder: Any,
-        finished: list[bool],
-    ) -> None:
-        failure: Failure | None = None
-        try:
-            async for item in outcome:
-                if isinstance(item, SSEBatch):  # passed through unchanged, one write per upstream read
-                    if encoder is not None:
-                        for ev in item.events:
-                            encoder.adopt(ev)
-                    await send({"type": "http.response.body", "body": item.raw, "more_body": True})
-                elif isinstance(item, StreamEvent):
-                    data = encoder.encode(item)
-                    if data:
-                        await send({"type": "http.response.body", "body": data, "more_body": True})
-                else:
-                    failure = item
-        except asyncio.CancelledError:
-            if not self.streams.get(asyncio.current_task(), False):  # type: ignore[arg-type]
-                raise
-            failure = _failure(
-                "runtime.shutdown",
-                "the gateway is shutting down; the stream was ended before it finished",
-                next_steps=["retry the request"],
-            )
-            with contextlib.suppress(Exception):
-                await outcome.aclose()
-        except Exception as exc:  # a bug of ours mid-stream: end the stream with an error event, not a cut
-            log.event("gateway.internal_error", f"{type(exc).__name__}: {exc}", level=40, exc_info=True)
-            failure = _failure(
-                "runtime.internal",
-                f"clawgate failed while streaming ({type(exc).__name__}); this is a clawgate bug",
-                next_steps=["clawgate logs --limit 20", "retry the request"],
-            )
-            with contextlib.suppress(Exception):
-                await outcome.aclose()
-        if failure is not None:
-            tail = (encoder or make_encoder()).error(failure)
-        elif outcome.api == api:
-            tail = b""
-        else:
-            tail = encoder.finish()
-        finished.append(True)
-        await send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def _fail(
         self,
@@ -410,7 +364,7 @@ class GatewayApp:
         headers.append((b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()))
         if outcome is not None:
             headers.append((b"x-request-id", outcome.call_id.encode()))
-        scope[_STARTED] = True
+        scope[STARTED] = True
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         self._log(scope, status, t0, outcome, overhead, f)
@@ -462,7 +416,6 @@ class GatewayApp:
         return n
 
 
-_STARTED = "clawgate.response_started"  # scope key: the response has begun (an error can no longer be sent)
 _OWNER = b"x-clawgate-owner"
 
 
@@ -484,4 +437,3 @@ def _timed(send: Send) -> Send:
 
 
 VERSION = __version__
-_failure = failure  # `_pump` has a local named `failure`

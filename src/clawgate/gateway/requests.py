@@ -1,5 +1,6 @@
 """What a model-call request brings, read and checked before any plan is made: the body (bounded by
-gateway.maxBodyBytes), its shape per endpoint, and the client going away while the provider works."""
+gateway.maxBodyBytes), its shape per endpoint (chat endpoints, count_tokens, embeddings), and the client going
+away while the provider works."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class ClientGone(Exception):
 
 
 def validate_body(body: Any, api: str) -> Failure | None:
+    """The shape every chat endpoint needs (the provider checks the rest)."""
     if not isinstance(body, dict):
         return request_error("request body must be a JSON object")
     model = body.get("model")
@@ -33,6 +35,9 @@ def validate_body(body: Any, api: str) -> Failure | None:
             return request_error("'input' is required (a string or a list of input items)", "input")
         if not isinstance(body["input"], (str, list)):
             return request_error("'input' must be a string or a list", "input")
+        prev = body.get("previous_response_id")
+        if prev is not None and not isinstance(prev, str):
+            return request_error("'previous_response_id' must be a string", "previous_response_id")
         return None
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
@@ -44,6 +49,29 @@ def validate_body(body: Any, api: str) -> Failure | None:
         mt = body.get("max_tokens")
         if mt is not None and (not isinstance(mt, int) or mt < 1):
             return request_error("'max_tokens' must be a positive integer", "max_tokens")
+    return None
+
+
+def validate_count_tokens(body: Any) -> Failure | None:
+    """POST /v1/messages/count_tokens: a model and the messages (Anthropic's shape)."""
+    if not isinstance(body, dict):
+        return request_error("request body must be a JSON object")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return request_error("'model' is required", "model")
+    msgs = body.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        return request_error("'messages' must be a non-empty list", "messages")
+    return None
+
+
+def validate_embeddings(body: Any) -> Failure | None:
+    """POST /v1/embeddings: a model and the input (OpenAI's shape)."""
+    if not isinstance(body, dict):
+        return request_error("request body must be a JSON object")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return request_error("'model' is required", "model")
+    if not isinstance(body.get("input"), (str, list)) or body["input"] in ("", []):
+        return request_error("'input' must be a string or a non-empty list", "input")
     return None
 
 

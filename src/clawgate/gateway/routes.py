@@ -135,7 +135,12 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         return _json(body, 200 if ready else 503)
 
     async def api_status(request: Request) -> Response:
-        return _guard(gw, request) or _json(await asyncio.to_thread(status_payload, gw))
+        denied = _guard(gw, request)
+        if denied:
+            return denied
+        # read this gateway's own writes: calls answered just before are in the store's coalescing queue
+        await asyncio.wrap_future(gw.rt.store.barrier())
+        return _json(await asyncio.to_thread(status_payload, gw))
 
     async def list_models(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
@@ -143,6 +148,16 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         if denied:
             return denied
         return _json(await asyncio.to_thread(models_payload, gw, anthropic))
+
+    async def get_model(request: Request) -> Response:
+        anthropic = "anthropic-version" in request.headers
+        api = "anthropic-messages" if anthropic else "openai-completions"
+        denied = _guard(gw, request, api)
+        if denied:
+            return denied
+        headers = dict(request.scope["headers"])
+        found = await model_payload(gw, request.path_params["model_id"], anthropic, headers)
+        return found if isinstance(found, Response) else _json(found)
 
     async def not_routed(request: Request, exc: Exception) -> Response:
         """404/405 in the OpenAI envelope with owner `request` (a route's own 404 keeps its detail)."""
@@ -186,6 +201,8 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         Route("/api/status", api_status),
         Route("/v1/models", list_models),
         Route("/models", list_models),
+        Route("/v1/models/{model_id:path}", get_model),
+        Route("/models/{model_id:path}", get_model),
         *(more or []),
     ]
     return Starlette(
@@ -237,4 +254,55 @@ def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
     return {
         "object": "list",
         "data": [{"id": i, "object": "model", "created": created, "owned_by": o} for i, o in ids],
+    }
+
+
+async def model_payload(
+    gw: GatewayApp, model_id: str, anthropic: bool, headers: dict[bytes, bytes]
+) -> dict[str, Any] | Response:
+    """GET /v1/models/{id}: the model a call with this name would use, from the same plan (routes, aliases,
+    families, agent/<id>); 404 in the endpoint's envelope when no attempt of the plan can be made."""
+    api = "anthropic-messages" if anthropic else "openai-completions"
+    plan = await gw.plan_request(model_id, headers, api)
+    if isinstance(plan, Failure):
+        return _error(plan, api, 404)
+    att = next((a for a in plan.attempts if a.error is None), None)
+    if att is None:
+        first = plan.attempts[0] if plan.attempts else None
+        err = first.error if first is not None and first.error else None
+        f = failure(
+            err["code"] if err else "model.unknown",
+            err["message"] if err else f"no model {model_id!r}",
+            next_steps=list(err.get("next", [])) if err else ["clawgate models list"],
+        )
+        return _error(f, api, 404)
+    info = att.model_info.info if att.model_info else None
+    extra = {
+        "ref": att.ref,
+        "provider": att.provider,
+        "api": att.api,
+        "catalog": att.catalog_status,
+        "from": att.ref_from,
+        "route": plan.route.to_json() if plan.route else None,
+        "ready": att.ready,
+        "context_window": info.context_window if info else None,
+        "max_tokens": info.max_tokens if info else None,
+    }
+    if anthropic:
+        return {
+            "type": "model",
+            "id": model_id,
+            "display_name": (info.name if info and info.name else None) or model_id,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(gw.started)),
+            "lifecycle": "active",
+            "max_input_tokens": extra["context_window"],
+            "max_tokens": extra["max_tokens"],
+            "clawgate": extra,
+        }
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": int(gw.started),
+        "owned_by": att.provider,
+        "clawgate": extra,
     }

@@ -1,0 +1,172 @@
+"""Answering a streamed model call: the SSE response, pass-through batches or translated events (reshaped
+for the client and encoded in its dialect), the closing bytes or an in-band error, and keeping a Responses
+answer for a later previous_response_id."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+
+from clawgate import logs as log
+from clawgate.call.bodies import AttemptNotes
+from clawgate.call.types import CallRequest, SSEBatch, StreamOutcome
+from clawgate.dialects import reshape
+from clawgate.dialects.internal import StreamEvent
+from clawgate.dialects.registry import get_dialect
+from clawgate.failures import Failure
+from clawgate.failures import failure as _failure  # `_pump` has a local named `failure`
+from clawgate.gateway.responses_state import completed_response
+
+if TYPE_CHECKING:
+    from clawgate.gateway.app import GatewayApp, Scope, Send
+
+STARTED = "clawgate.response_started"  # scope key: the response has begun (an error can no longer be sent)
+_SSE_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+
+
+async def answer(
+    gw: GatewayApp,
+    scope: Scope,
+    watcher: asyncio.Future[None],
+    send: Send,
+    api: str,
+    outcome: StreamOutcome,
+    t0: float,
+    body: dict[str, Any],
+    req: CallRequest,
+) -> None:
+    assert outcome.attempt is not None
+    notes: AttemptNotes | None = req.notes.get(outcome.attempt.ref)
+    overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
+    scope[STARTED] = True
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                *_SSE_HEADERS,
+                *gw._served_headers(outcome, notes),
+                (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
+            ],
+        }
+    )
+    include_usage = (
+        bool((body.get("stream_options") or {}).get("include_usage")) if api == "openai-completions" else True
+    )
+    dialect = get_dialect(api)
+    label = str(body.get("model") or outcome.attempt.ref)
+    passthrough = outcome.api == api
+    request = None if passthrough else req.chat
+
+    def make_encoder() -> Any:
+        return dialect.stream_encoder(label, include_usage, request)
+
+    # a pass-through stream needs an encoder only to end it after an error — except Responses, whose
+    # encoder must follow the upstream response id from the start
+    encoder = None if (passthrough and api != "openai-responses") else make_encoder()
+    keep = api == "openai-responses" and gw.memory.keeps(body, outcome.attempt, passthrough)
+    tap = _Tap(keep and passthrough)
+    shaper = reshape.StreamReshaper(notes.forced_tool if notes else None)
+    finished: list[bool] = []
+    pump = asyncio.ensure_future(_pump(gw, send, api, outcome, encoder, make_encoder, finished, shaper, tap))
+    gw.streams[pump] = False
+    watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
+    status = 200
+    failure: Failure | None = None
+    try:
+        failure = await pump
+    except asyncio.CancelledError:
+        status = 499  # client went away: the upstream request was closed with it
+        if not watcher.done():
+            raise
+    finally:
+        aborted = gw.streams.pop(pump, False)
+        with contextlib.suppress(Exception):
+            await outcome.aclose()
+    if aborted:
+        status = 503
+    if keep and status == 200 and failure is None:
+        if passthrough and tap.response is not None and isinstance(tap.response.get("id"), str):
+            r = tap.response
+            gw.memory.remember(body, r["id"], r.get("output") or [], r.get("model"))
+        elif not passthrough and encoder is not None:
+            gw.memory.remember(body, encoder.response_id, encoder.output, label)
+    gw._log(scope, status, t0, outcome, overhead)
+
+
+async def _pump(
+    gw: GatewayApp,
+    send: Send,
+    api: str,
+    outcome: StreamOutcome,
+    encoder: Any,
+    make_encoder: Any,
+    finished: list[bool],
+    shaper: reshape.StreamReshaper,
+    tap: _Tap,
+) -> Failure | None:
+    failure: Failure | None = None
+    try:
+        async for item in outcome:
+            if isinstance(item, SSEBatch):  # passed through unchanged, one write per upstream read
+                if encoder is not None:
+                    for ev in item.events:
+                        encoder.adopt(ev)
+                if tap.on:
+                    tap.look(item.events)
+                await send({"type": "http.response.body", "body": item.raw, "more_body": True})
+            elif isinstance(item, StreamEvent):
+                data = b"".join(encoder.encode(ev) for ev in shaper.feed(item))
+                if data:
+                    await send({"type": "http.response.body", "body": data, "more_body": True})
+            else:
+                failure = item
+    except asyncio.CancelledError:
+        if not gw.streams.get(asyncio.current_task(), False):  # type: ignore[arg-type]
+            raise
+        failure = _failure(
+            "runtime.shutdown",
+            "the gateway is shutting down; the stream was ended before it finished",
+            next_steps=["retry the request"],
+        )
+        with contextlib.suppress(Exception):
+            await outcome.aclose()
+    except Exception as exc:  # a bug of ours mid-stream: end the stream with an error event, not a cut
+        log.event("gateway.internal_error", f"{type(exc).__name__}: {exc}", level=40, exc_info=True)
+        failure = _failure(
+            "runtime.internal",
+            f"clawgate failed while streaming ({type(exc).__name__}); this is a clawgate bug",
+            next_steps=["clawgate logs --limit 20", "retry the request"],
+        )
+        with contextlib.suppress(Exception):
+            await outcome.aclose()
+    if failure is not None:
+        tail = (encoder or make_encoder()).error(failure)
+    elif outcome.api == api:
+        tail = b""
+    else:
+        tail = encoder.finish()
+    finished.append(True)
+    await send({"type": "http.response.body", "body": tail, "more_body": False})
+    return failure
+
+
+class _Tap:
+    """Watches a passed-through Responses stream for its final response object (to keep it)."""
+
+    __slots__ = ("on", "response")
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.response: dict[str, Any] | None = None
+
+    def look(self, events: list[Any]) -> None:
+        found = completed_response(events)
+        if found is not None:
+            self.response = found
