@@ -140,6 +140,18 @@ def test_clawgate_error_json_keeps_its_owner_and_next():
     assert classify_text(json.dumps(gw)).owner == "gateway_auth"
 
 
+def test_a_clawgate_message_as_a_cli_prints_it_keeps_its_owner():
+    # Codex CLI and Claude Code print only the message; clawgate's message ends with its owner and code
+    text = (
+        "ERROR: unexpected status 424 Failed Dependency: upstream credential refused: openai did not accept "
+        "clawgate's credential config:models.providers.openai.apiKey (sk-tes…d-01#1f0c2e) for gpt-5.5 (just "
+        "now). [clawgate owner: provider_auth, code: auth.rejected; next: clawgate models status --probe "
+        "--probe-provider openai]"
+    )
+    ex = classify_text(text)
+    assert (ex.owner, ex.code, ex.via) == ("provider_auth", "auth.rejected", "clawgate error"), ex
+
+
 # ------------------------------------------------------------------------------------ seed log lines
 
 SEED_LINES = [

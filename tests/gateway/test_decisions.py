@@ -60,7 +60,7 @@ def test_after_a_5xx_the_next_call_keeps_owner_upstream_not_429(gw: Gateway, emu
 def test_a_repeated_provider_key_rejection_has_no_retry_after(gw: Gateway, emu: EmulatorThread) -> None:
     answers = [post(gw, "anthropic/claude-sonnet-4-5", "/v1/messages") for _ in range(3)]
     for r in answers:
-        assert r.status_code == 502, r.text
+        assert r.status_code == 424, r.text  # clawgate's credential: not a 5xx (clients retry every 5xx)
         assert r.headers["x-should-retry"] == "false"
         assert "retry-after" not in r.headers and "retry-after-ms" not in r.headers, dict(r.headers)
         assert "retry_after" not in r.json()["error"]
@@ -134,12 +134,12 @@ def test_health_clear_reaches_a_running_gateway_at_once(emulator: EmulatorThread
         first = post(g, "anthropic/claude-sonnet-4-5", "/v1/messages")
         assert first.json()["error"]["code"] == "auth.rejected"
         refused = post(g, "anthropic/claude-sonnet-4-5", "/v1/messages")
-        assert refused.status_code == 502
+        assert refused.status_code == 424
         assert len(emulator.requests_for(dialect="anthropic")) == 1  # the key is known to be rejected
         res = run_cli(g.home, "health", "clear", "--json")
         assert res.returncode == 0, res.stderr
         again = post(g, "anthropic/claude-sonnet-4-5", "/v1/messages")
-        assert again.status_code == 502
+        assert again.status_code == 424
         # the very next call was sent: the running gateway forgot the rejection when the CLI cleared it
         assert len(emulator.requests_for(dialect="anthropic")) == 2
     emulator.reset()

@@ -297,7 +297,7 @@ def test_logs_are_json_lines_with_request_events_and_no_secret(
                 "/v1/chat/completions",
                 json={"model": "canaryco/m", "messages": [{"role": "user", "content": "hi"}]},
             )
-            assert bad.status_code == 502 and CANARY not in bad.text
+            assert bad.status_code == 424 and CANARY not in bad.text
             assert bad.json()["error"]["credential"]["fingerprint"]
             c.post("/v1/chat/completions", content=b"{broken")
         # a broken edit whose parse error quotes the line holding the canary
@@ -324,7 +324,7 @@ def test_logs_are_json_lines_with_request_events_and_no_secret(
         requests = [e for e in events() if e["event"] == "request"]
         assert {(e["status"], e["owner"], e["ref"]) for e in requests} >= {
             (200, None, "openai/gpt-4o"),
-            (502, "provider_auth", "canaryco/m"),
+            (424, "provider_auth", "canaryco/m"),
             (400, "request", None),
         }
         assert all(
@@ -336,7 +336,7 @@ def test_logs_are_json_lines_with_request_events_and_no_secret(
         # the gateway's own log, in order, merged with the executor's record of every call (`event: call`)
         assert [e["event"] for e in printed if e["event"] != "call"] == [e["event"] for e in events()][-100:]
         assert {e["ref"] for e in printed if e["event"] == "call"} >= {"openai/gpt-4o", "canaryco/m"}
-        assert any(e["event"] == "request" and e["status"] == 502 for e in printed)
+        assert any(e["event"] == "request" and e["status"] == 424 for e in printed)
         human = gcli(home, "logs", "--limit", "5")
         assert human.returncode == 0 and "config.rejected" in human.stdout
     finally:

@@ -87,7 +87,7 @@ def test_new_agent_and_new_credential_apply_without_restart(
     # a credential edit in .env: a wrong OpenAI key is used by the next call
     gw.home.dotenv(base_dotenv().replace("OPENAI_API_KEY=sk-test-", "OPENAI_API_KEY=sk-test-rotated-"))
     wait_until(
-        lambda: served(gw, {**body, "model": "openai/gpt-4.1-mini"}) == "HTTP 502", 10, what="the new key"
+        lambda: served(gw, {**body, "model": "openai/gpt-4.1-mini"}) == "HTTP 424", 10, what="the new key"
     )
     assert emu.requests[-1].auth == "wrong"
 

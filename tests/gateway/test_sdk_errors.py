@@ -101,7 +101,8 @@ def body_error(exc: Any, kind: str) -> dict[str, Any]:
 
 CASES = [
     # (id, model, status for OpenAI-shaped clients, status for Anthropic clients, owner, code, should-retry)
-    ("provider_auth", "rejecto/some-model", 502, 502, "provider_auth", "auth.rejected", "false"),
+    # a refused provider key is a 424 (Failed Dependency), never a 5xx that every client retries
+    ("provider_auth", "rejecto/some-model", 424, 424, "provider_auth", "auth.rejected", "false"),
     ("provider_access", "billedo/fault-billing", 402, 402, "provider_access", "access.billing", "false"),
     ("rate_limit", "openai/fault-rate_limit-retry7", 429, 429, "rate_limit", "rate_limit.exceeded", "true"),
     ("overloaded", "anthropic/fault-overloaded-retry9", 503, 529, "upstream", "upstream.overloaded", "true"),
@@ -126,6 +127,7 @@ OPENAI_EXC = {
     401: openai.AuthenticationError,
     402: openai.APIStatusError,
     404: openai.NotFoundError,
+    424: openai.APIStatusError,
     429: openai.RateLimitError,
     502: openai.InternalServerError,
     503: openai.InternalServerError,
@@ -135,6 +137,7 @@ ANTHROPIC_EXC = {
     401: anthropic.AuthenticationError,
     402: anthropic.PaymentRequiredError,
     404: anthropic.NotFoundError,
+    424: anthropic.APIStatusError,
     429: anthropic.RateLimitError,
     502: anthropic.InternalServerError,
     503: anthropic.ServiceUnavailableError,
@@ -185,6 +188,7 @@ def test_each_owner_reaches_the_sdk(
     if code == "upstream.overloaded" or code == "upstream.server_error":
         assert h["retry-after"] == "9"
     if owner in ("provider_auth", "provider_access"):
+        assert "retry-after" not in h  # a client obeying it (Codex CLI) would wait out the key's recheck
         assert err["provider"] == model.split("/")[0]
         assert err["credential"]["source"] == "config:models.providers." + model.split("/")[0] + ".apiKey"
         assert err["credential"]["fingerprint"]
@@ -227,7 +231,7 @@ def test_wrong_gateway_token_versus_provider_rejecting_the_key(gw: Gateway, emu:
     assert right.max_retries == 2
     with pytest.raises(openai.APIStatusError) as p:
         right.chat.completions.create(model="rejectr/m", messages=[{"role": "user", "content": "hi"}])
-    assert p.value.status_code == 502
+    assert p.value.status_code == 424
     body = p.value.body
     assert (body["owner"], body["code"]) == ("provider_auth", "auth.rejected")  # type: ignore[index]
     assert "rejectr" in body["message"]  # type: ignore[index]
@@ -242,7 +246,7 @@ def test_wrong_gateway_token_versus_provider_rejecting_the_key(gw: Gateway, emu:
     assert ac.max_retries == 2
     with pytest.raises(anthropic.APIStatusError) as q:
         ac.messages.create(model="rejecta/m", max_tokens=8, messages=[{"role": "user", "content": "hi"}])
-    assert q.value.status_code == 502
+    assert q.value.status_code == 424
     assert body_error(q.value, "messages")["owner"] == "provider_auth"
     assert counted == ["/v1/messages"]
     assert len(emu.requests) == 1 and emu.requests[0].auth == "wrong"

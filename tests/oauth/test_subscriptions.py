@@ -135,7 +135,8 @@ def test_refused_refresh_is_reported_in_the_providers_words(tmp_path: Path, emu:
         r = httpx.post(
             gw.url + "/v1/responses", json={"model": "openai-codex/gpt-5.4", "input": "hi"}, timeout=30
         )
-    assert r.status_code == 502 and r.headers["x-clawgate-code"] == "auth.oauth_refresh_failed"
+    # provider_auth: a 424, never a 5xx every client would retry
+    assert r.status_code == 424 and r.headers["x-clawgate-code"] == "auth.oauth_refresh_failed"
     body = r.json()
     assert words in json.dumps(body) and "clawgate auth login openai-codex" in json.dumps(body)
     assert not emu.requests_for("chatgpt")  # nothing was sent with the dead token

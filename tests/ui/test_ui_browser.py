@@ -326,7 +326,7 @@ def test_providers_card_says_what_to_run_next_for_a_rejected_key(page: Any, benc
         "/v1/chat/completions",
         json={"model": "agent/reviewer", "messages": [{"role": "user", "content": "x"}]},
     )
-    assert r.status_code == 502 and r.json()["error"]["code"] == "auth.rejected"
+    assert r.status_code == 424 and r.json()["error"]["code"] == "auth.rejected"
     goto_view(page, "providers")
     nxt = page.wait_for_selector("[data-provider=groq] .provider-next").inner_text()
     for step in r.json()["error"]["next_steps"]:

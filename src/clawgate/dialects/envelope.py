@@ -27,6 +27,7 @@ _ANTHROPIC_BY_STATUS = {
     402: "billing_error",
     403: "permission_error",
     404: "not_found_error",
+    424: "api_error",  # the provider refused clawgate's credential: not the client's key (never 401-like)
     429: "rate_limit_error",
     504: "timeout_error",
     529: "overloaded_error",
@@ -70,19 +71,30 @@ def clawgate_fields(failure: Failure) -> dict[str, Any]:
         out["retry_after"] = failure.retry_after
     if failure.request_id:
         out["request_id"] = failure.request_id
+    if failure.param:
+        out["param"] = failure.param
     out["next"] = failure.next_steps[0] if failure.next_steps else None
     out["next_steps"] = list(failure.next_steps)
     return out
 
 
+def client_message(failure: Failure) -> str:
+    """The message a client shows: clawgate's message, then the failing layer and the next step — many
+    clients (Codex CLI, Claude Code) show only the message, never the envelope's other fields."""
+    tail = f"owner: {failure.owner}, code: {failure.code}"
+    if failure.next_steps:
+        tail += f"; next: {failure.next_steps[0]}"
+    return f"{failure.message} [clawgate {tail}]"
+
+
 def openai_error(failure: Failure) -> dict[str, Any]:
     """The inner `error` object of an OpenAI-style envelope."""
     return {
-        "message": failure.message,
+        "message": client_message(failure),
         "type": OPENAI_TYPES.get(failure.owner, "runtime_error"),
         "code": failure.code,
-        "param": None,
         **clawgate_fields(failure),
+        "param": failure.param,
     }
 
 
@@ -104,7 +116,7 @@ def anthropic_error_body(failure: Failure, status: int | None) -> dict[str, Any]
         "type": "error",
         "error": {
             "type": anthropic_type(failure, status),
-            "message": failure.message,
+            "message": client_message(failure),
             "code": failure.code,
             **clawgate_fields(failure),
         },

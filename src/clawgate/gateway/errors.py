@@ -1,12 +1,18 @@
 """Failures → HTTP: status per code/owner, the endpoint's own envelope, and the headers SDKs act on.
 
-- A provider's rejection of clawgate's credential is never a 401 to the client: 401 means the client's own
-  gateway token is wrong. Its top-level message never reads like the client's key is wrong either (Claude Code
-  printed "Invalid API key · Fix external API key" for a 502 whose message quoted the provider's
-  `invalid x-api-key`): it names clawgate's credential, and the provider's words go in `provider_message`.
+- A failure of clawgate's own provider credential or account (owners `provider_auth`, `provider_access`) is a
+  424 Failed Dependency: never a 401 (401 means the client's own gateway token is wrong), and not a 5xx either,
+  because clients retry every 5xx whatever `x-should-retry` says (Codex CLI: 4 request retries inside 5 stream
+  retries, 25 s to give up on a 502) and no retry fixes a refused key. A billing refusal keeps its 402, a bad
+  credential pin in the client's model string its 400.
+- Its top-level message never reads like the client's key is wrong (Claude Code printed "Invalid API key · Fix
+  external API key" for a 502 whose message quoted the provider's `invalid x-api-key`): it names clawgate's
+  credential, and the provider's words go in `provider_message`.
 - `x-should-retry` is the failure's own `retryable` (the failure policy's decision), and `retry-after` is sent
   only with `x-should-retry: true`: a client that obeys Retry-After must not wait on an answer that will not
   change (Codex CLI hung for minutes on a rejected key's `retry-after: 300`).
+- The message itself ends with the owner, the code and the next step (`dialects/envelope.client_message`):
+  Codex CLI and Claude Code show only the message, never the envelope's other fields.
 """
 
 from __future__ import annotations
@@ -39,8 +45,8 @@ _BY_CODE = {
 }
 _BY_OWNER = {
     "gateway_auth": 401,
-    "provider_auth": 502,
-    "provider_access": 502,
+    "provider_auth": 424,  # clawgate's credential for the provider: a retry cannot fix it (see above)
+    "provider_access": 424,
     "rate_limit": 429,
     "upstream": 502,
     "network": 502,
@@ -81,12 +87,17 @@ def for_client(f: Failure) -> Failure:
 
 
 def error_response(
-    f: Failure, client_api: str, status: int | None = None
+    f: Failure, client_api: str, status: int | None = None, *, tail: bool = True
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """(status, headers, body) for `f` on an endpoint speaking `client_api`; `status` overrides the mapping."""
+    """(status, headers, body) for `f` on an endpoint speaking `client_api`; `status` overrides the mapping.
+    `tail=False` for clawgate's own APIs (sessions, the control UI): their clients show the owner and the next
+    step from the envelope's own fields, so the message stays clawgate's sentence alone."""
     status = status or http_status(f, client_api)
     f = for_client(f)
-    body = orjson.dumps(get_dialect(client_api).error_body(f, status))
+    payload = get_dialect(client_api).error_body(f, status)
+    if not tail:
+        payload["error"]["message"] = f.message
+    body = orjson.dumps(payload)
     headers = [
         (b"content-type", b"application/json"),
         (b"x-clawgate-owner", f.owner.encode()),
@@ -104,5 +115,6 @@ def request_error(message: str, param: str | None = None, code: str = "request.i
     return failure(
         code,
         message,
+        param=param,
         next_steps=["fix the request body" + (f" field {param!r}" if param else "")],
     )

@@ -33,7 +33,7 @@ def _json(obj: Any, status: int = 200) -> Response:
 
 
 def fail(f: Failure, status: int | None = None) -> Response:
-    code, headers, body = error_response(f, "openai-completions", status)
+    code, headers, body = error_response(f, "openai-completions", status, tail=False)
     return Response(body, status_code=code, headers={k.decode(): v.decode() for k, v in headers})
 
 

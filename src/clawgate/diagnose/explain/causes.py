@@ -71,7 +71,7 @@ def _prior_causes(ex: Explanation, agent: str) -> list[Cause]:
                 "gateway_auth.client_token",
                 "the 401 came from a gateway in between (a client token), not from the provider",
                 None,
-                "clawgate's own gateway never answers a provider rejection with 401 (it uses 502)",
+                "clawgate's own gateway never answers a provider rejection with 401 (it uses 424)",
             )
         )
     return out

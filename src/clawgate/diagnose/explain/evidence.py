@@ -99,6 +99,9 @@ _LABELS = (
 )
 _CLAWGATE_CODE = re.compile(r"""['"]code['"]\s*:\s*['"]([a-z_]+\.[a-z_]+)['"]""")
 _CLAWGATE_OWNER = re.compile(r"""['"]owner['"]\s*:\s*['"]([a-z_]+)['"]""")
+# the tail of a clawgate error message (dialects/envelope.client_message), as CLIs that show only the message
+# print it: "… [clawgate owner: provider_auth, code: auth.rejected; next: …]"
+_CLAWGATE_TAIL = re.compile(r"\[clawgate owner: ([a-z_]+), code: ([a-z_]+\.[a-z_]+)[;\]]")
 
 
 @dataclass
@@ -186,6 +189,8 @@ def gather(text: str, prefix: str) -> Evidence:
     cg_owner = _CLAWGATE_OWNER.search(text)
     if cg_code and cg_owner:
         ev.clawgate = (cg_owner.group(1), cg_code.group(1))
+    elif (tail := _CLAWGATE_TAIL.search(text)) is not None:
+        ev.clawgate = (tail.group(1), tail.group(2))
     return ev
 
 

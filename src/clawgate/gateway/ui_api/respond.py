@@ -39,7 +39,7 @@ def json_response(obj: Any, status: int = 200) -> Response:
 
 
 def fail(f: Failure, status: int | None = None) -> Response:
-    code, headers, body = error_response(f, "openai-completions", status)
+    code, headers, body = error_response(f, "openai-completions", status, tail=False)
     out = {k.decode(): v.decode() for k, v in headers}
     out.update(JSON_HEADERS)
     return Response(redact(body.decode()).encode(), status_code=code, headers=out)
