@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Set up .venv with the dev tools and the system packages the tests drive, then lint, type-check and run the
-# whole test suite (in parallel on 2 workers). Extra arguments go to pytest.
+# Set up .venv with the dev tools, the system packages and the real agent CLIs (npm) the tests drive, then lint,
+# type-check and run the whole test suite (in parallel on 2 workers). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 scripts/setup.sh dev
 scripts/system-deps.sh
+scripts/npm-agents.sh || warn "the real agent CLIs are not installed: tests/agent_clis/ will fail (see above)"
 check "ruff check" .venv/bin/ruff check src tests bench
 check "ruff format --check" .venv/bin/ruff format --check src tests bench
 check "mypy" .venv/bin/mypy
