@@ -252,3 +252,41 @@ def test_a_cooldown_on_one_process_refuses_on_the_other_and_health_clear_reaches
         before = len(emu.requests)
         assert _chat(proc).status_code == 200
         assert len(emu.requests) == before + 1  # sent
+
+
+def _response_id(r: httpx.Response, stream: bool) -> str:
+    assert r.status_code == 200, r.text
+    if not stream:
+        return str(r.json()["id"])
+    (done,) = [e for e in sse(iter(r.text.splitlines())) if e.get("type") == "response.completed"]
+    return str(done["response"]["id"])
+
+
+def test_a_conversation_continues_by_previous_response_id_on_another_process(
+    make_cluster: Any, emu: Any
+) -> None:
+    """clawgate keeps the answers of a provider that keeps nothing (a chat provider here); the next turn may reach
+    any process, at once: the answer is committed before its client has it."""
+    providers = {
+        "openai": {"baseUrl": emu.base_url("openai"), "models": [{"id": "gpt-4o", "contextWindow": 128000}]},
+        "ochat": {
+            "baseUrl": emu.base_url("openai"),
+            "api": "openai-completions",
+            "apiKey": "${OPENAI_API_KEY}",
+        },
+    }
+    c: Cluster = make_cluster(models={"providers": providers})
+    a, b = c.procs[0], c.procs[1]
+    for stream in (False, True):
+        first = a.client.post(
+            "/v1/responses",
+            json={"model": "ochat/gpt-4o", "input": f"echo: my name is Ada {stream}", "stream": stream},
+        )
+        rid = _response_id(first, stream)
+        second = b.client.post(  # right away, to the other process
+            "/v1/responses",
+            json={"model": "ochat/gpt-4o", "previous_response_id": rid, "input": "echo: again"},
+        )
+        assert second.status_code == 200, second.text
+        sent = [m["content"] for m in emu.last_request.body["messages"]]
+        assert sent == [f"echo: my name is Ada {stream}", f"my name is Ada {stream}", "echo: again"], sent

@@ -321,7 +321,7 @@ class GatewayApp:
             encoded = get_dialect(api).encode_response(result, outcome.attempt.ref, req.chat)
             data = orjson.dumps(encoded)
         if api == "openai-responses" and self.memory.keeps(body, outcome.attempt, outcome.api == api):
-            self.memory.remember_body(body, data)
+            await self.memory.remember_body(body, data)  # committed before the answer is sent
         overhead = (time.perf_counter() - t0) * 1000 - outcome.upstream_ms
         scope[STARTED] = True
         await send(

@@ -4,7 +4,9 @@ continues on a provider that keeps nothing (an Anthropic or chat provider), or a
 - Every Responses answer clawgate gives is kept (`StoredResponse`: the conversation so far as Responses
   input items, the answer's output items last) for `gateway.responses.ttlSeconds`, at most
   `gateway.responses.maxStored` of them — unless the client sent `store: false`, or OpenAI itself answered
-  (it keeps its own responses, and continues them by id).
+  (it keeps its own responses, and continues them by id). It is committed before the client has the whole
+  answer (the next turn may reach another process of the gateway, or another machine); a store that is away
+  keeps the write queued and the answer goes on after `COMMIT_WAIT`.
 - A request with `previous_response_id` that clawgate kept is expanded: the kept items, then the new input;
   `previous_response_id` is removed (the instructions are the new request's own, as OpenAI does).
 - An id clawgate did not keep goes to the provider when the plan starts with a Responses provider (it may
@@ -14,18 +16,20 @@ continues on a provider that keeps nothing (an Anthropic or chat provider), or a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
 import orjson
 
 from clawgate.call.sse import SSEEvent
-from clawgate.failures import Failure, failure
+from clawgate.failures import Failure, failure, from_error
 from clawgate.plan.types import Attempt, Plan
-from clawgate.store.base import Store, StoredResponse
+from clawgate.store.base import Store, StoredResponse, StoreUnavailable
 
 API = "openai-responses"
 _PRUNE_EVERY = 200  # saves between two prunes of expired and surplus responses
+COMMIT_WAIT = 2.0  # seconds an answer waits at most for its kept copy to be committed
 
 
 def input_items(value: Any) -> list[dict[str, Any]]:
@@ -73,7 +77,10 @@ class ResponseMemory:
         rid = body.get("previous_response_id")
         if not isinstance(rid, str) or not rid:
             return body
-        rec = await self._get(rid)
+        try:
+            rec = await self._get(rid)
+        except StoreUnavailable as exc:  # the database is away: the conversation cannot be read now
+            return from_error(exc)
         if rec is None:
             first = next((a for a in plan.attempts if a.error is None), None)
             if first is not None and first.api == API:
@@ -89,22 +96,27 @@ class ResponseMemory:
             return False
         return not (passthrough and att.provider == "openai")
 
-    def remember(self, body: dict[str, Any], response_id: str, output: list[Any], model: str | None) -> None:
+    async def remember(
+        self, body: dict[str, Any], response_id: str, output: list[Any], model: str | None
+    ) -> None:
+        """Keep an answer, and wait (at most COMMIT_WAIT) until the store has committed it."""
         now = time.time()
         items = [*input_items(body.get("input")), *(o for o in output if isinstance(o, dict))]
         self.store.save_response(StoredResponse(response_id, now, now + self.ttl, model, items))
         self._saves += 1
         if self._saves % _PRUNE_EVERY == 1:
             self.store.prune_responses(now, self.keep)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.wrap_future(self.store.barrier()), COMMIT_WAIT)
 
-    def remember_body(self, body: dict[str, Any], answer: bytes) -> None:
+    async def remember_body(self, body: dict[str, Any], answer: bytes) -> None:
         """Keep a non-streamed Responses answer (the response object clawgate sent)."""
         try:
             obj = orjson.loads(answer)
         except orjson.JSONDecodeError:
             return
         if isinstance(obj, dict) and isinstance(obj.get("id"), str):
-            self.remember(body, obj["id"], obj.get("output") or [], obj.get("model"))
+            await self.remember(body, obj["id"], obj.get("output") or [], obj.get("model"))
 
 
 def completed_response(events: list[SSEEvent]) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from clawgate.dialects.internal import StreamEvent
 from clawgate.dialects.registry import get_dialect
 from clawgate.failures import Failure
 from clawgate.failures import failure as _failure  # `_pump` has a local named `failure`
-from clawgate.gateway.responses_state import completed_response
+from clawgate.gateway.responses_state import ResponseMemory, completed_response
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp, Scope, Send
@@ -71,16 +71,17 @@ async def answer(
     # encoder must follow the upstream response id from the start
     encoder = None if (passthrough and api != "openai-responses") else make_encoder()
     keep = api == "openai-responses" and gw.memory.keeps(body, outcome.attempt, passthrough)
-    tap = _Tap(keep and passthrough)
+    keeper = _Keeper(gw.memory, body, label) if keep else None
     shaper = reshape.StreamReshaper(notes.forced_tool if notes else None)
     finished: list[bool] = []
-    pump = asyncio.ensure_future(_pump(gw, send, api, outcome, encoder, make_encoder, finished, shaper, tap))
+    pump = asyncio.ensure_future(
+        _pump(gw, send, api, outcome, encoder, make_encoder, finished, shaper, keeper)
+    )
     gw.streams[pump] = False
     watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
     status = 200
-    failure: Failure | None = None
     try:
-        failure = await pump
+        await pump
     except asyncio.CancelledError:
         status = 499  # client went away: the upstream request was closed with it
         if not watcher.done():
@@ -91,12 +92,6 @@ async def answer(
             await outcome.aclose()
     if aborted:
         status = 503
-    if keep and status == 200 and failure is None:
-        if passthrough and tap.response is not None and isinstance(tap.response.get("id"), str):
-            r = tap.response
-            gw.memory.remember(body, r["id"], r.get("output") or [], r.get("model"))
-        elif not passthrough and encoder is not None:
-            gw.memory.remember(body, encoder.response_id, encoder.output, label)
     gw._log(scope, status, t0, outcome, overhead)
 
 
@@ -109,7 +104,7 @@ async def _pump(
     make_encoder: Any,
     finished: list[bool],
     shaper: reshape.StreamReshaper,
-    tap: _Tap,
+    keeper: _Keeper | None,
 ) -> Failure | None:
     failure: Failure | None = None
     try:
@@ -118,8 +113,8 @@ async def _pump(
                 if encoder is not None:
                     for ev in item.events:
                         encoder.adopt(ev)
-                if tap.on:
-                    tap.look(item.events)
+                if keeper is not None:
+                    await keeper.passthrough(item.events)  # before the client sees response.completed
                 await send({"type": "http.response.body", "body": item.raw, "more_body": True})
             elif isinstance(item, StreamEvent):
                 data = b"".join(encoder.encode(ev) for ev in shaper.feed(item))
@@ -152,21 +147,31 @@ async def _pump(
         tail = b""
     else:
         tail = encoder.finish()
+        if keeper is not None:
+            await keeper.translated(encoder)  # before the client sees response.completed
     finished.append(True)
     await send({"type": "http.response.body", "body": tail, "more_body": False})
     return failure
 
 
-class _Tap:
-    """Watches a passed-through Responses stream for its final response object (to keep it)."""
+class _Keeper:
+    """Keeps a streamed Responses answer for a later `previous_response_id` — committed before the client sees
+    its `response.completed`, since the next turn may reach any process of the gateway: a passed-through
+    stream's final response object, or what a translating encoder sent."""
 
-    __slots__ = ("on", "response")
+    __slots__ = ("body", "kept", "label", "memory")
 
-    def __init__(self, on: bool) -> None:
-        self.on = on
-        self.response: dict[str, Any] | None = None
+    def __init__(self, memory: ResponseMemory, body: dict[str, Any], label: str) -> None:
+        self.memory, self.body, self.label = memory, body, label
+        self.kept = False
 
-    def look(self, events: list[Any]) -> None:
-        found = completed_response(events)
-        if found is not None:
-            self.response = found
+    async def passthrough(self, events: list[Any]) -> None:
+        found = None if self.kept else completed_response(events)
+        if found is not None and isinstance(found.get("id"), str):
+            self.kept = True
+            await self.memory.remember(self.body, found["id"], found.get("output") or [], found.get("model"))
+
+    async def translated(self, encoder: Any) -> None:
+        if not self.kept:
+            self.kept = True
+            await self.memory.remember(self.body, encoder.response_id, encoder.output, self.label)
