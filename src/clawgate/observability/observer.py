@@ -1,0 +1,148 @@
+"""The observer: what the request path calls at its few marked points — a client request starts, is parsed,
+is answered, is done; an upstream try ends; the executor fails over, moves to the next credential, or opens a
+health window. It turns each into metrics and (when tracing is on) spans.
+
+A gateway with metrics off and no OTLP endpoint has no observer at all (the call sites test for None). With
+tracing off, every method is a few dict lookups and prometheus_client updates, and allocates nothing it can
+avoid: label children are cached, spans are not made."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from clawgate.call.executor import StreamOutcome
+from clawgate.observability import names as n
+from clawgate.observability.metrics import Metrics
+from clawgate.observability.tracing import Tracing
+
+SPAN = "clawgate.span"  # ASGI scope keys (the scope is the request's own dict)
+MODEL = "clawgate.model"
+
+_provider = n.provider_name
+_OP = n.OPERATION_NAME
+
+
+class Observer:
+    __slots__ = ("capture_content", "metrics", "tracing")
+
+    def __init__(self, metrics: Metrics | None, tracing: Tracing | None) -> None:
+        self.metrics = metrics
+        self.tracing = tracing
+        self.capture_content = bool(tracing is not None and tracing.capture_content)
+
+    # -- the gateway ---------------------------------------------------------------------------------
+
+    def request_started(self, scope: dict[str, Any], api: str) -> None:
+        """A model request arrived (before its body is read)."""
+        m = self.metrics
+        if m is not None:
+            m.active.inc()
+        tr = self.tracing
+        if tr is not None:
+            scope[SPAN] = tr.server_span(scope, api)
+
+    def request_parsed(self, scope: dict[str, Any], model: str | None, req: Any) -> None:
+        """The body is valid and planned: `req` is the executor's CallRequest (its span is set here)."""
+        scope[MODEL] = model
+        span = scope.get(SPAN)
+        if span is not None:
+            req.span = span
+            chat = req.chat_request() if self.capture_content else None
+            self.tracing.request_parsed(span, model, req.agent, req.stream, chat)  # type: ignore[union-attr]
+
+    def request_finished(
+        self,
+        scope: dict[str, Any],
+        api: str,
+        status: int,
+        t0: float,
+        outcome: Any,
+        overhead_ms: float,
+        failure: Any,
+    ) -> None:
+        """The answer is complete (a stream's last byte), or the client left. `t0`: perf_counter at arrival."""
+        att = outcome.attempt if outcome is not None else None
+        if att is None and outcome is not None and outcome.tries:
+            att = outcome.tries[-1].attempt
+        m = self.metrics
+        if m is not None:
+            provider = _provider(att.provider) if att is not None else ""
+            model = m.models(scope.get(MODEL))
+            m.server_duration.child(
+                _OP, provider, model, failure.code if failure is not None else ""
+            ).observe(time.perf_counter() - t0)
+            m.overhead.child(api).observe(overhead_ms / 1000 if overhead_ms > 0 else 0.0)
+            if failure is not None:
+                m.failures.child(failure.owner, failure.code, api).inc()
+            elif isinstance(outcome, StreamOutcome) and outcome.ok:
+                # the first event went out right after the response head, when the overhead was taken
+                m.server_ttft.child(_OP, provider, model).observe((overhead_ms + outcome.upstream_ms) / 1000)
+        span = scope.get(SPAN)
+        if span is not None:
+            output = None
+            if self.capture_content and failure is None and outcome is not None and outcome.body is not None:
+                output = outcome.result()
+            self.tracing.finish_server(span, status, outcome, failure, overhead_ms, output)  # type: ignore[union-attr]
+
+    def request_done(self, scope: dict[str, Any]) -> None:
+        """Always called once per model request that `request_started`, whatever happened."""
+        m = self.metrics
+        if m is not None:
+            m.active.dec()
+        span = scope.pop(SPAN, None)
+        if span is not None:
+            span.end()
+
+    # -- the executor --------------------------------------------------------------------------------
+
+    def attempt_finished(self, req: Any, t: Any, usage: Any) -> None:
+        """One try ended (`t`: the executor's TryResult; `usage` only for one that got an answer)."""
+        att = t.attempt
+        f = t.failure
+        m = self.metrics
+        if m is not None:
+            provider = _provider(att.provider)
+            if f is not None:
+                m.upstream_failures.child(f.owner, f.code, provider).inc()
+            if t.sent and t.latency_ms is not None:
+                model = m.models(att.model)
+                m.client_duration.child(_OP, provider, model, f.code if f is not None else "").observe(
+                    t.latency_ms / 1000
+                )
+                if req.stream and t.ok and t.first_byte_ms is not None:
+                    m.client_ttfc.child(_OP, provider, model).observe(t.first_byte_ms / 1000)
+                if usage is not None:
+                    m.tokens_used(
+                        provider,
+                        model,
+                        usage.input_tokens,
+                        usage.output_tokens,
+                        usage.cached_tokens,
+                        getattr(usage, "cache_creation_tokens", None),
+                    )
+        span = getattr(req, "span", None)
+        if span is not None:
+            self.tracing.attempt(span, t, usage, req.stream)  # type: ignore[union-attr]
+
+    def failover(self, failure: Any, provider: str) -> None:
+        """The executor leaves a model for the next fallback because of `failure`."""
+        m = self.metrics
+        if m is not None:
+            m.failovers.child(failure.owner, failure.code, _provider(provider)).inc()
+
+    def credential_moved(self, failure: Any, provider: str) -> None:
+        """The executor leaves a credential for the next distinct one of the same provider."""
+        m = self.metrics
+        if m is not None:
+            m.moves.child(failure.owner, failure.code, _provider(provider)).inc()
+
+    def cooldown(self, failure: Any, provider: str, state: str) -> None:
+        """A health window opened (cooling, rejected or blocked) for a credential."""
+        m = self.metrics
+        if m is not None:
+            m.cooldowns.child(failure.owner, failure.code, _provider(provider), state).inc()
+
+    def shutdown(self) -> None:
+        if self.tracing is not None:
+            self.tracing.shutdown()
