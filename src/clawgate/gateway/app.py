@@ -80,6 +80,15 @@ class GatewayApp:
         self.last_reload: float | None = None
         cfg = runtime.snapshot.config.gateway.responses
         self.memory = ResponseMemory(runtime.store, cfg.ttl_seconds, cfg.max_stored)
+        # [observability] metrics + traces (None when both are off); the executor reports its tries to it
+        from clawgate.observability import setup as obs_setup
+
+        self.obs = obs_setup.build(runtime)
+        self.obs_key = obs_setup.settings_key(runtime.snapshot)
+        runtime.executor.obs = self.obs
+        self.metrics_here = (
+            self.obs is not None and runtime.snapshot.config.observability.metrics.listen is None
+        )
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
@@ -92,6 +101,15 @@ class GatewayApp:
         cfg = self.rt.snapshot.config.gateway.responses
         self.memory.ttl, self.memory.keep = cfg.ttl_seconds, cfg.max_stored
         self.last_reload = time.time()
+        from clawgate.observability.setup import settings_key
+
+        if settings_key(self.rt.snapshot) != self.obs_key:
+            log.event(
+                "observability.restart_needed",
+                "observability.* changed in the config; metrics and tracing keep their start-up settings until "
+                "the gateway restarts (clawgate gateway restart)",
+                level=30,
+            )
 
     # ------------------------------------------------------------------------------------------ ASGI
 
@@ -103,6 +121,11 @@ class GatewayApp:
                     await self.model_call(scope, receive, send, api)
                 else:
                     await self._not_routed(scope, send, 405, api)
+                return
+            if scope["path"] == "/metrics" and self.metrics_here:
+                from clawgate.observability.endpoint import serve_asgi
+
+                await serve_asgi(self, scope, send)
                 return
             if self.extra is not None:
                 await self.extra(scope, receive, _timed(send))
@@ -136,6 +159,9 @@ class GatewayApp:
     async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
         t0 = time.perf_counter()
         self.inflight += 1
+        obs = self.obs
+        if obs is not None:
+            obs.request_started(scope, api)  # [observability] request start
         try:
             await self._model_call(scope, receive, send, api, t0)
         except Exception as exc:
@@ -156,6 +182,8 @@ class GatewayApp:
                 await self._fail(send, f, api, t0, scope)
         finally:
             self.inflight -= 1
+            if obs is not None:
+                obs.request_done(scope)  # [observability] request end (always, once)
 
     async def _admit(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float
@@ -253,6 +281,9 @@ class GatewayApp:
         req = CallRequest(
             stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
         )
+        if self.obs is not None:
+            model = body.get("model")
+            self.obs.request_parsed(scope, model if isinstance(model, str) else None, req)  # [observability]
         called = await self.call(scope, receive, send, api, t0, plan, req)
         if called is None:
             return
@@ -382,6 +413,11 @@ class GatewayApp:
         if att is None and outcome is not None and outcome.tries:
             att = outcome.tries[-1].attempt  # a failed call: the attempt that failed last
         f = f or (outcome.failure if outcome else None)
+        obs = self.obs
+        if obs is not None and scope["method"] == "POST":
+            api = MODEL_ENDPOINTS.get(scope["path"])
+            if api is not None:  # [observability] the answer is complete
+                obs.request_finished(scope, api, status, t0, outcome, overhead, f)
         client = scope.get("client")
         log.event(
             "request",

@@ -104,3 +104,54 @@ class Listener:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+# -- the gateway's lifecycle: the separate listener, and flushing spans at shutdown -------------------------
+
+_LISTENERS: dict[int, Listener] = {}
+
+
+async def _on_start(gw: Any) -> None:
+    obs = getattr(gw, "obs", None)
+    listen = gw.rt.snapshot.config.observability.metrics.listen
+    if obs is None or obs.metrics is None or not listen:
+        return
+    from clawgate import logs as log
+
+    listener = Listener(gw, listen)
+    try:
+        await listener.start()
+    except OSError as exc:
+        log.event(
+            "observability.listen_failed",
+            f"cannot serve /metrics on {listen} (observability.metrics.listen): {exc.strerror or exc}; the "
+            "gateway serves on without it",
+            level=40,
+            next="pick a free address: clawgate config set observability.metrics.listen 127.0.0.1:9464",
+        )
+        return
+    _LISTENERS[id(gw)] = listener
+    log.event("observability.metrics_listening", f"/metrics on http://{listen}{PATH}", listen=listen)
+
+
+async def _on_stop(gw: Any) -> None:
+    listener = _LISTENERS.pop(id(gw), None)
+    if listener is not None:
+        await listener.stop()
+    obs = getattr(gw, "obs", None)
+    if obs is not None:
+        await asyncio.to_thread(obs.shutdown)  # export the spans still queued (bounded by the OTLP timeout)
+
+
+_registered: list[bool] = []
+
+
+def register_lifecycle() -> None:
+    """Hook the listener and the span flush into the gateway's start and stop (once per process)."""
+    if _registered:
+        return
+    from clawgate.gateway import extensions
+
+    extensions.on_start(_on_start)
+    extensions.on_stop(_on_stop)
+    _registered.append(True)
