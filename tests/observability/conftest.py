@@ -1,5 +1,6 @@
 """Fixtures for the observability tests: a real Runtime on a throwaway home (two OpenAI keys, one Anthropic key),
-its plan's attempts and credentials, and a Tracing whose exporter keeps the spans in memory."""
+a Tracing whose exporter keeps the spans in memory, the provider emulator, and the real engines (Debian's
+Prometheus, the Phoenix OTLP receiver), one of each per test worker, stopped by their handles."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.support import phoenix as _phoenix
+from tests.support import prometheus as _prometheus
+from tests.support.emulator import emulator_fixtures
 
 from clawgate.call.runtime import Runtime
 from clawgate.paths import Paths
+
+from .e2e import EMU_KEYS
 
 OPENAI_KEY = "sk-test-obs-openai-000000000001"
 OPENAI_KEY_2 = "sk-test-obs-openai-000000000002"
@@ -60,3 +66,26 @@ def tracing(spans: Any) -> Iterator[Any]:
         yield tr
     finally:
         tr.shutdown()
+
+
+# -- the real engines, once per worker ------------------------------------------------------------------
+
+emulator, emu = emulator_fixtures(EMU_KEYS)
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if _prometheus.binary() is None:
+        pytest.skip("prometheus is not installed: bash scripts/system-deps.sh (Debian's prometheus package)")
+    with _prometheus.running_prometheus(tmp_path_factory.mktemp("prometheus")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def phoenix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    import os
+
+    if not _phoenix.available():
+        pytest.skip("the OTLP receiver (Arize Phoenix) is not installed: bash scripts/otlp-receiver.sh")
+    with _phoenix.running_phoenix(tmp_path_factory.mktemp("phoenix"), dict(os.environ)) as server:
+        yield server

@@ -114,7 +114,7 @@ class Executor:
                 tries.append(self.records.refused(call_id, req, att, None, refused))
                 state.note(refused)
                 if refused.try_fallback:
-                    leaving = (refused, att.provider)
+                    leaving = (refused, "")  # an unresolved model: its provider is not a label
                     continue
                 break
             creds = self._credentials(att, req)

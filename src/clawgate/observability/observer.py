@@ -103,7 +103,9 @@ class Observer:
         m = self.metrics
         if m is not None:
             provider = _provider(att.provider)
-            if f is not None:
+            if f is not None and att.error is None:
+                # (a model the plan could not resolve is the request's failure, not an upstream one, and its
+                # provider is whatever the client typed: not a label)
                 m.upstream_failures.child(f.owner, f.code, provider).inc()
             if t.sent and t.latency_ms is not None:
                 model = m.models(att.model)
