@@ -89,6 +89,10 @@ class GatewayApp:
         self.metrics_here = (
             self.obs is not None and runtime.snapshot.config.observability.metrics.listen is None
         )
+        if self.obs is not None:
+            from clawgate.observability.endpoint import register_lifecycle
+
+            register_lifecycle()  # the separate /metrics listener, and flushing spans at shutdown
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
