@@ -46,6 +46,7 @@ def test_spans_reach_a_real_otlp_receiver_as_children_of_the_clients_traceparent
         assert a["gen_ai.usage.input_tokens"] > 0 and a["gen_ai.usage.output_tokens"] > 0
         assert a["gen_ai.provider.name"] in ("openai", "anthropic", "groq")
         assert a["clawgate.credential.fingerprint"].count("…") == 1
+        assert a["gen_ai.response.model"]  # as the provider named it (plain bodies and streams' first events)
     assert sum(s["attributes"]["gen_ai.usage.input_tokens"] for s in answered) == run.input_tokens
     failed = {s["attributes"]["clawgate.owner"]: s for s in servers if "error.type" in s["attributes"]}
     assert set(failed) == {"context", "request"}
@@ -73,6 +74,7 @@ def test_spans_reach_a_real_otlp_receiver_as_children_of_the_clients_traceparent
     assert {c["attributes"]["server.address"] for c in clients} == {"127.0.0.1"}
     streams = [c for c in clients if "gen_ai.response.time_to_first_chunk" in c["attributes"]]
     assert len(streams) == 2
+    assert all(c["attributes"]["gen_ai.response.model"] == "gpt-4o" for c in streams)
     text = repr(spans)
     for secret in (OPENAI_KEY, GROQ_KEY_1, GROQ_KEY_2, TOKEN):
         assert secret not in text

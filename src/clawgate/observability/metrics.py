@@ -113,7 +113,8 @@ class Metrics:
         self.active = f[n.ACTIVE.otel].metric  # no labels: the metric is its own child
         f[n.BUILD_INFO.otel].child(__version__).set(1)
         self.exposed = self._exposition_registry()
-        self.extra: list[Any] = []
+        self._clients: dict[tuple[str, str], ClientSeries] = {}
+        self._servers: dict[tuple[str, str, str | None], ServerSeries] = {}
 
     def _exposition_registry(self) -> Any:
         if not self.mp_dir:
@@ -138,25 +139,75 @@ class Metrics:
 
     # -- recording (hot path) ------------------------------------------------------------------------
 
-    def tokens_used(
-        self,
-        provider: str,
-        model: str,
-        input_tokens: int | None,
-        output_tokens: int | None,
-        cached: int | None,
-        cache_creation: int | None,
-    ) -> None:
+    def client(self, provider_id: str, model: str) -> ClientSeries:
+        """The success-path children of one (provider, upstream model): one dict lookup per try."""
+        key = (provider_id, model)
+        b = self._clients.get(key)
+        if b is None:
+            if len(self._clients) > 4 * self.models.limit:
+                self._clients.clear()  # raw model names are the client's: the cache stays bounded too
+            b = self._clients[key] = ClientSeries(self, n.provider_name(provider_id), self.models(model))
+        return b
+
+    def server(self, api: str, provider_id: str, model: str | None) -> ServerSeries:
+        """The success-path children of one (dialect, provider, requested model)."""
+        key = (api, provider_id, model)
+        b = self._servers.get(key)
+        if b is None:
+            if len(self._servers) > 4 * self.models.limit:
+                self._servers.clear()
+            b = self._servers[key] = ServerSeries(self, api, n.provider_name(provider_id), self.models(model))
+        return b
+
+
+class ClientSeries:
+    """What one successful upstream try records, resolved once per (provider, model)."""
+
+    __slots__ = ("_m", "cached", "duration_ok", "input", "model", "output", "provider", "ttfc", "write")
+
+    def __init__(self, m: Metrics, provider: str, model: str) -> None:
+        op = n.OPERATION_NAME
+        self._m, self.provider, self.model = m, provider, model
+        self.duration_ok = m.client_duration.child(op, provider, model, "")
+        self.ttfc = m.client_ttfc.child(op, provider, model)
+        self.input = m.tokens.child(op, provider, model, "input")
+        self.output = m.tokens.child(op, provider, model, "output")
+        self.cached: Any = None  # made on the first non-zero count: no empty series for providers without
+        self.write: Any = None
+
+    def tokens(self, usage: Any) -> None:
         """gen_ai.client.token.usage; the cache types only when the provider reported a non-zero count."""
-        fam = self.tokens
-        if input_tokens is not None:
-            fam.child(n.OPERATION_NAME, provider, model, "input").observe(input_tokens)
-        if output_tokens is not None:
-            fam.child(n.OPERATION_NAME, provider, model, "output").observe(output_tokens)
+        if usage.input_tokens is not None:
+            self.input.observe(usage.input_tokens)
+        if usage.output_tokens is not None:
+            self.output.observe(usage.output_tokens)
+        cached = usage.cached_tokens
         if cached:
-            fam.child(n.OPERATION_NAME, provider, model, "cached_input").observe(cached)
-        if cache_creation:
-            fam.child(n.OPERATION_NAME, provider, model, "cache_creation_input").observe(cache_creation)
+            if self.cached is None:
+                self.cached = self._m.tokens.child(
+                    n.OPERATION_NAME, self.provider, self.model, "cached_input"
+                )
+            self.cached.observe(cached)
+        write = getattr(usage, "cache_write_tokens", None)
+        if write:
+            if self.write is None:
+                self.write = self._m.tokens.child(
+                    n.OPERATION_NAME, self.provider, self.model, "cache_creation_input"
+                )
+            self.write.observe(write)
+
+
+class ServerSeries:
+    """What one answered client request records, resolved once per (dialect, provider, requested model)."""
+
+    __slots__ = ("duration_ok", "model", "overhead", "provider", "ttft")
+
+    def __init__(self, m: Metrics, api: str, provider: str, model: str) -> None:
+        op = n.OPERATION_NAME
+        self.provider, self.model = provider, model
+        self.duration_ok = m.server_duration.child(op, provider, model, "")
+        self.ttft = m.server_ttft.child(op, provider, model)
+        self.overhead = m.overhead.child(api)
 
 
 def instrument_names(instruments: Iterable[n.Instrument] = n.INSTRUMENTS) -> set[str]:

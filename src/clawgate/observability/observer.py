@@ -67,17 +67,19 @@ class Observer:
             att = outcome.tries[-1].attempt
         m = self.metrics
         if m is not None:
-            provider = _provider(att.provider) if att is not None else ""
-            model = m.models(scope.get(MODEL))
-            m.server_duration.child(
-                _OP, provider, model, failure.code if failure is not None else ""
-            ).observe(time.perf_counter() - t0)
-            m.overhead.child(api).observe(overhead_ms / 1000 if overhead_ms > 0 else 0.0)
-            if failure is not None:
+            b = m.server(api, att.provider if att is not None else "", scope.get(MODEL))
+            overhead = overhead_ms / 1000 if overhead_ms > 0 else 0.0
+            b.overhead.observe(overhead)
+            if failure is None:
+                b.duration_ok.observe(time.perf_counter() - t0)
+                if isinstance(outcome, StreamOutcome) and outcome.ok:
+                    # the first event went out right after the response head, when the overhead was taken
+                    b.ttft.observe(overhead + outcome.upstream_ms / 1000)
+            else:
+                m.server_duration.child(_OP, b.provider, b.model, failure.code).observe(
+                    time.perf_counter() - t0
+                )
                 m.failures.child(failure.owner, failure.code, api).inc()
-            elif isinstance(outcome, StreamOutcome) and outcome.ok:
-                # the first event went out right after the response head, when the overhead was taken
-                m.server_ttft.child(_OP, provider, model).observe((overhead_ms + outcome.upstream_ms) / 1000)
         span = scope.get(SPAN)
         if span is not None:
             output = None
@@ -102,28 +104,25 @@ class Observer:
         f = t.failure
         m = self.metrics
         if m is not None:
-            provider = _provider(att.provider)
-            if f is not None and att.error is None:
+            if f is None:
+                if t.latency_ms is not None:
+                    b = m.client(att.provider, att.model)
+                    b.duration_ok.observe(t.latency_ms / 1000)
+                    if req.stream and t.first_byte_ms is not None:
+                        b.ttfc.observe(t.first_byte_ms / 1000)
+                    if usage is not None:
+                        b.tokens(usage)
+            elif att.error is None:
                 # (a model the plan could not resolve is the request's failure, not an upstream one, and its
                 # provider is whatever the client typed: not a label)
+                provider = _provider(att.provider)
                 m.upstream_failures.child(f.owner, f.code, provider).inc()
-            if t.sent and t.latency_ms is not None:
-                model = m.models(att.model)
-                m.client_duration.child(_OP, provider, model, f.code if f is not None else "").observe(
-                    t.latency_ms / 1000
-                )
-                if req.stream and t.ok and t.first_byte_ms is not None:
-                    m.client_ttfc.child(_OP, provider, model).observe(t.first_byte_ms / 1000)
-                if usage is not None:
-                    m.tokens_used(
-                        provider,
-                        model,
-                        usage.input_tokens,
-                        usage.output_tokens,
-                        usage.cached_tokens,
-                        getattr(usage, "cache_creation_tokens", None),
-                    )
-        span = getattr(req, "span", None)
+                if t.sent and t.latency_ms is not None:
+                    model = m.models(att.model)
+                    m.client_duration.child(_OP, provider, model, f.code).observe(t.latency_ms / 1000)
+                    if usage is not None:  # a stream that failed midway still used tokens
+                        m.client(att.provider, att.model).tokens(usage)
+        span = req.span
         if span is not None:
             self.tracing.attempt(span, t, usage, req.stream)  # type: ignore[union-attr]
 

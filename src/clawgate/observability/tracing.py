@@ -123,7 +123,7 @@ class Tracing:
         if att is not None:
             attrs[n.PROVIDER] = n.provider_name(att.provider)
             attrs["clawgate.model.ref"] = att.ref
-            if outcome is not None and outcome.ok and getattr(outcome, "response_model", None):
+            if outcome is not None and outcome.ok and outcome.response_model:
                 attrs[n.RESPONSE_MODEL] = outcome.response_model
         if cred is not None and cred.fingerprint:
             attrs[n.FINGERPRINT] = cred.fingerprint
@@ -173,7 +173,7 @@ class Tracing:
             attrs[n.CREDENTIAL_SOURCE] = cred.source
         if stream and t.first_byte_ms is not None:
             attrs["gen_ai.response.time_to_first_chunk"] = t.first_byte_ms / 1000
-        if getattr(t, "response_model", None):
+        if t.response_model:
             attrs[n.RESPONSE_MODEL] = t.response_model
         if usage is not None:
             _usage_attributes(attrs, usage)
@@ -201,6 +201,6 @@ def _usage_attributes(attrs: dict[str, Any], usage: Any) -> None:
         attrs[n.USAGE_OUTPUT] = usage.output_tokens
     if usage.cached_tokens is not None:
         attrs[n.USAGE_CACHE_READ] = usage.cached_tokens
-    creation = getattr(usage, "cache_creation_tokens", None)
+    creation = getattr(usage, "cache_write_tokens", None)
     if creation is not None:
         attrs[n.USAGE_CACHE_CREATION] = creation
