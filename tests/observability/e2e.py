@@ -71,7 +71,7 @@ def gateway(
 
     (agent / "auth-profiles.json").write_text(json.dumps(profiles()))
     (agent / "auth-profiles.json").chmod(0o600)
-    with running_gateway(home, token=TOKEN, timeout=60) as gw:
+    with running_gateway(home, token=TOKEN, timeout=120) as gw:
         yield gw
 
 

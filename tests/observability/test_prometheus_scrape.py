@@ -21,7 +21,7 @@ from clawgate.redaction import fingerprint
 from .e2e import GROQ_KEY_1, GROQ_KEY_2, TOKEN, gateway, scripted_run
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana" / "clawgate-dashboard.json"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
