@@ -40,7 +40,9 @@ class Observer:
             m.active.inc()
         tr = self.tracing
         if tr is not None:
-            scope[SPAN] = tr.server_span(scope, api)
+            span = tr.server_span(scope, api)
+            if span.is_recording():  # not sampled: no further tracing work for this request
+                scope[SPAN] = span
 
     def request_parsed(self, scope: dict[str, Any], model: str | None, req: Any) -> None:
         """The body is valid and planned: `req` is the executor's CallRequest (its span is set here)."""
