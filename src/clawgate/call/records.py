@@ -43,7 +43,6 @@ class Recorder:
         self.store = store
         self.obs: Any = None  # observability.observer.Observer, or None
 
-
     def record(
         self,
         call_id: str,
