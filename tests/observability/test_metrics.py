@@ -106,7 +106,7 @@ def test_one_call_with_a_rejected_key_then_an_answer_is_counted_in_the_genai_nam
 def test_in_flight_requests_and_a_failed_request_by_owner(runtime: Any) -> None:
     m = Metrics()
     obs = Observer(m, None)
-    scopes = [{"headers": []} for _ in range(3)]
+    scopes = [{"path": "/v1/chat/completions", "headers": []} for _ in range(3)]
     for s in scopes:
         obs.request_started(s, "anthropic-messages")
     assert value(m, "clawgate_gateway_active_requests") == 3
@@ -182,13 +182,13 @@ from clawgate.failures import Failure
 m = Metrics(mp_dir=sys.argv[1])
 obs = Observer(m, None)
 for i in range(int(sys.argv[2])):
-    s = {"headers": []}
+    s = {"path": "/v1/chat/completions", "headers": []}
     obs.request_started(s, "openai-completions")
     obs.request_finished(s, "openai-completions", 200, 0.0, None, 0.5, None)
     obs.request_done(s)
 f = Failure(owner="network", code="network.timeout", message="t")
 obs.failover(f, "openai")
-obs.request_started({"headers": []}, "openai-completions")  # still in flight when this worker exits
+obs.request_started({"path": "/v1/chat/completions", "headers": []}, "openai-completions")  # still in flight when this worker exits
 print("done", flush=True)
 """
 

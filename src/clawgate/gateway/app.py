@@ -80,19 +80,10 @@ class GatewayApp:
         self.last_reload: float | None = None
         cfg = runtime.snapshot.config.gateway.responses
         self.memory = ResponseMemory(runtime.store, cfg.ttl_seconds, cfg.max_stored)
-        # [observability] metrics + traces (None when both are off); the executor reports its tries to it
-        from clawgate.observability import setup as obs_setup
+        from clawgate.observability.setup import attach
 
-        self.obs = obs_setup.build(runtime)
-        self.obs_key = obs_setup.settings_key(runtime.snapshot)
-        runtime.executor.obs = self.obs
-        self.metrics_here = (
-            self.obs is not None and runtime.snapshot.config.observability.metrics.listen is None
-        )
-        if self.obs is not None:
-            from clawgate.observability.endpoint import register_lifecycle
-
-            register_lifecycle()  # the separate /metrics listener, and flushing spans at shutdown
+        self.metrics_here = False  # GET /metrics on this address (set by `attach`)
+        self.obs = attach(self)  # [observability] metrics + traces (None when both are off)
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
@@ -105,15 +96,9 @@ class GatewayApp:
         cfg = self.rt.snapshot.config.gateway.responses
         self.memory.ttl, self.memory.keep = cfg.ttl_seconds, cfg.max_stored
         self.last_reload = time.time()
-        from clawgate.observability.setup import settings_key
+        from clawgate.observability.setup import reloaded
 
-        if settings_key(self.rt.snapshot) != self.obs_key:
-            log.event(
-                "observability.restart_needed",
-                "observability.* changed in the config; metrics and tracing keep their start-up settings until "
-                "the gateway restarts (clawgate gateway restart)",
-                level=30,
-            )
+        reloaded(self)
 
     # ------------------------------------------------------------------------------------------ ASGI
 
@@ -286,8 +271,7 @@ class GatewayApp:
             stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
         )
         if self.obs is not None:
-            model = body.get("model")
-            self.obs.request_parsed(scope, model if isinstance(model, str) else None, req)  # [observability]
+            self.observe_parsed(scope, body, req)
         called = await self.call(scope, receive, send, api, t0, plan, req)
         if called is None:
             return
@@ -300,6 +284,12 @@ class GatewayApp:
                 await self._plain(send, api, outcome, t0, scope, req, body)
         finally:
             watcher.cancel()
+
+    def observe_parsed(self, scope: Scope, body: dict[str, Any], req: CallRequest) -> None:
+        """[observability] The request is planned: its model, and the CallRequest that carries its span."""
+        assert self.obs is not None
+        model = body.get("model")
+        self.obs.request_parsed(scope, model if isinstance(model, str) else None, req)
 
     async def call(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float, plan: Plan, req: CallRequest
@@ -419,7 +409,8 @@ class GatewayApp:
         f = f or (outcome.failure if outcome else None)
         obs = self.obs
         if obs is not None and scope["method"] == "POST":
-            api = MODEL_ENDPOINTS.get(scope["path"])
+            path = scope["path"]
+            api = MODEL_ENDPOINTS.get(path) or AUX_ENDPOINTS.get(path)
             if api is not None:  # [observability] the answer is complete
                 obs.request_finished(scope, api, status, t0, outcome, overhead, f)
         client = scope.get("client")

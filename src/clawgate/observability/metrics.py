@@ -113,8 +113,8 @@ class Metrics:
         self.active = f[n.ACTIVE.otel].metric  # no labels: the metric is its own child
         f[n.BUILD_INFO.otel].child(__version__).set(1)
         self.exposed = self._exposition_registry()
-        self._clients: dict[tuple[str, str], ClientSeries] = {}
-        self._servers: dict[tuple[str, str, str | None], ServerSeries] = {}
+        self._clients: dict[tuple[str, str, str], ClientSeries] = {}
+        self._servers: dict[tuple[str, str, str | None, str], ServerSeries] = {}
 
     def _exposition_registry(self) -> Any:
         if not self.mp_dir:
@@ -139,35 +139,38 @@ class Metrics:
 
     # -- recording (hot path) ------------------------------------------------------------------------
 
-    def client(self, provider_id: str, model: str) -> ClientSeries:
-        """The success-path children of one (provider, upstream model): one dict lookup per try."""
-        key = (provider_id, model)
+    def client(self, provider_id: str, model: str, op: str = n.OPERATION_NAME) -> ClientSeries:
+        """The success-path children of one (provider, upstream model, operation): one dict lookup per try."""
+        key = (provider_id, model, op)
         b = self._clients.get(key)
         if b is None:
             if len(self._clients) > 4 * self.models.limit:
                 self._clients.clear()  # raw model names are the client's: the cache stays bounded too
-            b = self._clients[key] = ClientSeries(self, n.provider_name(provider_id), self.models(model))
+            b = self._clients[key] = ClientSeries(self, n.provider_name(provider_id), self.models(model), op)
         return b
 
-    def server(self, api: str, provider_id: str, model: str | None) -> ServerSeries:
-        """The success-path children of one (dialect, provider, requested model)."""
-        key = (api, provider_id, model)
+    def server(
+        self, api: str, provider_id: str, model: str | None, op: str = n.OPERATION_NAME
+    ) -> ServerSeries:
+        """The success-path children of one (dialect, provider, requested model, operation)."""
+        key = (api, provider_id, model, op)
         b = self._servers.get(key)
         if b is None:
             if len(self._servers) > 4 * self.models.limit:
                 self._servers.clear()
-            b = self._servers[key] = ServerSeries(self, api, n.provider_name(provider_id), self.models(model))
+            b = self._servers[key] = ServerSeries(
+                self, api, n.provider_name(provider_id), self.models(model), op
+            )
         return b
 
 
 class ClientSeries:
     """What one successful upstream try records, resolved once per (provider, model)."""
 
-    __slots__ = ("_m", "cached", "duration_ok", "input", "model", "output", "provider", "ttfc", "write")
+    __slots__ = ("_m", "cached", "duration_ok", "input", "model", "op", "output", "provider", "ttfc", "write")
 
-    def __init__(self, m: Metrics, provider: str, model: str) -> None:
-        op = n.OPERATION_NAME
-        self._m, self.provider, self.model = m, provider, model
+    def __init__(self, m: Metrics, provider: str, model: str, op: str) -> None:
+        self._m, self.provider, self.model, self.op = m, provider, model, op
         self.duration_ok = m.client_duration.child(op, provider, model, "")
         self.ttfc = m.client_ttfc.child(op, provider, model)
         self.input = m.tokens.child(op, provider, model, "input")
@@ -184,27 +187,22 @@ class ClientSeries:
         cached = usage.cached_tokens
         if cached:
             if self.cached is None:
-                self.cached = self._m.tokens.child(
-                    n.OPERATION_NAME, self.provider, self.model, "cached_input"
-                )
+                self.cached = self._m.tokens.child(self.op, self.provider, self.model, "cached_input")
             self.cached.observe(cached)
-        write = getattr(usage, "cache_write_tokens", None)
+        write = usage.cache_write_tokens
         if write:
             if self.write is None:
-                self.write = self._m.tokens.child(
-                    n.OPERATION_NAME, self.provider, self.model, "cache_creation_input"
-                )
+                self.write = self._m.tokens.child(self.op, self.provider, self.model, "cache_creation_input")
             self.write.observe(write)
 
 
 class ServerSeries:
     """What one answered client request records, resolved once per (dialect, provider, requested model)."""
 
-    __slots__ = ("duration_ok", "model", "overhead", "provider", "ttft")
+    __slots__ = ("duration_ok", "model", "op", "overhead", "provider", "ttft")
 
-    def __init__(self, m: Metrics, api: str, provider: str, model: str) -> None:
-        op = n.OPERATION_NAME
-        self.provider, self.model = provider, model
+    def __init__(self, m: Metrics, api: str, provider: str, model: str, op: str) -> None:
+        self.provider, self.model, self.op = provider, model, op
         self.duration_ok = m.server_duration.child(op, provider, model, "")
         self.ttft = m.server_ttft.child(op, provider, model)
         self.overhead = m.overhead.child(api)

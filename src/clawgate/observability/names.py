@@ -48,9 +48,21 @@ PROVIDER_NAMES = {
     "bedrock": "aws.bedrock",
     "azure": "azure.ai.openai",
 }
-OPERATION_NAME = (
-    "chat"  # every model endpoint is a chat/generation call (Chat Completions, Messages, Responses)
-)
+OPERATION_NAME = "chat"  # the model endpoints (Chat Completions, Messages, Responses) are chat calls
+# the auxiliary endpoints' operations, by path (gateway/app.AUX_ENDPOINTS; a test keeps the two in step) and by
+# the executor's name for the call (CallRequest.endpoint, call/bodies.ENDPOINTS); count_tokens is clawgate's own
+PATH_OPERATIONS = {
+    "/v1/messages/count_tokens": "count_tokens",
+    "/v1/embeddings": "embeddings",
+    "/embeddings": "embeddings",
+}
+ENDPOINT_OPERATIONS = {"count_tokens": "count_tokens", "embeddings": "embeddings"}
+
+
+def operation(endpoint: str | None) -> str:
+    """gen_ai.operation.name of an executor call (`CallRequest.endpoint`: None for the chat call)."""
+    return OPERATION_NAME if endpoint is None else ENDPOINT_OPERATIONS.get(endpoint, endpoint)
+
 
 # semconv's advised bucket boundaries
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)

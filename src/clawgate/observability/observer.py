@@ -11,16 +11,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from clawgate.call.executor import StreamOutcome
+from clawgate.call.types import StreamOutcome
 from clawgate.observability import names as n
 from clawgate.observability.metrics import Metrics
 from clawgate.observability.tracing import Tracing
 
 SPAN = "clawgate.span"  # ASGI scope keys (the scope is the request's own dict)
 MODEL = "clawgate.model"
+OP = "clawgate.operation"  # set for the auxiliary endpoints only: the model endpoints are chat calls
 
 _provider = n.provider_name
 _OP = n.OPERATION_NAME
+_PATH_OPS = n.PATH_OPERATIONS
 
 
 class Observer:
@@ -38,9 +40,12 @@ class Observer:
         m = self.metrics
         if m is not None:
             m.active.inc()
+        op = _PATH_OPS.get(scope["path"])
+        if op is not None:
+            scope[OP] = op
         tr = self.tracing
         if tr is not None:
-            span = tr.server_span(scope, api)
+            span = tr.server_span(scope, api, op or _OP)
             if span.is_recording():  # not sampled: no further tracing work for this request
                 scope[SPAN] = span
 
@@ -50,8 +55,9 @@ class Observer:
         span = scope.get(SPAN)
         if span is not None:
             req.span = span
-            chat = req.chat_request() if self.capture_content else None
-            self.tracing.request_parsed(span, model, req.agent, req.stream, chat)  # type: ignore[union-attr]
+            chat = req.chat_request() if self.capture_content and req.endpoint is None else None
+            op = n.operation(req.endpoint)
+            self.tracing.request_parsed(span, model, req.agent, req.stream, chat, op)  # type: ignore[union-attr]
 
     def request_finished(
         self,
@@ -67,9 +73,10 @@ class Observer:
         att = outcome.attempt if outcome is not None else None
         if att is None and outcome is not None and outcome.tries:
             att = outcome.tries[-1].attempt
+        op = scope.get(OP, _OP)
         m = self.metrics
         if m is not None:
-            b = m.server(api, att.provider if att is not None else "", scope.get(MODEL))
+            b = m.server(api, att.provider if att is not None else "", scope.get(MODEL), op)
             overhead = overhead_ms / 1000 if overhead_ms > 0 else 0.0
             b.overhead.observe(overhead)
             if failure is None:
@@ -78,14 +85,20 @@ class Observer:
                     # the first event went out right after the response head, when the overhead was taken
                     b.ttft.observe(overhead + outcome.upstream_ms / 1000)
             else:
-                m.server_duration.child(_OP, b.provider, b.model, failure.code).observe(
+                m.server_duration.child(op, b.provider, b.model, failure.code).observe(
                     time.perf_counter() - t0
                 )
                 m.failures.child(failure.owner, failure.code, api).inc()
         span = scope.get(SPAN)
         if span is not None:
             output = None
-            if self.capture_content and failure is None and outcome is not None and outcome.body is not None:
+            if (
+                self.capture_content
+                and op == _OP
+                and failure is None
+                and outcome is not None
+                and outcome.body is not None
+            ):
                 output = outcome.result()
             self.tracing.finish_server(span, status, outcome, failure, overhead_ms, output)  # type: ignore[union-attr]
 
@@ -104,11 +117,12 @@ class Observer:
         """One try ended (`t`: the executor's TryResult; `usage` only for one that got an answer)."""
         att = t.attempt
         f = t.failure
+        op = _OP if req.endpoint is None else n.operation(req.endpoint)
         m = self.metrics
         if m is not None:
             if f is None:
                 if t.latency_ms is not None:
-                    b = m.client(att.provider, att.model)
+                    b = m.client(att.provider, att.model, op)
                     b.duration_ok.observe(t.latency_ms / 1000)
                     if req.stream and t.first_byte_ms is not None:
                         b.ttfc.observe(t.first_byte_ms / 1000)
@@ -121,12 +135,12 @@ class Observer:
                 m.upstream_failures.child(f.owner, f.code, provider).inc()
                 if t.sent and t.latency_ms is not None:
                     model = m.models(att.model)
-                    m.client_duration.child(_OP, provider, model, f.code).observe(t.latency_ms / 1000)
+                    m.client_duration.child(op, provider, model, f.code).observe(t.latency_ms / 1000)
                     if usage is not None:  # a stream that failed midway still used tokens
-                        m.client(att.provider, att.model).tokens(usage)
+                        m.client(att.provider, att.model, op).tokens(usage)
         span = req.span
         if span is not None:
-            self.tracing.attempt(span, t, usage, req.stream)  # type: ignore[union-attr]
+            self.tracing.attempt(span, t, usage, req.stream, op)  # type: ignore[union-attr]
 
     def failover(self, failure: Any, provider: str) -> None:
         """The executor leaves a model for the next fallback because of `failure`."""

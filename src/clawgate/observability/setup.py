@@ -95,3 +95,29 @@ def build(runtime: Any, *, tracing: Any = None) -> Observer | None:
 def settings_key(snap: Any) -> str:
     """What a reload compares to tell the operator that observability changes need a restart."""
     return str(snap.config.observability.model_dump())
+
+
+def attach(gw: Any) -> Observer | None:
+    """Observe a gateway (gateway.app.GatewayApp): its observer (also the executor's, told of every try), where
+    /metrics is served, the separate listener and the span flush hooked into its start and stop."""
+    rt = gw.rt
+    obs = build(rt)
+    gw.obs_key = settings_key(rt.snapshot)
+    rt.executor.obs = obs
+    gw.metrics_here = obs is not None and rt.snapshot.config.observability.metrics.listen is None
+    if obs is not None:
+        from clawgate.observability.endpoint import register_lifecycle
+
+        register_lifecycle()
+    return obs
+
+
+def reloaded(gw: Any) -> None:
+    """After a reload: observability keeps its start-up settings; say so when the config changed them."""
+    if settings_key(gw.rt.snapshot) != gw.obs_key:
+        log.event(
+            "observability.restart_needed",
+            "observability.* changed in the config; metrics and tracing keep their start-up settings until the "
+            "gateway restarts (clawgate gateway restart)",
+            level=30,
+        )

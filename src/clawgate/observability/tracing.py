@@ -68,27 +68,33 @@ class Tracing:
 
     # -- server span ---------------------------------------------------------------------------------
 
-    def server_span(self, scope: Mapping[str, Any], api: str) -> Any:
+    def server_span(self, scope: Mapping[str, Any], api: str, op: str = n.OPERATION_NAME) -> Any:
         carrier = {
             k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _TRACE_HEADERS
         }
         parent = self._propagator.extract(carrier) if carrier else None
         client = scope.get("client")
         attrs: dict[str, Any] = {
-            n.OPERATION: n.OPERATION_NAME,
+            n.OPERATION: op,
             n.API: api,
             "http.request.method": scope.get("method", "POST"),
             "url.path": scope.get("path", ""),
         }
         if client:
             attrs["client.address"] = client[0]
-        return self.tracer.start_span(n.OPERATION_NAME, context=parent, kind=self._SERVER, attributes=attrs)
+        return self.tracer.start_span(op, context=parent, kind=self._SERVER, attributes=attrs)
 
     def request_parsed(
-        self, span: Any, model: str | None, agent: str | None, stream: bool, chat: Any
+        self,
+        span: Any,
+        model: str | None,
+        agent: str | None,
+        stream: bool,
+        chat: Any,
+        op: str = n.OPERATION_NAME,
     ) -> None:
         if model:
-            span.update_name(f"{n.OPERATION_NAME} {model}")
+            span.update_name(f"{op} {model}")
             span.set_attribute(n.REQUEST_MODEL, model)
         if agent:
             span.set_attribute("clawgate.agent", agent)
@@ -139,7 +145,7 @@ class Tracing:
 
     # -- upstream try spans --------------------------------------------------------------------------
 
-    def attempt(self, parent: Any, t: Any, usage: Any, stream: bool) -> None:
+    def attempt(self, parent: Any, t: Any, usage: Any, stream: bool, op: str = n.OPERATION_NAME) -> None:
         """A CLIENT span for a try that was sent, or an event on the server span for one refused before sending
         (a cooling or rejected credential, a missing key)."""
         att, cred, f = t.attempt, t.cred, t.failure
@@ -154,7 +160,7 @@ class Tracing:
         end = time.time_ns()
         start = end - int(t.latency_ms * 1_000_000)
         attrs: dict[str, Any] = {
-            n.OPERATION: n.OPERATION_NAME,
+            n.OPERATION: op,
             n.PROVIDER: n.provider_name(att.provider),
             n.REQUEST_MODEL: att.model,
             n.API: att.api,
@@ -178,7 +184,7 @@ class Tracing:
         if usage is not None:
             _usage_attributes(attrs, usage)
         span = self.tracer.start_span(
-            f"{n.OPERATION_NAME} {att.model}",
+            f"{op} {att.model}",
             context=self._in_context(parent),
             kind=self._CLIENT,
             attributes=attrs,
@@ -201,6 +207,6 @@ def _usage_attributes(attrs: dict[str, Any], usage: Any) -> None:
         attrs[n.USAGE_OUTPUT] = usage.output_tokens
     if usage.cached_tokens is not None:
         attrs[n.USAGE_CACHE_READ] = usage.cached_tokens
-    creation = getattr(usage, "cache_write_tokens", None)
+    creation = usage.cache_write_tokens
     if creation is not None:
         attrs[n.USAGE_CACHE_CREATION] = creation
