@@ -58,7 +58,7 @@ def profiles() -> dict[str, Any]:
 
 @contextlib.contextmanager
 def gateway(
-    base: Path, emu: EmulatorThread, observability: dict[str, Any] | None = None
+    base: Path, emu: EmulatorThread, observability: dict[str, Any] | None = None, args: tuple[str, ...] = ()
 ) -> Iterator[GatewayProcess]:
     home = make_home(base)
     home.config(config(emu, observability))
@@ -71,7 +71,7 @@ def gateway(
 
     (agent / "auth-profiles.json").write_text(json.dumps(profiles()))
     (agent / "auth-profiles.json").chmod(0o600)
-    with running_gateway(home, token=TOKEN, timeout=120) as gw:
+    with running_gateway(home, token=TOKEN, timeout=120, args=args) as gw:
         yield gw
 
 

@@ -68,3 +68,52 @@ def test_a_credential_known_only_to_health_is_still_shown(runtime: Any) -> None:
     gone = Failure(owner="provider_access", code="access.billing", message="402", provider="deepseek")
     runtime.health.on_failure(gone, "sk-old…dead#abcdef", "deepseek-chat")
     assert gauge(HealthCollector(runtime))[("deepseek", "sk-old…dead#abcdef")] == "blocked"
+
+
+def test_the_gauge_reads_the_health_every_process_shares(home: Any) -> None:
+    """Another process's cooldown is in the shared state before this process's replica has heard of it (its
+    notifications are polled): the gauge reads the shared state itself, so every worker answers the same. With
+    the engine away, the replica answers."""
+    import asyncio
+
+    from clawgate.call.health import HealthRegistry
+    from clawgate.call.health_shared import SharedHealth
+    from clawgate.call.runtime import Runtime
+    from clawgate.paths import Paths
+    from clawgate.state.base import StateUnavailable
+    from clawgate.state.sqlite import SQLiteState
+
+    home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\n")
+    env = home.env()
+    rt = Runtime(Paths.discover(env), env, cwd=None)  # persists: health shared through the home's shared.db
+    fp = fingerprint(OPENAI_KEY)
+    col = HealthCollector(rt)
+
+    async def scrape() -> dict[tuple[str, str], str]:
+        await col.refresh()
+        return gauge(col)
+
+    async def go() -> None:
+        other = SQLiteState(str(rt.paths.shared_db))  # a second process on the same home
+        try:
+            await other.start()
+            theirs = HealthRegistry()
+            share = SharedHealth(theirs, other, "other-worker")
+            bad = Failure(owner="provider_auth", code="auth.rejected", message="401", provider="openai")
+            theirs.on_failure(bad, fp, "gpt-4o")
+            await share.drain()  # written to the shared state
+        finally:
+            await other.close()
+        assert rt.health.get("openai", fp, "gpt-4o") is None  # not in this process's replica yet
+        assert (await scrape())[("openai", fp)] == "rejected" and col.source == "shared"
+
+        async def away(prefix: str) -> dict[str, str]:
+            raise StateUnavailable("engine away")
+
+        rt.shared.scan = away  # type: ignore[method-assign]
+        assert (await scrape())[("openai", fp)] == "ok" and col.source == "replica"
+
+    try:
+        asyncio.run(go())
+    finally:
+        rt.close()

@@ -1,5 +1,10 @@
 """`clawgate_credential_health`: computed when Prometheus scrapes (nothing on the request path), from the health
-registry the executor consults and the credentials the current config resolves to.
+every gateway process shares and the credentials the current config resolves to.
+
+The records are read from the shared state itself when the scrape arrives (`refresh`: the `health:` keys every
+process writes, docs/state.md), so every worker and replica answers the same; without shared state (a runtime
+that persists nothing), or while its engine is away, from this process's own replica — the registry the executor
+consults.
 
 For each (provider, credential fingerprint) the gauge has one series per state (ok, cooling, rejected, blocked):
 1 for the credential's current state, 0 for the others. The current state is the worst open health window over
@@ -25,6 +30,21 @@ class HealthCollector:
         self.clock = clock
         self._snap: Any = None
         self._configured: list[tuple[str, str]] = []
+        self._shared: list[Any] | None = None  # the shared records `refresh` read for the next collect
+        self.source = "replica"  # where the last collect read health from: "shared" or "replica"
+
+    async def refresh(self) -> None:
+        """Read the shared health for the scrape about to be rendered (on the serving loop)."""
+        share = getattr(self.rt, "health_share", None)
+        if share is None:
+            self._shared = None
+            return
+        from clawgate.state.base import StateUnavailable
+
+        try:
+            self._shared = await share.records()
+        except StateUnavailable:
+            self._shared = None  # the engine is away: this process's replica answers
 
     def configured(self) -> list[tuple[str, str]]:
         """(provider, fingerprint) of every usable credential the config resolves to, for any agent; cached per
@@ -45,10 +65,15 @@ class HealthCollector:
         self._snap, self._configured = snap, list(seen)
         return self._configured
 
+    def records(self) -> list[Any]:
+        shared, self._shared = self._shared, None
+        self.source = "shared" if shared is not None else "replica"
+        return shared if shared is not None else self.rt.health.records()
+
     def states(self) -> dict[tuple[str, str], str]:
         now = self.clock()
         out = dict.fromkeys(self.configured(), "ok")
-        for rec in self.rt.health.records():
+        for rec in self.records():
             key = (rec.provider, rec.fingerprint)
             state = rec.state if (rec.until is None or rec.until > now) else "ok"
             if _RANK.get(state, 0) >= _RANK.get(out.get(key, "ok"), 0):

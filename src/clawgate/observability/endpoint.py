@@ -26,6 +26,7 @@ def _denied(gw: Any, headers: dict[bytes, bytes], peer: str | None) -> Failure |
 
 async def _exposition(gw: Any, accept: str | None) -> tuple[bytes, str]:
     metrics = gw.obs.metrics
+    await metrics.refresh()  # the shared health, read on the loop that holds the shared-state connection
     return await asyncio.to_thread(metrics.render, accept)
 
 

@@ -5,7 +5,9 @@ prometheus_client rather than the OpenTelemetry SDK's Prometheus exporter: measu
 child's `observe()` costs about 1 µs and the SDK's `record(value, attributes)` 6-10 µs
 (docs/observability.md). With several worker processes (`PROMETHEUS_MULTIPROC_DIR` set, see `multiprocess`)
 every value lives in a per-process memory-mapped file and each worker's `/metrics` adds up all of them, so any
-worker a scrape reaches answers for the whole gateway."""
+worker a scrape reaches answers for the whole gateway. The supervisor names the directory in
+`CLAWGATE_METRICS_DIR` (and `PROMETHEUS_MULTIPROC_DIR`, which prometheus_client reads); a
+`PROMETHEUS_MULTIPROC_DIR` left in a single gateway's environment by something else is not followed."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from typing import Any
 from clawgate import __version__
 from clawgate.observability import names as n
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's
+METRICS_DIR_ENV = "CLAWGATE_METRICS_DIR"  # set by `gateway run --workers N` (observability.multiprocess)
 OTHER = "_other"  # the label value of a model past `max_models`
 
 
@@ -60,7 +63,7 @@ class Family:
 
 def multiprocess_dir(environ: dict[str, str] | None = None) -> str | None:
     """The shared directory of a multi-worker gateway, or None for a single process."""
-    d = (environ if environ is not None else os.environ).get(MULTIPROC_ENV)
+    d = (environ if environ is not None else os.environ).get(METRICS_DIR_ENV)
     return d if d and os.path.isdir(d) else None
 
 
@@ -84,6 +87,8 @@ class Metrics:
             # variable was set before; set it here too for a process that imported it earlier)
             os.environ[MULTIPROC_ENV] = mp_dir
             values.ValueClass = values.MultiProcessValue()
+        else:
+            values.ValueClass = values.MutexValue  # in memory, whatever PROMETHEUS_MULTIPROC_DIR says
         self.registry = CollectorRegistry(auto_describe=False)  # the instruments (in-process values)
         self.models = LabelCap(max_models)
         kinds: dict[str, Callable[..., Any]] = {"histogram": Histogram, "counter": Counter, "gauge": Gauge}
@@ -113,6 +118,7 @@ class Metrics:
         self.active = f[n.ACTIVE.otel].metric  # no labels: the metric is its own child
         f[n.BUILD_INFO.otel].child(__version__).set(1)
         self.exposed = self._exposition_registry()
+        self.refreshers: list[Any] = []
         self._clients: dict[tuple[str, str, str], ClientSeries] = {}
         self._servers: dict[tuple[str, str, str | None, str], ServerSeries] = {}
 
@@ -127,8 +133,16 @@ class Metrics:
         return reg
 
     def add_collector(self, collector: Any) -> None:
-        """A collector computed when scraped (the credential health gauge); answers for this process's view."""
+        """A collector computed when scraped (the credential health gauge); one with an async `refresh()` is
+        refreshed on the serving loop before each render (`refresh`)."""
         self.exposed.register(collector)
+        if hasattr(collector, "refresh"):
+            self.refreshers.append(collector)
+
+    async def refresh(self) -> None:
+        """What the scrape-time collectors read off the serving loop's own connections (the shared health)."""
+        for c in self.refreshers:
+            await c.refresh()
 
     def render(self, accept: str | None = None) -> tuple[bytes, str]:
         """The exposition (Prometheus text format; OpenMetrics when the scraper asks for it)."""
