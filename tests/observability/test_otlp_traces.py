@@ -4,10 +4,13 @@ content stays out unless the operator opts in. One test (one gateway, one receiv
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
 import pytest
+from tests.support.gateway import run_cli
+from tests.support.ports import wait_until
 
 from clawgate.emulator import EmulatorThread
 from clawgate.redaction import fingerprint
@@ -19,6 +22,11 @@ from .e2e import GROQ_KEY_1, GROQ_KEY_2, OPENAI_KEY, TOKEN, gateway, scripted_ru
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
+def _exporting(gw: Any) -> dict[str, Any] | None:
+    otlp = gw.status()["observability"]["otlp"]
+    return otlp if otlp["state"] == "ok" and otlp["exported_spans"] > 0 else None
+
+
 def test_spans_reach_a_real_otlp_receiver_as_children_of_the_clients_traceparent(
     phoenix: Any, emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -26,6 +34,14 @@ def test_spans_reach_a_real_otlp_receiver_as_children_of_the_clients_traceparent
     obs = {"otlp": {"endpoint": phoenix.otlp_endpoint}}
     with gateway(tmp_path_factory.mktemp("traced"), emulator, obs) as gw:
         run = scripted_run(gw, emulator, headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+        # the gateway says its export works (/api/status, clawgate status); doctor's check finds the receiver
+        otlp = wait_until(
+            lambda: _exporting(gw), 60, what="the gateway to report spans exported", describe=gw.output
+        )
+        assert otlp["endpoint"] == phoenix.otlp_endpoint + "/v1/traces" and otlp["failed_exports"] == 0
+        doctor = json.loads(run_cli(gw.home, "doctor", "--json", timeout=60).stdout)
+        assert not [f for f in doctor["findings"] if f["code"].startswith("observability.")]
+        assert "exporting (" in run_cli(gw.home, "status", timeout=60).stdout
         status = gw.stop()  # SIGTERM: the gateway exports what is queued before it exits
     assert status == 0
     tries = sum(run.upstream_statuses.values())

@@ -112,6 +112,11 @@ class Listener:
 _LISTENERS: dict[int, Listener] = {}
 
 
+def listening(gw: Any) -> bool:
+    """Is the separate /metrics listener of this gateway up (`observability.metrics.listen`)?"""
+    return id(gw) in _LISTENERS
+
+
 async def _on_start(gw: Any) -> None:
     obs = getattr(gw, "obs", None)
     listen = gw.rt.snapshot.config.observability.metrics.listen

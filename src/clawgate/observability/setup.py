@@ -12,13 +12,15 @@ from clawgate.config.substitution import expand
 from clawgate.observability.credential_health import HealthCollector
 from clawgate.observability.metrics import Metrics, multiprocess_dir
 from clawgate.observability.observer import Observer
-from clawgate.redaction import register_secret
+from clawgate.redaction import mask_url, register_secret
 
 
 class SettingError(Exception):
-    def __init__(self, key: str, message: str, fix: str) -> None:
+    """An observability setting that cannot be used: the key, why, the fix (prose), the ${VAR} it lacks."""
+
+    def __init__(self, key: str, message: str, fix: str, var: str | None = None) -> None:
         super().__init__(f"{key}: {message}")
-        self.key, self.message, self.fix = key, message, fix
+        self.key, self.message, self.fix, self.var = key, message, fix, var
 
 
 def _value(snap: Any, key: str, raw: str | SecretRef, secret: bool) -> str:
@@ -35,6 +37,7 @@ def _value(snap: Any, key: str, raw: str | SecretRef, secret: bool) -> str:
             key,
             f"uses ${{{exp.missing[0]}}}, which is not set in clawgate's environment ({names})",
             f"echo '{exp.missing[0]}=...' >> ~/.clawgate/.env  (then restart the gateway)",
+            var=exp.missing[0],
         )
     value = exp.value or ""
     if secret or exp.refs:
@@ -42,17 +45,26 @@ def _value(snap: Any, key: str, raw: str | SecretRef, secret: bool) -> str:
     return value
 
 
-def tracing_from(snap: Any) -> Any:
-    """The Tracing for this config, or None (no endpoint, or a setting that cannot be used: logged)."""
+def otlp_settings(snap: Any) -> tuple[str, dict[str, str]]:
+    """The configured OTLP endpoint and headers, resolved (`${VAR}`s, SecretRefs); SettingError names the key
+    that cannot be used. The gateway and doctor's check resolve them the same way."""
+    cfg = snap.config.observability.otlp
+    assert cfg.endpoint is not None
+    endpoint = _value(snap, "observability.otlp.endpoint", cfg.endpoint, secret=False)
+    headers = {
+        k: _value(snap, f"observability.otlp.headers.{k}", v, secret=True) for k, v in cfg.headers.items()
+    }
+    return endpoint, headers
+
+
+def tracing_from(snap: Any, problems: list[SettingError] | None = None) -> Any:
+    """The Tracing for this config, or None (no endpoint, or a setting that cannot be used: logged, and added
+    to `problems`)."""
     cfg = snap.config.observability
     if not cfg.otlp.endpoint:
         return None
     try:
-        endpoint = _value(snap, "observability.otlp.endpoint", cfg.otlp.endpoint, secret=False)
-        headers = {
-            k: _value(snap, f"observability.otlp.headers.{k}", v, secret=True)
-            for k, v in cfg.otlp.headers.items()
-        }
+        endpoint, headers = otlp_settings(snap)
     except SettingError as exc:
         log.event(
             "observability.tracing_off",
@@ -60,6 +72,8 @@ def tracing_from(snap: Any) -> Any:
             level=40,
             key=exc.key,
         )
+        if problems is not None:
+            problems.append(exc)
         return None
     from clawgate.observability.tracing import Tracing
 
@@ -73,21 +87,25 @@ def tracing_from(snap: Any) -> Any:
     )
 
 
-def build(runtime: Any, *, tracing: Any = None) -> Observer | None:
+def build(
+    runtime: Any, *, tracing: Any = None, problems: list[SettingError] | None = None
+) -> Observer | None:
     """The observer for a gateway on `runtime` (call.runtime.Runtime). `tracing` overrides the configured one
-    (tests pass one with an in-memory exporter)."""
+    (tests pass one with an in-memory exporter); a tracing setting that cannot be used goes to `problems`."""
     snap = runtime.snapshot
     cfg = snap.config.observability
     metrics = None
     if cfg.metrics.enabled:
         metrics = Metrics(cfg.metrics.max_models, multiprocess_dir())
         metrics.add_collector(HealthCollector(runtime))
-    tr = tracing if tracing is not None else tracing_from(snap)
+    tr = tracing if tracing is not None else tracing_from(snap, problems)
     if metrics is None and tr is None:
         return None
     if tr is not None:
         log.event(
-            "observability.tracing_on", f"exporting traces over OTLP to {tr.endpoint}", endpoint=tr.endpoint
+            "observability.tracing_on",
+            f"exporting traces over OTLP to {mask_url(tr.endpoint)}",
+            endpoint=mask_url(tr.endpoint),
         )
     return Observer(metrics, tr)
 
@@ -101,7 +119,9 @@ def attach(gw: Any) -> Observer | None:
     """Observe a gateway (gateway.app.GatewayApp): its observer (also the executor's, told of every try), where
     /metrics is served, the separate listener and the span flush hooked into its start and stop."""
     rt = gw.rt
-    obs = build(rt)
+    problems: list[SettingError] = []
+    obs = build(rt, problems=problems)
+    gw.obs_problem = problems[0] if problems else None  # for the status: why traces are off
     gw.obs_key = settings_key(rt.snapshot)
     rt.executor.obs = obs
     gw.metrics_here = obs is not None and rt.snapshot.config.observability.metrics.listen is None

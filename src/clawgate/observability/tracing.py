@@ -48,8 +48,12 @@ class Tracing:
         from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
         from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+        from clawgate.observability.export import WatchedExporter
+
         self.endpoint = traces_url(endpoint)
         self.capture_content = capture_content
+        self.sample_ratio = sample_ratio
+        self.service_name = service_name
         resource = Resource.create({"service.name": service_name, "service.version": __version__})
         self.provider = TracerProvider(
             resource=resource, sampler=ParentBased(TraceIdRatioBased(sample_ratio))
@@ -57,8 +61,13 @@ class Tracing:
         if exporter is None:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            exporter = OTLPSpanExporter(endpoint=self.endpoint, headers=dict(headers or {}), timeout=timeout)
-        self.processor = BatchSpanProcessor(exporter)
+            from clawgate.observability.export import session
+
+            exporter = OTLPSpanExporter(
+                endpoint=self.endpoint, headers=dict(headers or {}), timeout=timeout, session=session()
+            )
+        self.export = WatchedExporter(exporter, self.endpoint)  # whether export works (status, doctor)
+        self.processor = BatchSpanProcessor(self.export)
         self.provider.add_span_processor(self.processor)
         self.tracer = self.provider.get_tracer("clawgate", __version__, schema_url=SCHEMA_URL)
         self._propagator = TraceContextTextMapPropagator()
