@@ -6,7 +6,6 @@ spans (SQLite) and serves them back over its REST API with their trace ids, pare
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from . import procs
 from .env import SCRUB
 from .ports import free_port, wait_until
 
@@ -77,13 +77,7 @@ class PhoenixServer:
         return found
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        procs.stop(self.proc, 30)
 
 
 def available() -> bool:
@@ -118,16 +112,7 @@ def running_phoenix(
         )
     server = PhoenixServer(proc, port, log_path)
     try:
-
-        def ready() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(f"phoenix exited with {proc.returncode}:\n{server.output()}")
-            try:
-                return httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, timeout, interval=0.2, what="Phoenix /healthz", describe=server.output)
+        procs.wait_answering(proc, f"{server.url}/healthz", "Phoenix", server.output, timeout, interval=0.2)
         yield server
     finally:
         server.stop()

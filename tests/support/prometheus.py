@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from . import procs
 from .ports import free_port, wait_until
 
 CONFIG = """\
@@ -107,13 +107,7 @@ class PrometheusServer:
         )
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        procs.stop(self.proc, 20)
 
 
 @contextlib.contextmanager
@@ -141,16 +135,7 @@ def running_prometheus(workdir: Path, timeout: float = 90.0) -> Iterator[Prometh
         )
     server = PrometheusServer(proc, port, workdir, log_path)
     try:
-
-        def ready() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(f"prometheus exited with {proc.returncode}:\n{server.output()}")
-            try:
-                return httpx.get(f"{server.url}/-/ready", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, timeout, interval=0.1, what="Prometheus /-/ready", describe=server.output)
+        procs.wait_answering(proc, f"{server.url}/-/ready", "Prometheus", server.output, timeout)
         yield server
     finally:
         server.stop()
