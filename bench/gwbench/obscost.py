@@ -4,7 +4,11 @@ Observer, prometheus_client and (for "tracing") the OpenTelemetry SDK exporting 
 sink. CPU time of the whole process (`time.process_time`, so the SDK's export thread counts too), per request,
 minus the same loop without the calls; blocks of each variant interleaved, the median kept.
 
-    PYTHONPATH=bench .venv/bin/python -m gwbench.obscost [--otlp http://127.0.0.1:PORT] [--n 20000]
+    PYTHONPATH=bench .venv/bin/python -m gwbench.obscost [--otlp http://127.0.0.1:PORT] [--n 20000] [--workers]
+
+`--workers` measures metrics as a worker of `gateway run --workers N` records them (prometheus_client's
+multiprocess mode: every value in a memory-mapped file the other workers read), instead of tracing; a process of
+its own, since that mode is chosen for the whole process.
 
 Prints one JSON object. bench/run runs it beside the load points and reports it (docs/observability.md).
 """
@@ -79,17 +83,24 @@ def _time(fn: Any, n: int) -> float:
     return time.process_time() - t
 
 
-def measure(otlp: str | None, n: int, blocks: int) -> dict[str, Any]:
+def measure(otlp: str | None, n: int, blocks: int, workers: bool = False) -> dict[str, Any]:
     from clawgate.observability.metrics import Metrics
     from clawgate.observability.observer import Observer
 
-    rt = _setup(Path(tempfile.mkdtemp(prefix="obscost-")))
+    home = Path(tempfile.mkdtemp(prefix="obscost-"))
+    rt = _setup(home)
     tracing = None
-    if otlp:
+    if otlp and not workers:
         from clawgate.observability.tracing import Tracing
 
         tracing = Tracing(otlp)
-    variants: dict[str, Any] = {"baseline": None, "metrics": Observer(Metrics(), None)}
+    variants: dict[str, Any] = {"baseline": None}
+    if workers:
+        shared = home / "metrics"
+        shared.mkdir()
+        variants["metrics (workers)"] = Observer(Metrics(mp_dir=str(shared)), None)
+    else:
+        variants["metrics"] = Observer(Metrics(), None)
     if tracing is not None:
         variants["metrics+tracing"] = Observer(Metrics(), tracing)
     out: dict[str, Any] = {"n_per_block": n, "blocks": blocks, "unit": "µs CPU per request"}
@@ -125,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--otlp", help="OTLP/HTTP endpoint of a trace sink (omit: metrics only)")
     p.add_argument("--n", type=int, default=20000, help="requests per block (default 20000)")
     p.add_argument("--blocks", type=int, default=5, help="interleaved blocks per variant (default 5)")
+    p.add_argument("--workers", action="store_true", help="metrics in multiprocess mode (gateway run --workers N)")
     a = p.parse_args(argv)
     os.environ.setdefault("OTEL_BSP_MAX_QUEUE_SIZE", str(4 * a.n))  # never drop a span being measured
-    json.dump(measure(a.otlp, a.n, a.blocks), sys.stdout)
+    json.dump(measure(a.otlp, a.n, a.blocks, a.workers), sys.stdout)
     print()
     return 0
 
