@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from clawgate import logs
 from clawgate.auth.resolve import Candidate
@@ -35,10 +36,12 @@ class Try:
 
 
 class Recorder:
-    """Writes tries to the store (never blocks: the store queues writes) and logs timeouts."""
+    """Writes tries to the store (never blocks: the store queues writes), logs timeouts, and tells the observer
+    (metrics and spans, when the gateway set one) of every try."""
 
     def __init__(self, store: Store | None) -> None:
         self.store = store
+        self.obs: Any = None  # observability.observer.Observer, or None
 
     def record(
         self,
@@ -48,6 +51,9 @@ class Recorder:
         usage: Usage | None = None,
         request_id: str | None = None,
     ) -> None:
+        obs = self.obs
+        if obs is not None:
+            obs.attempt_finished(req, t, usage)  # [observability] a try ended
         f = t.failure
         if f is not None and f.code == "network.timeout":
             _log_timeout(call_id, t, f)

@@ -7,8 +7,10 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.alias_generators import to_camel
 
+from clawgate.config.base import SecretInput, Strict
+from clawgate.config.base import SecretRef as SecretRef  # re-exported: callers import it from here
+from clawgate.config.observability import ObservabilityConfig
 from clawgate.errors import ConfigError, Location
 
 API_KINDS = (
@@ -30,26 +32,6 @@ ApiKind = Literal[
     "openai-chatgpt-responses",
 ]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class Strict(BaseModel):
-    """Base for every config object: camelCase keys, unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel, frozen=False)
-
-
-class SecretRef(Strict):
-    """A pointer to a secret kept outside the config: `{source: env|file|exec, provider, id}`."""
-
-    source: Literal["env", "file", "exec"]
-    provider: str = "default"
-    id: str
-
-    def describe(self) -> str:
-        return f"{self.source}:{self.provider}:{self.id}"
-
-
-SecretInput = str | SecretRef
 
 
 class SecretProviderConfig(Strict):
@@ -342,6 +324,7 @@ class Config(Strict):
     cron: CronConfig = Field(default_factory=CronConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
 
 
 # ---------------------------------------------------------------- validation with good messages

@@ -80,6 +80,10 @@ class GatewayApp:
         self.last_reload: float | None = None
         cfg = runtime.snapshot.config.gateway.responses
         self.memory = ResponseMemory(runtime.store, cfg.ttl_seconds, cfg.max_stored)
+        from clawgate.observability.setup import attach
+
+        self.metrics_here = False  # GET /metrics on this address (set by `attach`)
+        self.obs = attach(self)  # [observability] metrics + traces (None when both are off)
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
@@ -92,6 +96,9 @@ class GatewayApp:
         cfg = self.rt.snapshot.config.gateway.responses
         self.memory.ttl, self.memory.keep = cfg.ttl_seconds, cfg.max_stored
         self.last_reload = time.time()
+        from clawgate.observability.setup import reloaded
+
+        reloaded(self)
 
     # ------------------------------------------------------------------------------------------ ASGI
 
@@ -103,6 +110,11 @@ class GatewayApp:
                     await self.model_call(scope, receive, send, api)
                 else:
                     await self._not_routed(scope, send, 405, api)
+                return
+            if scope["path"] == "/metrics" and self.metrics_here:
+                from clawgate.observability.endpoint import serve_asgi
+
+                await serve_asgi(self, scope, send)
                 return
             if self.extra is not None:
                 await self.extra(scope, receive, _timed(send))
@@ -136,6 +148,9 @@ class GatewayApp:
     async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
         t0 = time.perf_counter()
         self.inflight += 1
+        obs = self.obs
+        if obs is not None:
+            obs.request_started(scope, api)  # [observability] request start
         try:
             await self._model_call(scope, receive, send, api, t0)
         except Exception as exc:
@@ -156,6 +171,8 @@ class GatewayApp:
                 await self._fail(send, f, api, t0, scope)
         finally:
             self.inflight -= 1
+            if obs is not None:
+                obs.request_done(scope)  # [observability] request end (always, once)
 
     async def _admit(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float
@@ -253,6 +270,8 @@ class GatewayApp:
         req = CallRequest(
             stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
         )
+        if self.obs is not None:
+            self.observe_parsed(scope, body, req)
         called = await self.call(scope, receive, send, api, t0, plan, req)
         if called is None:
             return
@@ -265,6 +284,12 @@ class GatewayApp:
                 await self._plain(send, api, outcome, t0, scope, req, body)
         finally:
             watcher.cancel()
+
+    def observe_parsed(self, scope: Scope, body: dict[str, Any], req: CallRequest) -> None:
+        """[observability] The request is planned: its model, and the CallRequest that carries its span."""
+        assert self.obs is not None
+        model = body.get("model")
+        self.obs.request_parsed(scope, model if isinstance(model, str) else None, req)
 
     async def call(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float, plan: Plan, req: CallRequest
@@ -382,6 +407,12 @@ class GatewayApp:
         if att is None and outcome is not None and outcome.tries:
             att = outcome.tries[-1].attempt  # a failed call: the attempt that failed last
         f = f or (outcome.failure if outcome else None)
+        obs = self.obs
+        if obs is not None and scope["method"] == "POST":
+            path = scope["path"]
+            api = MODEL_ENDPOINTS.get(path) or AUX_ENDPOINTS.get(path)
+            if api is not None:  # [observability] the answer is complete
+                obs.request_finished(scope, api, status, t0, outcome, overhead, f)
         client = scope.get("client")
         log.event(
             "request",

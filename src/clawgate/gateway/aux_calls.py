@@ -82,6 +82,8 @@ async def _count_tokens(
         for k, v in dict(scope["headers"]).items()
         if k in (b"anthropic-version", b"anthropic-beta")
     }
+    if gw.obs is not None:
+        gw.observe_parsed(scope, body, req)
     outcome = await gw.rt.run(plan, req)
     if not outcome.ok:
         assert outcome.failure is not None
@@ -144,6 +146,8 @@ async def _embeddings(
     gw: GatewayApp, scope: Scope, receive: Receive, send: Send, api: str, body: Any, plan: Plan, t0: float
 ) -> None:
     req = CallRequest(client_api=api, raw=body, purpose="embeddings", agent=plan.agent, endpoint="embeddings")
+    if gw.obs is not None:
+        gw.observe_parsed(scope, body, req)
     called = await gw.call(scope, receive, send, api, t0, plan, req)
     if called is None:
         return  # the failure (or the client leaving) is answered
