@@ -142,3 +142,12 @@ def test_a_link_to_another_checkout_is_repointed_and_said_so(tmp_path: Path, oth
     r = _link(home, exe)
     assert r.returncode == 0
     assert link.resolve() == exe and "now runs this checkout's clawgate" in r.stdout and other in r.stdout
+
+
+def test_every_setup_script_parses() -> None:
+    # (a quote inside system-deps.sh's PACKAGES table once ended the string: test.sh then stopped at its start)
+    import subprocess
+
+    for script in sorted((REPO / "scripts").glob("*.sh")):
+        r = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, f"{script.name}: {r.stderr}"
