@@ -136,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--otlp", help="OTLP/HTTP endpoint of a trace sink (omit: metrics only)")
     p.add_argument("--n", type=int, default=20000, help="requests per block (default 20000)")
     p.add_argument("--blocks", type=int, default=5, help="interleaved blocks per variant (default 5)")
-    p.add_argument("--workers", action="store_true", help="metrics in multiprocess mode (gateway run --workers N)")
+    p.add_argument(
+        "--workers", action="store_true", help="metrics in multiprocess mode (gateway run --workers N)"
+    )
     a = p.parse_args(argv)
     os.environ.setdefault("OTEL_BSP_MAX_QUEUE_SIZE", str(4 * a.n))  # never drop a span being measured
     json.dump(measure(a.otlp, a.n, a.blocks, a.workers), sys.stdout)
