@@ -154,6 +154,20 @@ class OAuthEndpoints(Strict):
     scope: str | None = None
 
 
+class RateLimits(Strict):
+    """Requests and tokens per minute (`gateway.limits.windowSeconds` sets the window they are counted in)."""
+
+    rpm: int | None = Field(default=None, gt=0)
+    tpm: int | None = Field(default=None, gt=0)
+
+
+class CredentialTuning(RateLimits):
+    """One credential of a provider (`models.providers.<id>.credentials.<source or profile id>`): its share of
+    the load under `balance: weighted`, and limits of its own (instead of the provider's `limits`)."""
+
+    weight: float | None = Field(default=None, gt=0)
+
+
 class ProviderConfig(Strict):
     base_url: str | None = None
     api_key: SecretInput | None = None
@@ -170,6 +184,12 @@ class ProviderConfig(Strict):
     drop_unsupported: bool | list[str] | None = None
     # Anthropic structured outputs: "native" (output_config.format) or "tool" (a forced tool); default by model.
     structured_output: Literal["native", "tool"] | None = None
+
+    # several credentials of this provider: `order` (the resolution order, the next one on failure),
+    # `weighted` (spread by `credentials.<c>.weight`), `least-busy` (fewest tries in flight in this process)
+    balance: Literal["order", "weighted", "least-busy"] | None = None
+    limits: RateLimits | None = None  # per credential of this provider (each its own window)
+    credentials: dict[str, CredentialTuning] = Field(default_factory=dict)
 
 
 class ModelRoute(Strict):
@@ -284,6 +304,22 @@ class ResponsesStoreConfig(Strict):
     max_stored: int = Field(default=10_000, gt=0)
 
 
+class GatewayLimitsConfig(Strict):
+    """How RPM/TPM limits are counted (client keys, provider credentials): fixed windows of this length,
+    aligned to the clock and shared by every gateway process. A window allows rpm × windowSeconds / 60."""
+
+    window_seconds: float = Field(default=60.0, ge=1, le=3600)
+
+
+class PairingConfig(Strict):
+    """Devices asking to pair (`POST /api/devices/pair`): whether the gateway takes requests, how many may
+    wait at once, and how long one waits for `clawgate devices approve`."""
+
+    enabled: bool = True
+    max_pending: int = Field(default=20, ge=1, le=1000)
+    pending_seconds: float = Field(default=3600.0, ge=60, le=7 * 86400)
+
+
 class GatewayConfig(Strict):
     port: int = Field(default=18789, ge=1, le=65535)
     bind: str = "loopback"
@@ -293,6 +329,8 @@ class GatewayConfig(Strict):
     max_retry_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
     reload_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     responses: ResponsesStoreConfig = Field(default_factory=ResponsesStoreConfig)
+    limits: GatewayLimitsConfig = Field(default_factory=GatewayLimitsConfig)
+    pairing: PairingConfig = Field(default_factory=PairingConfig)
 
 
 class CronJob(Strict):

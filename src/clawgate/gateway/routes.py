@@ -31,8 +31,10 @@ def _json(obj: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(obj, default=str), status_code=status, media_type="application/json")
 
 
-def _guard(gw: GatewayApp, request: Request, api: str = "openai-completions") -> Response | None:
-    denied = gw.check_auth(request.scope)
+def _guard(
+    gw: GatewayApp, request: Request, api: str = "openai-completions", allow_keys: bool = False
+) -> Response | None:
+    denied = gw.check_auth(request.scope, allow_keys=allow_keys)
     return None if denied is None else _error(denied, api)
 
 
@@ -76,6 +78,7 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
             "error": err.to_json() if err else None,
         },
         "auth": gw.auth.token.to_json(),
+        "clients": gw.access.status(),
         "agents": agents,
         "health": [h.to_json() for h in rt.health.records()],
         "calls_last_hour": {"total": total, "failures_by_owner": by_owner},
@@ -144,7 +147,7 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
 
     async def list_models(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
-        denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions")
+        denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions", True)
         if denied:
             return denied
         return _json(await asyncio.to_thread(models_payload, gw, anthropic))

@@ -20,6 +20,7 @@ from clawgate.errors import ClawgateError
 from clawgate.failures import Failure
 from clawgate.gateway.auth import LOGIN_HINT, UI_COOKIE, UI_SESSION_TTL, _cookie, presented_token
 
+from .clients import client_routes
 from .failures import FAILURE_WINDOW, failures
 from .probe import PROBE_TIMEOUT, probe
 from .respond import (
@@ -233,4 +234,5 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
         Route("/api/ui/failures", failures_ep, methods=["GET"]),
         Route("/api/ui/doctor", doctor_ep, methods=["POST"]),
         Route("/api/ui/events", events, methods=["GET"]),
+        *client_routes(gw),
     ]
