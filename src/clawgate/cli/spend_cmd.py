@@ -35,7 +35,7 @@ def spend(by: tuple[str, ...], since: str, as_json: bool) -> None:
     rows = with_store(lambda s: spend_rows(s, groups, start))
     total = sum(r["cost_usd"] for r in rows)
     if as_json:
-        emit_json({"by": list(groups), "since": start, "rows": rows, "total_usd": round(total, 6)})
+        emit_json({"by": list(groups), "since": start, "rows": rows, "total_usd": round(total, 10)})
         return
     c = console()
     if not rows:

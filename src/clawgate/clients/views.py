@@ -46,7 +46,7 @@ def key_json(
             "period": period,
             "period_start": start,
             "resets_at": end,
-            "spent_usd": None if spent is None else round(spent.get(f"key:{k.id}", 0.0), 6),
+            "spent_usd": None if spent is None else round(spent.get(f"key:{k.id}", 0.0), 10),
         }
     return out
 

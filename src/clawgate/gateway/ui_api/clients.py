@@ -70,7 +70,7 @@ def spend_view(gw: GatewayApp, by: tuple[str, ...], since: float) -> dict[str, A
         "by": list(by),
         "since": since,
         "rows": rows,
-        "total_usd": round(sum(r["cost_usd"] for r in rows), 6),
+        "total_usd": round(sum(r["cost_usd"] for r in rows), 10),
     }
 
 
