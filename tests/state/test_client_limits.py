@@ -67,7 +67,7 @@ def test_an_rpm_limit_holds_across_two_gateway_processes(make_cluster: Any) -> N
     for _ in range(BURSTS):
         # start each burst just after a new window begins, so a burst most often sits in one window
         wait_until(
-            lambda: time.time() // WINDOW > last and time.time() % WINDOW < 0.3,
+            lambda last=last: time.time() // WINDOW > last and time.time() % WINDOW < 0.3,
             2 * WINDOW + 5,
             interval=0.02,
             what="the next window",
