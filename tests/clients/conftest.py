@@ -111,10 +111,13 @@ def make_gw(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     scrub_env(monkeypatch)
     made: list[GatewayProcess] = []
 
-    def make(name: str = "home", **gateway: Any) -> Gw:
+    def make(name: str = "home", edit: Any = None, env: str = "", **gateway: Any) -> Gw:
         home = make_home(tmp_path, name)
-        home.config(clients_config(emulator, **gateway))
-        home.dotenv(dotenv())
+        cfg = clients_config(emulator, **gateway)
+        if edit is not None:
+            edit(cfg)
+        home.config(cfg)
+        home.dotenv(dotenv() + env)
         proc = spawn_gateway(home, token=TOKEN, timeout=30)
         made.append(proc)
         return Gw(home, proc)

@@ -88,7 +88,9 @@ class PromptCache:
 
     def _anthropic(self, model: str, data: dict[str, Any], reply: Reply) -> None:
         blocks = _anthropic_blocks(data)
-        last = max((i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")), default=-1)
+        last = max(
+            (i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("cache_control")), default=-1
+        )
         if last < 0:
             return
         prefix = blocks[: last + 1]

@@ -188,6 +188,8 @@ class EmulatorApp:
             return await self._error(request, rec, ctx, dialect.error(ctx, fault.kind))
 
         out_headers = dialect.base_headers(ctx)
+        if fault is not None and fault.headers:  # a shaping fault's headers go on the normal answer
+            out_headers.update(fault.headers)
         if endpoint == MODELS:
             body = dialect.models_body(ctx)
             return await streams.send_body(
