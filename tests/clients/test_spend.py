@@ -132,3 +132,13 @@ def test_spend_of_a_scripted_run_equals_its_hand_computed_cost(make_gw: Any, emu
     ).json()
     ui_key = sum(r["cost_usd"] for r in ui["rows"] if r.get("client_name") == "billing-test")
     assert math.isclose(ui_key, expected, rel_tol=1e-9)
+
+    # and `clawgate status`: today's spend by key, agent and model
+    status = gw.cli("status", "--json")["spend"]
+    assert math.isclose(status["today_usd"], expected + owner_cost, rel_tol=1e-6), status
+    by_key_today = {r["client_name"]: r["cost_usd"] for r in status["today"]["by_key"]}
+    assert math.isclose(by_key_today["billing-test"], expected, rel_tol=1e-9)
+    assert {r["agent"] for r in status["today"]["by_agent"]} == {"main"}
+    assert status["clients"] == {"keys": 1, "devices": 0, "pending_devices": 0}
+    text = gw.cli("status")
+    assert "spend     today $0.0095" in text and "billing-test" in text, text

@@ -107,3 +107,25 @@ def spend_rows(store: Any, by: tuple[str, ...], since: float) -> list[dict[str, 
             row["client_name"] = client_label(r.client, keys, devices)
         out.append(row)
     return out
+
+
+def spend_summary(store: Any, now: float | None = None, top: int = 5) -> dict[str, Any]:
+    """For `clawgate status`: today's spend (UTC) by key, agent and model, the last 30 days' total, and the
+    clients known (active keys, paired and waiting devices)."""
+    now = time.time() if now is None else now
+    day0, _ = period_bounds("day", now)
+    keys = list(store.client_keys())
+    devices = list(store.devices())
+    out: dict[str, Any] = {"today_usd": 0.0, "last_30_days_usd": 0.0, "today": {}}
+    for label, group in (("by_key", "client"), ("by_agent", "agent"), ("by_model", "model")):
+        rows = sorted(spend_rows(store, (group,), day0), key=lambda r: -r["cost_usd"])
+        out["today"][label] = rows[:top]
+        if label == "by_key":
+            out["today_usd"] = round(sum(r["cost_usd"] for r in rows), 10)
+    out["last_30_days_usd"] = round(sum(r.cost_usd for r in store.spend_by((), since=now - 30 * 86400)), 10)
+    out["clients"] = {
+        "keys": sum(1 for k in keys if key_state(k, now) == "active"),
+        "devices": sum(1 for d in devices if d.state == "approved"),
+        "pending_devices": sum(1 for d in devices if d.state == "pending"),
+    }
+    return out
