@@ -124,8 +124,19 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
         headers = dict(request.scope["headers"])
         mode = gw.auth.token.mode
         via = "none" if mode != "token" else ("token" if presented_token(headers) else "cookie")
+        peer = request.scope.get("client")
+        who = gw.auth.identify(headers, peer[0] if peer else None)
+        kind = getattr(who, "kind", "owner")
         return json_response(
-            {"auth": mode, "via": via, "version": __version__, "address": gw.address, "login": LOGIN_HINT}
+            {
+                "auth": mode,
+                "via": "device" if kind == "device" else via,
+                "client": kind,  # owner (may change keys and devices) | device (reads)
+                "name": getattr(who, "name", None),
+                "version": __version__,
+                "address": gw.address,
+                "login": LOGIN_HINT,
+            }
         )
 
     def guarded(fn: Any, *, thread: bool = True) -> Any:
