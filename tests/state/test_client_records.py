@@ -135,15 +135,15 @@ def test_spend_groups_by_client_agent_model_and_day(store: Any) -> None:
         store.spend_by(("planet",))
 
 
-def test_an_existing_state_db_is_migrated_to_schema_5_in_place(tmp_path: Path) -> None:
+def test_an_existing_state_db_is_migrated_to_schema_6_in_place(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     open_store(str(path)).close()
-    con = sqlite3.connect(path)  # as a file written before clients existed (schema 4)
+    con = sqlite3.connect(path)  # as a file written before clients existed (schema 5)
     cols = [r[1] for r in con.execute("PRAGMA table_info(attempts)")]
     keep = [c for c in cols if c not in ("client", "cost_usd")]
     con.executescript(
         f"CREATE TABLE old AS SELECT {', '.join(keep)} FROM attempts; DROP TABLE attempts;"
-        "ALTER TABLE old RENAME TO attempts; DROP TABLE client_keys; DROP TABLE devices; PRAGMA user_version=4;"
+        "ALTER TABLE old RENAME TO attempts; DROP TABLE client_keys; DROP TABLE devices; PRAGMA user_version=5;"
     )
     con.execute(
         "INSERT INTO attempts (ts, call_id, purpose, ref, provider, model, api, ok, input_tokens) "
@@ -159,5 +159,5 @@ def test_an_existing_state_db_is_migrated_to_schema_5_in_place(tmp_path: Path) -
     finally:
         store.close()
     con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 6
     con.close()
