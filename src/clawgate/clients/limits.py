@@ -3,7 +3,8 @@
 A window is `gateway.limits.windowSeconds` long (default 60) and aligned to the clock (window n covers
 [n·W, (n+1)·W)), so every process counts in the same window. A limit of R requests per minute allows
 R·W/60 requests per window (W = 60: exactly R). Admitting a request is one atomic `incr` of
-`limit:<name>:r:<n>` — the counter lives in the engine, so two processes admit R between them, not 2R. Tokens
+`limit:<name>:r:<n>` — the counter lives in the engine, so two processes admit R between them, not 2R. Requests
+that arrive while an `incr` of the same counter is on its way share the next one (`incr` by k gives k places). Tokens
 are added after each try (`limit:<name>:t:<n>`); a window whose tokens are used up refuses the next requests.
 
 Each process remembers which windows it has seen full (its own counts, and the others' announcements on the
@@ -59,6 +60,10 @@ class Limiter:
         self.windows = windows
         self._full: dict[tuple[str, str], int] = {}  # (name, r|t) -> the window index seen full
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._queued: dict[
+            str, list[asyncio.Future[int]]
+        ] = {}  # counter -> requests waiting for its next incr
+        self._inflight: set[str] = set()  # counters with an incr on its way
         self._warned = False
         shared.subscribe(self._notified)
 
@@ -84,7 +89,7 @@ class Limiter:
         if self._full.get((name, "r")) == index:
             return Verdict(False, "requests", allowed, 0, reset, allowed)
         try:
-            n = await self.shared.incr(self._counter(name, "r", index), 1, self.windows.seconds * 2)
+            n = await self._count(self._counter(name, "r", index))
         except StateUnavailable as exc:
             self._unavailable(exc)
             return Verdict(True, "requests", allowed, -1, reset)
@@ -94,6 +99,34 @@ class Limiter:
         if n == allowed:
             self._mark(name, "r", index)  # the last one: the next request of this window is refused here
         return Verdict(True, "requests", allowed, allowed - n, reset, n)
+
+    async def _count(self, counter: str) -> int:
+        """This request's place in the window: requests arriving while an `incr` of the same counter is in
+        flight are counted together by the next one (`incr(counter, k)` hands out k consecutive places), so
+        under load one counter operation admits many requests — each still with a place of its own."""
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queued.setdefault(counter, []).append(fut)
+        if counter not in self._inflight:
+            self._inflight.add(counter)
+            self._spawn(self._drain(counter))
+        return await fut
+
+    async def _drain(self, counter: str) -> None:
+        try:
+            while self._queued.get(counter):
+                waiters = self._queued.pop(counter)
+                try:
+                    total = await self.shared.incr(counter, len(waiters), self.windows.seconds * 2)
+                except Exception as exc:
+                    for w in waiters:
+                        if not w.done():
+                            w.set_exception(exc)
+                    continue
+                for place, w in enumerate(waiters, total - len(waiters) + 1):
+                    if not w.done():
+                        w.set_result(place)
+        finally:
+            self._inflight.discard(counter)
 
     def add_tokens(self, name: str, tokens: int, tpm: int) -> None:
         """Count a try's tokens in the current window (off the request's path)."""

@@ -60,6 +60,9 @@ class ClientRegistry:
         self._last_flush = 0.0
         self.loaded_at: float | None = None
         self.error: str | None = None
+        # tokens already verified against the current replica -> their key record: a repeated request skips the
+        # hash (emptied by every reload, so a revocation or rotation is never answered from it)
+        self._verified: dict[str, tuple[ClientKeyRecord, Client]] = {}
 
     # -- the replica ----------------------------------------------------------------------------------
 
@@ -79,6 +82,7 @@ class ClientRegistry:
                 self.error = f"{type(exc).__name__}: {exc}"
                 return False
             self.keys, self.devices, self._version = keys, devices, version
+            self._verified = {}
             self.loaded_at = self._clock()
             self.error = None
             self._flush_refusals(force=True)
@@ -114,7 +118,17 @@ class ClientRegistry:
         prefix, ident, secret = parsed
         now = self._clock()
         if prefix == tokens.KEY_PREFIX:
-            return self._key(ident, secret, now)
+            hit = self._verified.get(token)
+            if hit is not None:
+                rec, client = hit
+                live = rec.expires_at is None or rec.expires_at > now
+                in_grace = rec.prev_until is None or rec.prev_until > now  # (an old secret: its grace window)
+                if live and (in_grace or tokens.matches(secret, rec.secret_hash)):
+                    return client
+            got = self._key(ident, secret, now)
+            if isinstance(got, Client) and len(self._verified) < 4096:
+                self._verified[token] = (self.keys[ident], got)
+            return got
         return self._device(ident, secret, now)
 
     def _key(self, ident: str, secret: str, now: float) -> Client | Failure:

@@ -4,8 +4,9 @@ it names (as sent: a ref, an alias, a bare id) or the model its plan resolves to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
+import re
+from dataclasses import dataclass, field
+from fnmatch import translate
 from typing import Any
 
 
@@ -13,6 +14,12 @@ from typing import Any
 class Scopes:
     agents: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    _match: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.models:  # every model pattern in one compiled expression (checked on each call)
+            joined = "|".join(f"(?:{translate(p)})" for p in self.models)
+            object.__setattr__(self, "_match", re.compile(joined).match)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Scopes:
@@ -49,7 +56,7 @@ class Scopes:
         if not self.models:
             return None
         names = [n for n in (requested, resolved) if n]
-        if any(fnmatchcase(n, p) for n in names for p in self.models):
+        if any(self._match(n) for n in names):
             return None
         what = requested or resolved or "the agent's default model"
         return f"model {what!r} is not one of its models ({', '.join(self.models)})"

@@ -28,10 +28,22 @@ CHANNEL = "budgets"
 NANO = 1_000_000_000
 
 
+_BOUNDS: dict[str, tuple[float, float | None]] = {}  # the last period computed, per kind (checks are hot)
+
+
 def period_bounds(period: str, now: float) -> tuple[float, float | None]:
     """[start, end) of the UTC period containing `now` (end None: all time)."""
     if period == "total":
         return 0.0, None
+    known = _BOUNDS.get(period)
+    if known is not None and known[0] <= now < (known[1] or 0.0):
+        return known
+    out = _bounds(period, now)
+    _BOUNDS[period] = out
+    return out
+
+
+def _bounds(period: str, now: float) -> tuple[float, float | None]:
     t = time.gmtime(now)
     day0 = calendar.timegm((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0))
     if period == "day":
