@@ -144,6 +144,22 @@ def test_rotation_gives_a_new_key_and_the_old_one_stops_after_its_grace(make_gw:
     assert "rotated" in str(e)
 
 
+def _chat_cli(gw: Gw, dev_home: Any, line: str) -> Any:
+    """`clawgate chat --url URL` on the device's home (no gateway token there: it presents its device)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "clawgate", "chat", "--url", gw.url],
+        env=dev_home.env(),
+        cwd=str(dev_home.path),
+        input=line,
+        capture_output=True,
+        text=True,
+        timeout=limit(60),
+    )
+
+
 def _device(gw: Gw, home_name: str = "device-home") -> tuple[str, str]:
     """A device pairing the way `clawgate devices pair` does, on a home of its own: (device id, its token)."""
     from tests.support.gateway import make_home, run_cli
@@ -184,6 +200,12 @@ def test_pairing_a_device_then_revoking_it_each_with_its_own_code(make_gw: Any) 
     gw.cli("devices", "approve", listed[0]["code"], "--json")  # by its code, as read off the device
     gw.wait_clients(devices=1, pending=0)
     assert chat(oai(gw, token)) == "ok" and message(ant(gw, token)) == "ok"
+    # the device's own chat, through the sessions API, with the identity `devices pair` kept for that URL
+    from tests.support.gateway import GwHome
+
+    dev_home = GwHome(gw.home.path.parent / "device-home")
+    r = _chat_cli(gw, dev_home, "echo: from the paired device\n")
+    assert r.returncode == 0 and "from the paired device" in r.stdout, r.stdout + r.stderr
     # the same device id with another token: the device token does not match
     forged = token[: token.rindex("_") + 1] + "y" * 43
     expect(lambda: chat(oai(gw, forged)), openai.AuthenticationError, 401, "gateway.device_token_mismatch")
@@ -191,6 +213,9 @@ def test_pairing_a_device_then_revoking_it_each_with_its_own_code(make_gw: Any) 
     gw.wait_clients(devices=0)
     e = expect(lambda: chat(oai(gw, token)), openai.AuthenticationError, 401, "gateway.device_revoked")
     expect(lambda: message(ant(gw, token)), anthropic.AuthenticationError, 401, "gateway.device_revoked")
+    r = _chat_cli(gw, dev_home, "echo: again\n")  # its chat says so too, with the fix
+    assert r.returncode != 0 and "gateway.device_revoked" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert "clawgate devices pair --url" in r.stdout + r.stderr
 
     # doctor names the refusals of the revoked device (written by the gateway within seconds)
     def counted() -> bool:
