@@ -71,8 +71,11 @@ def test_scopes_refuse_other_models_and_agents_with_403(make_gw: Any) -> None:
     # a client key serves the model endpoints only, not the sessions API
     r = httpx.get(gw.url + "/api/sessions", headers={"Authorization": f"Bearer {key}"}, timeout=limit(10))
     assert r.status_code == 403 and r.headers["x-clawgate-code"] == "gateway.scope_denied", r.text
-    # the model list is open to it
-    assert httpx.get(gw.url + "/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    # the model list is open to it, and shows what its scopes let it name
+    listed = {m.id for m in oai(gw, key).models.list()}
+    assert {"openai/gpt-4o", "openai/gpt-4o-mini", "fast", "agent/main"} <= listed, listed
+    assert not listed & {"anthropic/claude-sonnet-4-5", "agent/claude"}, listed
+    assert "anthropic/claude-sonnet-4-5" in {m.id for m in oai(gw, TOKEN).models.list()}
 
 
 def test_an_expired_key_is_refused_with_401_key_expired(make_gw: Any) -> None:
@@ -206,6 +209,11 @@ def test_pairing_a_device_then_revoking_it_each_with_its_own_code(make_gw: Any) 
     dev_home = GwHome(gw.home.path.parent / "device-home")
     r = _chat_cli(gw, dev_home, "echo: from the paired device\n")
     assert r.returncode == 0 and "from the paired device" in r.stdout, r.stdout + r.stderr
+
+    def seen() -> bool:
+        return bool(gw.cli("devices", "list", "--json")["devices"][0]["last_seen_at"])
+
+    wait_until(seen, 20, what="the device's last-seen time in the store")
     # the same device id with another token: the device token does not match
     forged = token[: token.rindex("_") + 1] + "y" * 43
     expect(lambda: chat(oai(gw, forged)), openai.AuthenticationError, 401, "gateway.device_token_mismatch")

@@ -45,7 +45,9 @@ def _line(d: dict[str, Any], ttl: float) -> str:
     out = (
         f"[{_STYLE.get(state_, 'white')}]{label:<8}[/] [bold]{esc(d['id'])}[/] {esc(d['name'])} "
         f"({esc(d['kind'])}{', ' + esc(d['platform']) if d.get('platform') else ''}) code {esc(d['code'])}"
-        f"  [dim]asked {ago(d['requested_at'])} from {esc(d.get('requested_from') or '?')}[/]"
+        f"  [dim]asked {ago(d['requested_at'])} from {esc(d.get('requested_from') or '?')}"
+        + (f", last seen {ago(d['last_seen_at'])}" if d.get("last_seen_at") else "")
+        + "[/]"
     )
     if d.get("refusals"):
         out += (

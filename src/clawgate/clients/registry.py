@@ -54,9 +54,9 @@ class ClientRegistry:
         self.devices: dict[str, DeviceRecord] = {}
         self._version: object = None
         self._reload_lock = threading.Lock()
-        self._refused: dict[
-            str, tuple[float, str, int]
-        ] = {}  # device id -> (last, code, count) not yet stored
+        # device id -> (last refusal, code, count), and -> when it was last let in: not yet stored
+        self._refused: dict[str, tuple[float, str, int]] = {}
+        self._seen: dict[str, float] = {}
         self._last_flush = 0.0
         self.loaded_at: float | None = None
         self.error: str | None = None
@@ -205,6 +205,8 @@ class ClientRegistry:
                     "clawgate devices list",
                 ],
             )
+        if len(self._seen) < 1024:
+            self._seen[rec.id] = now
         return device_client(rec)
 
     # -- refusals of devices, for doctor ---------------------------------------------------------------
@@ -215,13 +217,18 @@ class ClientRegistry:
             self._refused[device_id] = (now, code, count + 1)
 
     def _flush_refusals(self, force: bool = False) -> None:
+        """Write the devices' refusals and last-seen times noted since the last write (at most every 5 s)."""
         now = self._clock()
-        if not self._refused or self.store is None or (not force and now - self._last_flush < _FLUSH_SECONDS):
+        busy = self._refused or self._seen
+        if not busy or self.store is None or (not force and now - self._last_flush < _FLUSH_SECONDS):
             return
         self._last_flush = now
         pending, self._refused = self._refused, {}
-        for device_id, (ts, code, count) in pending.items():
-            try:
+        seen, self._seen = self._seen, {}
+        try:
+            for device_id, (ts, code, count) in pending.items():
                 self.store.note_device_refusal(device_id, ts, code, count)
-            except Exception:
-                return
+            for device_id, ts in seen.items():
+                self.store.note_device_seen(device_id, ts)
+        except Exception:
+            return  # the database away: these notes are not worth keeping

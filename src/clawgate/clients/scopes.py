@@ -48,6 +48,13 @@ class Scopes:
             parts.append("models " + ", ".join(self.models))
         return "; ".join(parts)
 
+    def lists(self, model_id: str) -> bool:
+        """Whether `/v1/models` shows `model_id` to this key: an `agent/<id>` by its agents, the rest by its
+        models (the list shows what the key may name)."""
+        if model_id.startswith("agent/"):
+            return not self.agents or model_id[len("agent/") :] in self.agents
+        return not self.models or bool(self._match(model_id))
+
     def denies(self, agent: str, requested: str | None, resolved: str | None) -> str | None:
         """Why this request is outside the scopes (None: allowed). `requested`: the model name as the client
         sent it; `resolved`: the model ref the plan chose."""

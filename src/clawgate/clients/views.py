@@ -63,6 +63,7 @@ def device_json(d: DeviceRecord) -> dict[str, Any]:
         "requested_from": d.requested_from,
         "approved_at": d.approved_at,
         "revoked_at": d.revoked_at,
+        "last_seen_at": d.last_seen_at,
         "last_refused_at": d.last_refused_at,
         "last_refused_code": d.last_refused_code,
         "refusals": d.refusals or 0,

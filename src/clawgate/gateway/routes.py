@@ -150,7 +150,10 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
         denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions", True)
         if denied:
             return denied
-        return _json(await asyncio.to_thread(models_payload, gw, anthropic))
+        peer = request.scope.get("client")
+        who = gw.auth.identify(dict(request.scope["headers"]), peer[0] if peer else None)
+        scopes = who.scopes if not isinstance(who, Failure) and who.kind == "key" else None
+        return _json(await asyncio.to_thread(models_payload, gw, anthropic, scopes))
 
     async def get_model(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
@@ -228,7 +231,8 @@ def _error(
     return Response(body, status_code=status, headers=out)
 
 
-def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
+def models_payload(gw: GatewayApp, anthropic: bool, scopes: Any = None) -> dict[str, Any]:
+    """The model list; for a client key (`scopes`), what its scopes let it name."""
     snap = gw.rt.snapshot
     main = snap.main_agent()
     ids: list[tuple[str, str]] = []
@@ -242,6 +246,8 @@ def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
         ids.append((alias, "alias"))
     for info in snap.agents():
         ids.append((f"agent/{info.id}", "clawgate"))
+    if scopes is not None and not scopes.unrestricted:
+        ids = [(i, o) for i, o in ids if scopes.lists(i)]
     created = int(gw.started)
     if anthropic:
         data = [

@@ -345,6 +345,10 @@ class Store(Protocol):
         """Count refusals of a device's token (doctor shows them); touches only those columns."""
         ...
 
+    def note_device_seen(self, device_id: str, ts: float) -> None:
+        """When a paired device was last let in (`devices list`); touches only that column."""
+        ...
+
     def clients_version(self) -> object:
         """A cheap marker that moves once a key or device change is committed (a stat or a throttled read):
         a gateway that missed the change's notification reloads its replica when it moved."""

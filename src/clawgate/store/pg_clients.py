@@ -72,6 +72,10 @@ class PostgresClients:
             )
         )
 
+    def note_device_seen(self, device_id: str, ts: float) -> None:
+        sql = "UPDATE devices SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $1)"
+        self._submit((sql, (ts, device_id)))
+
     def mark_clients_changed(self) -> None:
         self._submit(("INSERT INTO clients_changes (ts) VALUES ($1)", (time.time(),)))
         self.barrier().result(timeout=10)

@@ -65,6 +65,12 @@ class SQLiteClients:
             )
         )
 
+    def note_device_seen(self, device_id: str, ts: float) -> None:
+        sql = (
+            "UPDATE devices SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)"
+        )
+        self._submit((sql, (ts, device_id, ts)))
+
     def mark_clients_changed(self) -> None:
         self.barrier().result(timeout=10)  # whoever sees the marker move finds the committed rows
         self._clients_marked = getattr(self, "_clients_marked", 0) + 1

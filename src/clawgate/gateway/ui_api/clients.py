@@ -57,7 +57,8 @@ def _revealed(obj: dict[str, Any], status: int) -> Response:
 def keys_view(gw: GatewayApp) -> dict[str, Any]:
     keys = list(gw.rt.store.client_keys())
     spent = budget_spend(gw.rt.store, keys)
-    return {"keys": [key_json(k, spent) for k in keys]}
+    last = gw.rt.store.client_last_used()
+    return {"keys": [key_json(k, spent) | {"last_used_at": last.get(f"key:{k.id}")} for k in keys]}
 
 
 def devices_view(gw: GatewayApp) -> dict[str, Any]:

@@ -73,6 +73,7 @@ export default {
         h("td", {}, [k.rpm ? `${k.rpm} rpm` : null, k.tpm ? `${k.tpm} tpm` : null].filter(Boolean).join(", ") || h("span", { class: "muted" }, "none")),
         h("td", {}, budget(k.budget)),
         h("td", {}, k.expires_at ? timeAt(k.expires_at) : h("span", { class: "muted" }, "never")),
+        h("td", {}, k.last_used_at ? timeAgo(k.last_used_at) : h("span", { class: "muted" }, "never")),
         h("td", {}, acts));
     }
 
@@ -96,7 +97,7 @@ export default {
         const { keys } = await api("/api/ui/keys");
         if (!alive) return;
         render(keysBody, keys.length ? h("div", { class: "table-wrap" }, h("table", {},
-          h("thead", {}, h("tr", {}, ["Name", "Key", "State", "Scopes", "Limits", "Budget", "Expires", ""].map((t) => h("th", { scope: "col" }, t)))),
+          h("thead", {}, h("tr", {}, ["Name", "Key", "State", "Scopes", "Limits", "Budget", "Expires", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, keys.map(keyRow))))
           : h("p", { class: "muted" }, "No client key yet. Clients use the gateway token until you make one."));
       } catch (err) { if (err.status !== 401) render(keysBody, errorBox(err, "loading the keys")); }
@@ -117,6 +118,7 @@ export default {
         h("td", {}, badge(d.state, DEVICE_TONE[d.state] || "info")),
         h("td", {}, h("code", { class: "pair-code" }, d.code)),
         h("td", {}, timeAgo(d.requested_at), d.requested_from ? h("span", { class: "muted small" }, ` from ${d.requested_from}`) : null),
+        h("td", {}, d.last_seen_at ? timeAgo(d.last_seen_at) : h("span", { class: "muted" }, "—")),
         h("td", {}, d.refusals ? [badge(`${d.refusals} refused`, "err"), " ", h("code", { class: "small" }, d.last_refused_code)] : null),
         h("td", {}, acts));
     }
@@ -126,7 +128,7 @@ export default {
         const { devices } = await api("/api/ui/devices");
         if (!alive) return;
         render(devicesBody, devices.length ? h("div", { class: "table-wrap" }, h("table", {},
-          h("thead", {}, h("tr", {}, ["Device", "Kind", "State", "Code", "Asked", "Refusals", ""].map((t) => h("th", { scope: "col" }, t)))),
+          h("thead", {}, h("tr", {}, ["Device", "Kind", "State", "Code", "Asked", "Last seen", "Refusals", ""].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, devices.map(deviceRow))))
           : h("p", { class: "muted" }, "No device has asked to pair. On another machine: ", cmd(`clawgate devices pair --url ${location.origin}`)));
       } catch (err) { if (err.status !== 401) render(devicesBody, errorBox(err, "loading the devices")); }
