@@ -17,13 +17,9 @@ from clawgate.cli.context import state
 T = TypeVar("T")
 
 
-def with_admin(action: Callable[[Any], T]) -> T:
-    """Run `action(ClientAdmin)` on this home's store; changes are announced on the shared state (and the
-    store's change marker moves, which a gateway that missed the notification sees within a second)."""
-    from clawgate.clients import registry as reg
-    from clawgate.clients.admin import ClientAdmin
+def _home() -> tuple[Any, Any]:
+    """(this home's snapshot or None when its config does not load, the store the config chooses)."""
     from clawgate.errors import ClawgateError
-    from clawgate.state.config import open_shared
     from clawgate.store import open_for
 
     st = state()
@@ -31,11 +27,21 @@ def with_admin(action: Callable[[Any], T]) -> T:
         snap = st.snapshot()
     except ClawgateError:
         snap = None
-    store = open_for(st.paths, snap)
+    return snap, open_for(st.paths, snap)
+
+
+def with_admin(action: Callable[[Any], T]) -> T:
+    """Run `action(ClientAdmin)` on this home's store; changes are announced on the shared state (and the
+    store's change marker moves, which a gateway that missed the notification sees within a second)."""
+    from clawgate.clients import registry as reg
+    from clawgate.clients.admin import ClientAdmin
+    from clawgate.state.config import open_shared
+
+    snap, store = _home()
     try:
         if snap is None:
             return action(ClientAdmin(store))
-        shared = open_shared(st.paths, snap)
+        shared = open_shared(state().paths, snap)
 
         async def go() -> T:
             await shared.start()
@@ -52,15 +58,7 @@ def with_admin(action: Callable[[Any], T]) -> T:
 
 def with_store(action: Callable[[Any], T]) -> T:
     """Run `action(store)` on this home's store, for reads."""
-    from clawgate.errors import ClawgateError
-    from clawgate.store import open_for
-
-    st = state()
-    try:
-        snap = st.snapshot()
-    except ClawgateError:
-        snap = None
-    store = open_for(st.paths, snap)
+    _, store = _home()
     try:
         return action(store)
     finally:

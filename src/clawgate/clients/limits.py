@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clawgate import logs as log
+from clawgate.clients.background import Background
 from clawgate.state.base import SharedState, StateUnavailable
 
 CHANNEL = "limits"
@@ -59,7 +60,7 @@ class Limiter:
         self.shared = shared
         self.windows = windows
         self._full: dict[tuple[str, str], int] = {}  # (name, r|t) -> the window index seen full
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = Background()
         self._queued: dict[
             str, list[asyncio.Future[int]]
         ] = {}  # counter -> requests waiting for its next incr
@@ -108,7 +109,7 @@ class Limiter:
         self._queued.setdefault(counter, []).append(fut)
         if counter not in self._inflight:
             self._inflight.add(counter)
-            self._spawn(self._drain(counter))
+            self._background.spawn(self._drain(counter))
         return await fut
 
     async def _drain(self, counter: str) -> None:
@@ -133,7 +134,7 @@ class Limiter:
         if tokens <= 0 or not tpm:
             return
         index = self.windows.index()
-        self._spawn(self._add(name, tokens, self.windows.allowance(tpm), index))
+        self._background.spawn(self._add(name, tokens, self.windows.allowance(tpm), index))
 
     async def _add(self, name: str, tokens: int, allowed: int, index: int) -> None:
         try:
@@ -172,15 +173,5 @@ class Limiter:
                 level=30,
             )
 
-    def _spawn(self, coro: Any) -> None:
-        try:
-            task = asyncio.get_running_loop().create_task(coro)
-        except RuntimeError:
-            coro.close()
-            return
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def drain(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._background.drain()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from clawgate import logs as log
+from clawgate.clients.background import Background
 from clawgate.clients.identity import Client
 from clawgate.failures import Failure, failure
 from clawgate.state.base import SharedState, StateUnavailable
@@ -70,7 +71,7 @@ class Budgets:
         self.store = store
         self._clock = clock
         self._spent: dict[str, tuple[float, int]] = {}  # client ref -> (period start, nano-USD seen)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = Background()
         shared.subscribe(self._notified)
 
     def _counter(self, ref: str, start: float) -> str:
@@ -109,7 +110,7 @@ class Budgets:
         """Count a try's cost against the key's budget (off the request's path)."""
         if client.budget_usd is None or client.ref is None or usd <= 0:
             return
-        self._spawn(self._add(client, round(usd * NANO)))
+        self._background.spawn(self._add(client, round(usd * NANO)))
 
     async def _add(self, client: Client, nano: int) -> None:
         assert client.ref is not None
@@ -169,15 +170,5 @@ class Budgets:
             except (KeyError, TypeError, ValueError):
                 return
 
-    def _spawn(self, coro: Any) -> None:
-        try:
-            task = asyncio.get_running_loop().create_task(coro)
-        except RuntimeError:
-            coro.close()
-            return
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def drain(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._background.drain()

@@ -7,8 +7,9 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.alias_generators import to_camel
 
+from clawgate.config.base import Strict
+from clawgate.config.clients_schema import CredentialTuning, GatewayLimitsConfig, PairingConfig, RateLimits
 from clawgate.errors import ConfigError, Location
 
 API_KINDS = (
@@ -30,12 +31,6 @@ ApiKind = Literal[
     "openai-chatgpt-responses",
 ]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class Strict(BaseModel):
-    """Base for every config object: camelCase keys, unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel, frozen=False)
 
 
 class SecretRef(Strict):
@@ -152,20 +147,6 @@ class OAuthEndpoints(Strict):
     redirect_uri: str | None = None
     client_id: str | None = None
     scope: str | None = None
-
-
-class RateLimits(Strict):
-    """Requests and tokens per minute (`gateway.limits.windowSeconds` sets the window they are counted in)."""
-
-    rpm: int | None = Field(default=None, gt=0)
-    tpm: int | None = Field(default=None, gt=0)
-
-
-class CredentialTuning(RateLimits):
-    """One credential of a provider (`models.providers.<id>.credentials.<source or profile id>`): its share of
-    the load under `balance: weighted`, and limits of its own (instead of the provider's `limits`)."""
-
-    weight: float | None = Field(default=None, gt=0)
 
 
 class ProviderConfig(Strict):
@@ -302,22 +283,6 @@ class ResponsesStoreConfig(Strict):
 
     ttl_seconds: float = Field(default=7 * 24 * 3600, gt=0)
     max_stored: int = Field(default=10_000, gt=0)
-
-
-class GatewayLimitsConfig(Strict):
-    """How RPM/TPM limits are counted (client keys, provider credentials): fixed windows of this length,
-    aligned to the clock and shared by every gateway process. A window allows rpm × windowSeconds / 60."""
-
-    window_seconds: float = Field(default=60.0, ge=1, le=3600)
-
-
-class PairingConfig(Strict):
-    """Devices asking to pair (`POST /api/devices/pair`): whether the gateway takes requests, how many may
-    wait at once, and how long one waits for `clawgate devices approve`."""
-
-    enabled: bool = True
-    max_pending: int = Field(default=20, ge=1, le=1000)
-    pending_seconds: float = Field(default=3600.0, ge=60, le=7 * 86400)
 
 
 class GatewayConfig(Strict):
