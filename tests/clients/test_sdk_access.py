@@ -282,3 +282,25 @@ def test_an_rpm_limit_answers_429_rate_limited_with_retry_after(make_gw: Any) ->
     h = last.response.headers
     assert h["x-should-retry"] == "true" and 0 < float(h["retry-after-ms"]) <= 30_000, dict(h)
     assert h["x-ratelimit-limit-requests"] == "3" and h["x-ratelimit-remaining-requests"] == "0"
+
+
+def test_a_tpm_limit_refuses_once_the_windows_tokens_are_spent(make_gw: Any) -> None:
+    gw = make_gw(limits={"windowSeconds": 60})
+    key = gw.create_key(
+        "tokens", "--tpm", "30"
+    )  # 30 tokens per 60 s window; one call here is 3 (2 in, 1 out)
+    served = 0
+    for _ in range(40):
+        try:
+            chat(oai(gw, key))
+            served += 1
+        except openai.RateLimitError as exc:
+            last = exc
+            break
+    else:
+        raise AssertionError("40 calls of 3 tokens each were all served under a 30-token window")
+    # the tokens are counted after each answer: the window is refused once they reach 30 (a call may be in
+    # flight as they do, and the window may turn over once)
+    assert 10 <= served <= 21, served
+    assert refused(last) == (429, "gateway.rate_limited", "gateway.rate_limited")
+    assert last.response.headers["x-ratelimit-limit-tokens"] == "30" and "tokens" in str(last)
