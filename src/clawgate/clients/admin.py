@@ -21,6 +21,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DEVICE_KINDS = ("tui", "chat", "ui", "cli", "other")
+PENDING_PER_ADDRESS = 3  # pairing requests one client address may have waiting at once
 
 
 def parse_when(text: str, now: float) -> float:
@@ -232,8 +233,9 @@ class ClientAdmin:
         waiting = [
             d for d in known.values() if d.state == "pending" and now - d.requested_at <= pending_seconds
         ]
-        if len(waiting) >= max_pending:
-            raise OverflowError(len(waiting))
+        from_here = [d for d in waiting if address is not None and d.requested_from == address]
+        if len(waiting) >= max_pending or len(from_here) >= PENDING_PER_ADDRESS:
+            raise OverflowError(len(from_here) if len(from_here) >= PENDING_PER_ADDRESS else len(waiting))
         kind = kind if kind in DEVICE_KINDS else "other"
         rec = DeviceRecord(
             id=device_id,

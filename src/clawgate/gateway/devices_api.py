@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from clawgate.clients import tokens
+from clawgate.clients.admin import PENDING_PER_ADDRESS
 from clawgate.clients.views import device_json
 from clawgate.failures import Failure, failure
 from clawgate.gateway import extensions
@@ -89,7 +90,9 @@ def _routes(gw: GatewayApp) -> list[Route]:
             return fail(request_error("the pairing request's body is not JSON"))
         if not isinstance(body, dict):
             return fail(request_error("the pairing request's body must be an object"))
-        client = request.scope.get("client")
+        peer = request.scope.get("client")
+        # the address the request is from: behind a trusted proxy, the client the proxy saw
+        address = gw.auth.client_key(dict(request.scope["headers"]), peer[0] if peer else None)
         admin = gw.access.admin()
         try:
             rec, _new = await asyncio.to_thread(
@@ -99,7 +102,7 @@ def _routes(gw: GatewayApp) -> list[Route]:
                 str(body.get("name") or ""),
                 str(body.get("kind") or "other"),
                 body.get("platform") if isinstance(body.get("platform"), str) else None,
-                client[0] if client else None,
+                address,
                 cfg.max_pending,
                 cfg.pending_seconds,
             )
@@ -119,8 +122,8 @@ def _routes(gw: GatewayApp) -> list[Route]:
             return fail(
                 failure(
                     "gateway.pairing_required",
-                    f"{exc.args[0]} pairing requests are waiting already (gateway.pairing.maxPending): approve "
-                    "or reject them first",
+                    f"{exc.args[0]} pairing requests are waiting already (from this address at most "
+                    f"{PENDING_PER_ADDRESS}; in all gateway.pairing.maxPending): approve or reject them first",
                     next_steps=["clawgate devices list"],
                 ),
                 429,
