@@ -16,6 +16,7 @@ chromium         /usr/bin/chromium tests/ui/ drive the control UI in Debian'"'"'
 redis-server     redis-server      tests/state/ start their own Redis (shared state across gateway processes)
 postgresql       /usr/lib/postgresql/15/bin/postgres tests/state/ start their own PostgreSQL (initdb + postgres)
 npm              npm               tests/agent_clis/ drive Claude Code and Codex CLI, installed from npm by scripts/npm-agents.sh
+prometheus       prometheus        tests/observability/ start a real Prometheus that scrapes a gateway's /metrics (and lint it with promtool)
 '
 
 present() { if [[ "$1" == /* ]]; then [ -x "$1" ]; else command -v "$1" >/dev/null 2>&1; fi; }

@@ -24,7 +24,16 @@ from typing import Any
 
 from gwbench import clients, report, wrk
 from gwbench.procs import Proc, cpu_seconds, own_cpu_seconds, rss_mb, settle, system_busy_seconds
-from gwbench.targets import BENCH, REPO, Target, start_clawgate, start_litellm, start_upstream
+from gwbench.targets import (
+    BENCH,
+    OBSERVABILITY_OFF,
+    REPO,
+    Target,
+    start_clawgate,
+    start_litellm,
+    start_otlp_sink,
+    start_upstream,
+)
 
 RESULTS = BENCH / "results"
 WORK = BENCH / ".work"
@@ -66,7 +75,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--loadgen", choices=("auto", "wrk", "python"), default="auto", help="auto: wrk if installed"
     )
-    p.add_argument("--targets", default="direct,clawgate,litellm", help="which targets to run")
+    p.add_argument(
+        "--targets",
+        default="direct,clawgate-off,clawgate,clawgate-traced,litellm",
+        help="which targets to run: direct, clawgate (the default config: metrics on, tracing off), clawgate-off "
+        "(observability off: the baseline of its cost), clawgate-traced (tracing on, to an OTLP sink), litellm",
+    )
+    p.add_argument("--obscost-n", type=int, help="requests per block of the observability cost measurement")
     p.add_argument("--profile", action="store_true", help="also py-spy clawgate under non-stream c=16 load")
     p.add_argument("--profile-seconds", type=float, default=10.0)
     p.add_argument("--profile-gil", action="store_true", help="sample only the thread holding the GIL")
@@ -121,6 +136,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.targets = [t for t in a.targets.split(",") if t and not (t == "litellm" and a.no_litellm)]
     if a.profile_only:
         a.targets = ["direct", "clawgate"]
+    a.obscost_n = a.obscost_n or (3000 if q else 20000)
     return a
 
 
@@ -147,6 +163,7 @@ class Bench:
             if self.wrk is None and args.loadgen == "wrk":
                 raise SystemExit("wrk is not installed (apt-get install -y wrk), or use --loadgen python")
         self.bodies: dict[tuple[str, bool], Path] = {}
+        self.sink: Target | None = None
         self.quiet_budget = args.quiet_budget
 
     # ------------------------------------------------------------------------------------ processes
@@ -159,11 +176,23 @@ class Bench:
         if "direct" in a.targets:
             self.targets.append(up)
         self.upstream = up
-        if "clawgate" in a.targets:
-            cg = start_clawgate(self.work, up.port, a.clawgate_bin)
+        if "clawgate-traced" in a.targets or "clawgate" in a.targets:
+            self.sink = start_otlp_sink(self.work)
+            self.procs.append(self.sink.proc)
+        variants: dict[str, dict[str, Any] | None] = {
+            "clawgate-off": OBSERVABILITY_OFF,
+            "clawgate": None,
+            "clawgate-traced": {"otlp": {"endpoint": f"http://127.0.0.1:{self.sink.port}"}}
+            if self.sink
+            else None,
+        }
+        for name, obs in variants.items():
+            if name not in a.targets:
+                continue
+            cg = start_clawgate(self.work, up.port, a.clawgate_bin, name=name, observability=obs)
             self.procs.append(cg.proc)
             self.targets.append(cg)
-            log(f"clawgate on :{cg.port} (pid {cg.proc.pid}, ready in {cg.ready_s:.2f}s)")
+            log(f"{name} on :{cg.port} (pid {cg.proc.pid}, ready in {cg.ready_s:.2f}s)")
         if "litellm" in a.targets:
             ll = start_litellm(self.work, up.port, Path(a.litellm_bin) if a.litellm_bin else None)
             self.procs.append(ll.proc)
@@ -335,6 +364,29 @@ class Bench:
             log(
                 f"first event {name:9} p50 {s.get('p50', float('nan')):.3f} ms p99 {s.get('p99', float('nan')):.3f} ms (n={r.n}, errors {r.errors})"
             )
+
+    def obscost(self) -> None:
+        """The observability calls' own CPU per request (gwbench.obscost), in a process of its own."""
+        if self.sink is None:
+            return
+        argv = [sys.executable, "-m", "gwbench.obscost", "--otlp", f"http://127.0.0.1:{self.sink.port}",
+                "--n", str(self.a.obscost_n)]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(BENCH)}
+        settle(self.sink.proc.cpu)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
+        if r.returncode != 0:
+            raise RuntimeError(f"gwbench.obscost failed:\n{r.stderr[-3000:]}")
+        self.raw["obscost"] = json.loads(r.stdout)
+        for mode in ("plain", "stream"):
+            m = self.raw["obscost"][mode]
+            log(f"observability cost {mode:6}: metrics {m['metrics']['us']:.1f} µs/req, "
+                f"metrics+tracing {m['metrics+tracing']['us']:.1f} µs/req")  # fmt: skip
+        traced = next((t for t in self.targets if t.name == "clawgate-traced"), None)
+        if traced is not None:
+            import urllib.request
+
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.sink.port}/count", timeout=10) as resp:
+                self.raw["otlp_sink"] = json.loads(resp.read())
 
     def peak(self) -> None:
         for t in self.targets:
@@ -526,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         b.warm_up()
         log("warmed up")
         b.load_points()
+        b.obscost()
         b.ttfe()
         b.peak()
         b.hold()

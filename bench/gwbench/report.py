@@ -16,6 +16,9 @@ ADDED_TTFE_MS = 0.5
 CPU_MS_PER_REQ = 0.3
 IDLE_RSS_MB = 60.0
 HOLD_RSS_MB = 150.0
+# the target of issue 16: what metrics (tracing off) cost per request
+OBS_COST_MS = 0.02
+CLAWGATE_VARIANTS = ("clawgate-off", "clawgate", "clawgate-traced")
 
 
 def _med(xs: list[float]) -> float | None:
@@ -184,7 +187,85 @@ def check_targets(raw: dict[str, Any], s: dict[str, Any]) -> list[dict[str, Any]
                 ok and hold["rss_peak_mb"] <= HOLD_RSS_MB,
             )
         )
+    oc = raw.get("obscost")
+    if oc:
+        for m in MODES:
+            us = oc.get(m, {}).get("metrics", {}).get("us")
+            if us is not None:
+                out.append(
+                    _check(
+                        f"observability cost per {MODE_NAME[m]} request, tracing off",
+                        f"{us / 1000:.4f} ms",
+                        f"≤ {OBS_COST_MS} ms",
+                        us / 1000 <= OBS_COST_MS,
+                    )
+                )
     return out
+
+
+def observability_markdown(raw: dict[str, Any], s: dict[str, Any]) -> list[str]:
+    """The cost of metrics and tracing: the calls on their own (gwbench.obscost), and the three clawgate
+    configurations under the same load, interleaved (CPU per request and added latency)."""
+    oc = raw.get("obscost")
+    cl = s["cells"]
+    if not oc and not any(t in cl for t in ("clawgate-off", "clawgate-traced")):
+        return []
+    L = ["## Observability cost per request (issue 16)", ""]
+    if oc:
+        L.append(
+            "The observability calls of one request on their own (request started, parsed, one upstream try "
+            "finished, request finished, done), with the real Observer, prometheus_client and the OpenTelemetry "
+            "SDK exporting over OTLP/HTTP to the bench's sink: CPU time of the whole process (the SDK's export "
+            f"thread included), minus the same loop without the calls; median of {oc['blocks']} interleaved "
+            f"blocks of {oc['n_per_block']:,} requests."
+        )
+        L.append("")
+        L.append("| request | metrics, tracing off | metrics + tracing (every request sampled) |")
+        L.append("|---|---|---|")
+        for m in MODES:
+            r = oc.get(m)
+            if not r:
+                continue
+            mt = r.get("metrics+tracing", {}).get("us")
+            L.append(
+                f"| {MODE_NAME[m]} | **{r['metrics']['us'] / 1000:.4f} ms** ({r['metrics']['us']:.1f} µs) | "
+                + (f"{mt / 1000:.3f} ms ({mt:.0f} µs)" if mt is not None else "–")
+                + " |"
+            )
+        L.append("")
+    rows = [t for t in CLAWGATE_VARIANTS if t in cl]
+    if len(rows) > 1:
+        conc = raw["meta"]["settings"]["concurrency"]
+        c = 16 if 16 in conc else conc[-1]
+        L.append(
+            f"Under load, the three configurations side by side (interleaved points): CPU per request at c={c} "
+            "and the change from observability off, and added median latency at c=1."
+        )
+        L.append("")
+        L.append(
+            "| clawgate | CPU ms/req non-stream | Δ | CPU ms/req stream | Δ | added p50 c=1 non-stream / stream |"
+        )
+        L.append("|---|---|---|---|---|---|")
+        base = cl.get("clawgate-off", {})
+        for t in rows:
+            cells_ = [{"clawgate-off": "observability off", "clawgate": "metrics (default)",
+                       "clawgate-traced": "metrics + tracing"}[t]]  # fmt: skip
+            for m in MODES:
+                v = cl[t].get(m, {}).get(c, {}).get("cpu_ms_per_req")
+                b = base.get(m, {}).get(c, {}).get("cpu_ms_per_req")
+                cells_.append(_f(v, 3))
+                cells_.append(
+                    _signed(v - b, 3) if (v is not None and b is not None and t != "clawgate-off") else "–"
+                )
+            a = s["added_c1"].get(t, {})
+            cells_.append(" / ".join(_f((a.get(m) or {}).get("p50_ms"), 3) for m in MODES))
+            L.append("| " + " | ".join(cells_) + " |")
+        L.append("")
+        sink = raw.get("otlp_sink")
+        if sink:
+            L.append(f"The OTLP sink received {sink['spans']:,} spans in {sink['requests']:,} exports.")
+            L.append("")
+    return L
 
 
 # ---------------------------------------------------------------------------------------------- Markdown
@@ -213,7 +294,7 @@ def markdown(raw: dict[str, Any], s: dict[str, Any]) -> str:
     st = meta["settings"]
     cl = s["cells"]
     conc = st["concurrency"]
-    order = [t for t in ("direct", "clawgate", "litellm") if t in cl]
+    order = [t for t in ("direct", *CLAWGATE_VARIANTS, "litellm") if t in cl]
     L: list[str] = []
     L.append(f"# clawgate benchmark — {meta['time_utc']}")
     L.append("")
@@ -334,7 +415,8 @@ def markdown(raw: dict[str, Any], s: dict[str, Any]) -> str:
     L.append("")
     L.append("For direct, CPU and RSS are the fake upstream's own.")
     L.append("")
-    L.append("## Targets (issue 7)")
+    L += observability_markdown(raw, s)
+    L.append("## Targets (issues 7 and 16)")
     L.append("")
     L.append("| target | measured | threshold | met |")
     L.append("|---|---|---|---|")

@@ -117,32 +117,49 @@ def clawgate_bin() -> str:
     return found
 
 
-def start_clawgate(workdir: Path, upstream_port: int, exe: str | None = None) -> Target:
-    home = Path(tempfile.mkdtemp(prefix="clawgate-home-", dir=workdir))
+# clawgate's observability settings per bench target: the shipping default (metrics on, no tracing), everything
+# off (the baseline of the observability cost), and tracing on to the bench's OTLP sink
+OBSERVABILITY_OFF = {"metrics": {"enabled": False}}
+
+
+def start_clawgate(
+    workdir: Path,
+    upstream_port: int,
+    exe: str | None = None,
+    name: str = "clawgate",
+    observability: dict[str, object] | None = None,
+) -> Target:
+    home = Path(tempfile.mkdtemp(prefix=f"{name}-home-", dir=workdir))
     home.chmod(0o700)
-    (home / "clawgate.json").write_text(
-        json.dumps(
-            {
-                "models": {"providers": {"openai": {"baseUrl": f"http://127.0.0.1:{upstream_port}/v1"}}},
-                "agents": {"defaults": {"model": "openai/gpt-4o"}},
-            },
-            indent=2,
-        )
-    )
+    cfg: dict[str, object] = {
+        "models": {"providers": {"openai": {"baseUrl": f"http://127.0.0.1:{upstream_port}/v1"}}},
+        "agents": {"defaults": {"model": "openai/gpt-4o"}},
+    }
+    if observability is not None:
+        cfg["observability"] = observability
+    (home / "clawgate.json").write_text(json.dumps(cfg, indent=2))
     env_file = home / ".env"
     env_file.write_text(f"OPENAI_API_KEY={UPSTREAM_KEY}\n")
     env_file.chmod(0o600)
     port = free_port()
     exe = exe or clawgate_bin()
     argv = [exe, "gateway", "run", "--port", str(port), "--quiet"]
-    proc = Proc(
-        "clawgate", argv, env=clean_env(CLAWGATE_HOME=str(home)), cwd=home, log=workdir / "clawgate.log"
-    )
+    proc = Proc(name, argv, env=clean_env(CLAWGATE_HOME=str(home)), cwd=home, log=workdir / f"{name}.log")
     t = _ready(
-        Target("clawgate", port, "openai/gpt-4o", "openai/slow", proc), f"http://127.0.0.1:{port}/healthz", 30
+        Target(name, port, "openai/gpt-4o", "openai/slow", proc), f"http://127.0.0.1:{port}/healthz", 30
     )
     t.info["home"] = str(home)
     return t
+
+
+def start_otlp_sink(workdir: Path) -> Target:
+    """The OTLP/HTTP trace sink (gwbench.otlp_sink) the traced clawgate exports to."""
+    port = free_port()
+    argv = [sys.executable, "-m", "gwbench.otlp_sink", "--port", str(port)]
+    proc = Proc(
+        "otlp-sink", argv, env=clean_env(PYTHONPATH=str(BENCH)), cwd=BENCH, log=workdir / "otlp-sink.log"
+    )
+    return _ready(Target("otlp-sink", port, "", "", proc), f"http://127.0.0.1:{port}/healthz", 15)
 
 
 LITELLM_CONFIG = """\

@@ -21,7 +21,7 @@ from gwbench import clients, report, wrk  # noqa: E402
 from gwbench.targets import start_clawgate, start_upstream  # noqa: E402
 from gwbench.upstream import sse_events  # noqa: E402
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = pytest.mark.timeout(180)
 
 
 def test_response_parser_chunked_and_length() -> None:
@@ -113,20 +113,22 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
             f"--out-dir={out}",
             f"--work-dir={tmp_path / 'work'}",
             "--no-latest",
+            "--obscost-n=300",
         ]
     )
     assert rc == 0
     (js,) = out.glob("*.json")
     doc = json.loads(js.read_text())
     runs = doc["raw"]["runs"]
+    names = ("direct", "clawgate-off", "clawgate", "clawgate-traced")
     assert {(r["target"], r["mode"], r["concurrency"]) for r in runs} == {
-        (t, m, c) for t in ("direct", "clawgate") for m in ("plain", "stream") for c in (1, 4)
+        (t, m, c) for t in names for m in ("plain", "stream") for c in (1, 4)
     }
     for r in runs:
         assert r["requests"] > 0 and r["errors_total"] == 0, r
         assert r["latency_ms"]["p50"] > 0
     assert doc["raw"]["runs"][1]["cpu_s"] >= 0
-    for t in ("direct", "clawgate"):
+    for t in names:
         assert doc["raw"]["ttfe"][t]["n"] == 10 and doc["raw"]["ttfe"][t]["errors"] == 0
         hold = doc["raw"]["hold"][t]
         assert hold["errors"] == 0 and hold["completed"] == 20
@@ -135,7 +137,14 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     assert "gateway CPU per non-stream request (c=4)" in targets
     assert all(c["met"] in (True, False, None) for c in targets.values())
     md = js.with_suffix(".md").read_text()
-    assert "| clawgate |" in md and "## Targets (issue 7)" in md
+    assert "| clawgate |" in md and "## Targets (issues 7 and 16)" in md
+    # the observability cost: measured on its own and beside the baseline, with the traced gateway's spans
+    oc = doc["raw"]["obscost"]
+    for mode in ("plain", "stream"):
+        assert oc[mode]["metrics"]["us"] > 0 and oc[mode]["metrics+tracing"]["us"] > oc[mode]["metrics"]["us"]
+    assert doc["raw"]["otlp_sink"]["spans"] > 0
+    assert "observability cost per non-stream request, tracing off" in targets
+    assert "## Observability cost per request (issue 16)" in md and "| metrics + tracing |" in md
     # the summary is recomputable from the raw results alone
     again = report.summarize({**doc["raw"], "meta": doc["meta"]})
     assert again["cells"]["clawgate"]["plain"][4]["requests"] > 0

@@ -38,6 +38,19 @@ def test_the_readme_names_every_system_package_set_up_installs() -> None:
         assert why.strip(), f"{pkg} has no reason in scripts/system-deps.sh"
 
 
+def test_the_readme_names_every_script_the_test_command_runs_and_what_they_make_is_ignored() -> None:
+    """Each set-up step of `scripts/test.sh` is in the README's table; what they install into the checkout (the
+    virtualenvs, the npm tree) is gitignored, so it is never committed."""
+    steps = re.findall(r"^(?:exec )?(scripts/[\w-]+\.sh)", (REPO / "scripts" / "test.sh").read_text(), re.M)
+    assert {"scripts/setup.sh", "scripts/system-deps.sh", "scripts/otlp-receiver.sh"} <= set(steps)
+    section = (REPO / "README.md").read_text().split("## What set-up installs", 1)[1].split("\n## ", 1)[0]
+    for step in steps:
+        assert f"`{step}`" in section, f"README's set-up section does not name {step}"
+    for made in (".venv/bin/python", ".venv-phoenix/bin/phoenix", "tools/agents/node_modules/x"):
+        r = subprocess.run(["git", "check-ignore", "-q", made], cwd=REPO, timeout=limit(30))
+        assert r.returncode == 0, f"{made} is not gitignored"
+
+
 def _fake_clawgate(tmp_path: Path) -> Path:
     """A stand-in for .venv/bin/clawgate (a checkout's venv path, as the script expects)."""
     exe = tmp_path / "checkout" / ".venv" / "bin" / "clawgate"

@@ -74,20 +74,30 @@ class SessionManager:
             raise store_unavailable(self.store) from None
 
     async def refresh(self, state: SessionState) -> None:
-        """Re-read the session's messages from the store (what other processes wrote included), keeping this
-        process's live objects (a streaming reply) in their place."""
+        """Re-read the session's messages from the store (what other processes wrote included).
+
+        The store's rows are the truth, except for the messages this process adds (`state.own`): it alone
+        writes them, so its object is never older than its row (a streaming reply grows between flushes) and
+        stays in the history, in the row's place. The read sees only the writes submitted before this
+        refresh's barrier: a message added while the refresh waits is not missing from the store but not yet
+        committed, so it is kept (at the end, where the store will put it); one of ours that was there before
+        and is missing now was deleted (trimmed)."""
+        submitted = {m.id for m in state.history}  # written before the barrier durable() submits next
         await self.durable()
         msgs = await asyncio.to_thread(self.store.list_messages, state.id)
         runs = await asyncio.to_thread(self.store.list_runs, state.id)
-        local = {m.id: m for m in state.history}
+        # the history as it is now: it may have grown (or been rebuilt by another refresh) during the reads
+        own = {m.id: m for m in state.history if m.id in state.own}
         history = []
         for m in msgs:
-            mine = local.get(m.id)
+            mine = own.pop(m.id, None)
             if mine is not None:
                 mine.seq = m.seq
                 m = mine
             history.append(m)
+        history += [m for m in own.values() if m.id not in submitted]  # not committed yet
         state.history = history
+        state.own.intersection_update(m.id for m in history)
         state.queued_elsewhere = {
             r.message_id for r in runs if r.status == "queued" and r.message_id and r.id not in self.runs
         }
@@ -111,6 +121,7 @@ class SessionManager:
             **kw,
         )
         state.history.append(msg)
+        state.own.add(msg.id)
         self.store.save_message(msg)
         return msg
 

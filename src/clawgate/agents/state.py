@@ -26,6 +26,9 @@ class SessionState:
     known_tokens: dict[str, int] = field(default_factory=dict)  # reply id -> output tokens reported
     # user messages waiting in another process's queue (not said yet: the model must not see them)
     queued_elsewhere: set[str] = field(default_factory=set)
+    # the messages this process added (and alone writes): a refresh keeps these objects, the store's rows
+    # replace every other message
+    own: set[str] = field(default_factory=set)
 
     @property
     def id(self) -> str:

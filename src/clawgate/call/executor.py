@@ -42,7 +42,7 @@ from clawgate.failures.classify.local import (
     unresolved_credential,
 )
 from clawgate.plan.types import Attempt, Plan
-from clawgate.store.base import Store
+from clawgate.store.base import HealthRecord, Store
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -81,6 +81,16 @@ class Executor:
         self.meter = meter
         self.records.meter = meter
 
+    @property
+    def obs(self) -> Any:
+        """observability.observer.Observer (set by the gateway), or None: told of every try (through the
+        recorder), failover, next-credential move and cooldown."""
+        return self.records.obs
+
+    @obs.setter
+    def obs(self, observer: Any) -> None:
+        self.records.obs = observer
+
     # ---------------------------------------------------------------------------------------- the loop
 
     async def run(self, plan: Plan, req: CallRequest) -> CallOutcome:
@@ -92,7 +102,12 @@ class Executor:
         upstream_ms = 0.0
         if not plan.attempts:
             return self._failed(call_id, tries, no_model(plan.agent, plan.model.ref is not None), 0.0)
+        obs = self.records.obs
+        leaving: tuple[Failure, str] | None = None  # [observability] why the previous model was left
         for att in plan.attempts:
+            if leaving is not None and obs is not None:
+                obs.failover(*leaving)  # [observability] on to a fallback
+            leaving = None
             if att.error is not None:
                 err = att.error
                 refused = unplannable(
@@ -105,6 +120,7 @@ class Executor:
                 tries.append(self.records.refused(call_id, req, att, None, refused))
                 state.note(refused)
                 if refused.try_fallback:
+                    leaving = (refused, "")  # an unresolved model: its provider is not a label
                     continue
                 break
             creds = self._credentials(att, req)
@@ -112,9 +128,12 @@ class Executor:
                 refused = self._missing(att)
                 tries.append(self.records.refused(call_id, req, att, None, refused))
                 state.note(refused)
+                leaving = (refused, att.provider)
                 continue
             last: Failure | None = None
             for cred in creds:
+                if last is not None and obs is not None:
+                    obs.credential_moved(last, att.provider)  # [observability] on to the next credential
                 fp = cred.fingerprint if cred else None
                 verdict = self.health.verdict(att.provider, fp, att.model)
                 if not verdict.allowed and not req.ignore_health:
@@ -152,8 +171,7 @@ class Executor:
                         outcome.upstream_ms = upstream_ms
                         outcome.failure = None
                         return outcome
-                    self._decorate(f, att, cred)
-                    self.health.on_failure(f, fp, att.model, cred.source if cred else None)
+                    self._health_failure(f, att, cred)
                     last = f
                     state.note(f)
                     wait = self._retry_wait(f, try_no)
@@ -169,6 +187,8 @@ class Executor:
                 break
             if last is not None and not last.try_fallback:
                 break
+            if last is not None:
+                leaving = (last, att.provider)
         assert state.failure is not None
         return self._failed(call_id, tries, state.failure, upstream_ms)
 
@@ -311,10 +331,22 @@ class Executor:
 
     def _after_first_event(self, f: Failure, att: Attempt, cred: Candidate | None) -> None:
         """A failure after the stream started: it goes to the client, and to health like any other."""
+        self._health_failure(f, att, cred)
+
+    def _health_failure(self, f: Failure, att: Attempt, cred: Candidate | None) -> None:
+        """Name the credential on a failure and tell health; a health window it opens is a cooldown."""
         self._decorate(f, att, cred)
-        self.health.on_failure(
-            f, cred.fingerprint if cred else None, att.model, cred.source if cred else None
-        )
+        fp = cred.fingerprint if cred else None
+        obs = self.records.obs
+        before = self.health.get(att.provider, fp, att.model) if obs is not None and fp else None
+        rec = self.health.on_failure(f, fp, att.model, cred.source if cred else None)
+        if obs is not None and rec is not None and _opened(before, rec):
+            obs.cooldown(f, att.provider, rec.state)  # [observability] a health window opened
+
+
+def _opened(before: HealthRecord | None, after: HealthRecord) -> bool:
+    """Did a failure open a new health window (not just land inside the one already open)?"""
+    return before is None or before.until != after.until or before.state != after.state
 
 
 class _Reported:

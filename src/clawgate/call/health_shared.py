@@ -59,6 +59,16 @@ class SharedHealth:
                 if rec is not None:
                     self.registry.apply(rec)
 
+    async def records(self) -> list[HealthRecord]:
+        """Every record in the shared state now — what every process's replica converges on, read directly
+        (a scrape of any worker gives the same answer). StateUnavailable when the engine is away."""
+        out = []
+        for text in (await self.shared.scan(PREFIX)).values():
+            rec = _decode(text)
+            if rec is not None:
+                out.append(rec)
+        return out
+
     async def drain(self) -> None:
         """Until every change made here is written (a CLI command waits for it before it exits)."""
         while self._writer is not None and not self._writer.done():

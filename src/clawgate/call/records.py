@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from clawgate import logs
 from clawgate.auth.resolve import Candidate
@@ -36,13 +37,15 @@ class Try:
 
 
 class Recorder:
-    """Writes tries to the store (never blocks: the store queues writes) and logs timeouts. Each try's cost
-    comes from the catalog's price of its model (catalog/prices.py); the meter (clients/meter.py), when the
-    gateway set one, counts its tokens and cost against limits and budgets."""
+    """Writes tries to the store (never blocks: the store queues writes), logs timeouts, and tells the observer
+    (metrics and spans, when the gateway set one) of every try. Each try's cost comes from the catalog's price of
+    its model (catalog/prices.py); the meter (clients/meter.py), when the gateway set one, counts its tokens and
+    cost against limits and budgets."""
 
     def __init__(self, store: Store | None) -> None:
         self.store = store
         self.meter: Meter | None = None
+        self.obs: Any = None  # observability.observer.Observer, or None
 
     def record(
         self,
@@ -52,6 +55,9 @@ class Recorder:
         usage: Usage | None = None,
         request_id: str | None = None,
     ) -> None:
+        obs = self.obs
+        if obs is not None:
+            obs.attempt_finished(req, t, usage)  # [observability] a try ended
         f = t.failure
         if f is not None and f.code == "network.timeout":
             _log_timeout(call_id, t, f)

@@ -130,6 +130,8 @@ async def read_plain(
         rec.failed(tr, f, resp.status, first_ms)
         return None, f, elapsed
     usage = usage_from(obj, att.api) or Usage()
+    answered_by = obj.get("model")
+    answered_by = answered_by if isinstance(answered_by, str) else None
     t = TryResult(
         att,
         tr.cred,
@@ -139,6 +141,7 @@ async def read_plain(
         latency_ms=elapsed,
         first_byte_ms=first_ms,
         try_no=tr.try_no,
+        response_model=answered_by,
     )
     tr.tries.append(t)
     rec.record(tr.call_id, tr.req, t, usage, request_id=_request_id(resp.headers))
@@ -152,6 +155,7 @@ async def read_plain(
         body=body_bytes,
         usage=usage,
         status=resp.status,
+        response_model=answered_by,
     )
     return out, None, elapsed
 

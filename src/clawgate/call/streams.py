@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
+import orjson
 
 from clawgate.call.inspect import StreamInspector
 from clawgate.call.records import Recorder, Try
@@ -24,6 +25,23 @@ from clawgate.dialects.registry import get_dialect
 from clawgate.failures import Failure
 from clawgate.failures.classify import CallFailed
 from clawgate.failures.classify.local import cancelled, stream_cut
+
+
+def _stream_model(events: list[SSEEvent]) -> str | None:
+    """The model a stream's first events name (OpenAI chunks, Anthropic message_start, Responses' response)."""
+    for ev in events:
+        if not ev.data or ev.data == "[DONE]":
+            continue
+        try:
+            obj = orjson.loads(ev.data)
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        for holder in (obj, obj.get("message"), obj.get("response")):
+            if isinstance(holder, dict) and isinstance(holder.get("model"), str):
+                return str(holder["model"])
+    return None
 
 
 def _usage_only(raw: bytes) -> bool:
@@ -122,6 +140,8 @@ async def start_stream(
         att, tr.cred, True, None, status=resp.status, first_byte_ms=first_event_ms, try_no=tr.try_no
     )
     tr.tries.append(record)
+    if tr.req.span is not None:  # [observability] the request's spans name the answering model
+        record.response_model = out.response_model = _stream_model(first)
 
     async def items() -> AsyncIterator[Any]:
         failure: Failure | None = None

@@ -62,6 +62,7 @@ class CallRequest:
     # attempt ref -> bodies.AttemptNotes (what that attempt's body left out), filled while the bodies are made
     notes: dict[str, Any] = field(default_factory=dict)
     client: Client | None = None  # who asked (a client key, a device); None: the owner or clawgate itself
+    span: Any = None  # the gateway's server span (observability; None when tracing is off or not sampled)
 
     def chat_request(self) -> ChatRequest:
         if self.chat is None:
@@ -84,6 +85,7 @@ class TryResult:
     first_byte_ms: float | None = None
     sent: bool = True
     try_no: int = 0
+    response_model: str | None = None  # the model the provider says answered (observability)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -117,6 +119,7 @@ class CallOutcome:
     upstream_ms: float = 0.0  # time spent waiting on providers (for x-clawgate-overhead-ms)
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)  # upstream headers worth passing on (retry-after)
+    response_model: str | None = None  # the model the provider says answered (observability)
 
     def result(self) -> ChatResult:
         """The response decoded into the internal form."""

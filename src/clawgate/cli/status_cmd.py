@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +18,43 @@ def _ago(ts: float | None) -> str:
         return "?"
     s = int(time.time() - ts)
     return f"{s}s ago" if s < 120 else f"{s // 60}m ago" if s < 7200 else f"{s // 3600}h ago"
+
+
+def _observability(c: Any, obs: dict[str, Any]) -> None:
+    """`metrics …` and `traces …`: where /metrics is, where traces go and whether exporting them works."""
+    m = obs["metrics"]
+    if m["enabled"]:
+        how = "gateway token" if m.get("token_required") else "no token"
+        down = "" if m.get("listening", True) else " [red]not listening[/] (clawgate logs --limit 20)"
+        c.print(f"metrics   {esc(m['url'])} ({how}){down}")
+    else:
+        c.print("metrics   [dim]off (observability.metrics.enabled)[/]")
+    t = obs["otlp"]
+    state = t.get("state")
+    target = esc(t.get("endpoint") or t.get("configured") or "")
+    if state == "off":
+        c.print("traces    [dim]off (observability.otlp.endpoint not set)[/]")
+    elif state == "not_running":
+        c.print(f"traces    → {target} [dim](exported while the gateway runs)[/]")
+    elif state == "not_started":
+        c.print(f"traces    [red]not exported[/]: {esc(t.get('error'))}")
+    elif state == "failing":
+        c.print(
+            f"traces    → {target} [red]failing[/] since {_ago(t.get('last_error_at'))}: {esc(t.get('last_error'))} "
+            f"({t.get('dropped_spans')} span(s) dropped)"
+        )
+    elif state == "ok":
+        c.print(
+            f"traces    → {target} [green]exporting[/] ({t.get('exported_spans')} span(s), last {_ago(t.get('last_ok_at'))})"
+        )
+    else:
+        c.print(f"traces    → {target} [dim]nothing exported yet[/]")
+    if obs.get("restart_needed"):
+        c.print(
+            "          [yellow]observability.* changed since the gateway started[/]: clawgate gateway restart"
+        )
+    for f in obs.get("findings") or []:
+        c.print(f"          [yellow]{esc(f['code'])}[/]: {esc(f['message'])}")
 
 
 @click.command("status")
@@ -92,6 +130,7 @@ def status(show_all: bool, as_json: bool) -> None:
     )
     for f in stt.get("findings") or []:
         c.print(f"          [red]{esc(f['code'])}[/]: {esc(f['message'])}")
+    _observability(c, data["observability"])
     fails = data["failures_last_hour"]
     c.print(
         "failures  last hour: "

@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from clawgate.config.base import Strict
+from clawgate.config.base import SecretInput, Strict
+from clawgate.config.base import SecretRef as SecretRef  # re-exported: callers import it from here
 from clawgate.config.clients_schema import CredentialTuning, GatewayLimitsConfig, PairingConfig, RateLimits
+from clawgate.config.observability import ObservabilityConfig
 from clawgate.errors import ConfigError, Location
 
 API_KINDS = (
@@ -31,20 +33,6 @@ ApiKind = Literal[
     "openai-chatgpt-responses",
 ]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class SecretRef(Strict):
-    """A pointer to a secret kept outside the config: `{source: env|file|exec, provider, id}`."""
-
-    source: Literal["env", "file", "exec"]
-    provider: str = "default"
-    id: str
-
-    def describe(self) -> str:
-        return f"{self.source}:{self.provider}:{self.id}"
-
-
-SecretInput = str | SecretRef
 
 
 class SecretProviderConfig(Strict):
@@ -345,6 +333,7 @@ class Config(Strict):
     cron: CronConfig = Field(default_factory=CronConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
 
 
 # ---------------------------------------------------------------- validation with good messages

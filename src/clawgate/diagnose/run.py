@@ -127,6 +127,8 @@ def run_doctor(
             running = bool(gateway_status["running"])
             findings.extend(gateway_findings(gateway_status, snap))
     findings.extend(state_findings(snap, gateway_status if check_gateway else None))
+    if connectivity:
+        findings.extend(observability_findings(snap, gateway_status if check_gateway else None))
     findings.extend(stuck_run_findings(paths, snap, running))
     findings.extend(client_findings(paths, snap, environ))
     return DoctorRun(order(findings), meta, snap, health)
@@ -167,6 +169,21 @@ def state_findings(snap: Snapshot, gateway_status: dict[str, Any] | None) -> lis
     seen = {r["code"] for r in rows}
     gw = (gateway_status or {}).get("gateway") or {}
     rows += [f for f in gw.get("state_findings") or [] if f.get("code") not in seen]
+    return _from_rows(rows)
+
+
+def observability_findings(snap: Snapshot, gateway_status: dict[str, Any] | None) -> list[Finding]:
+    """The configured OTLP endpoint, checked from here — and, when that answers, whether the running gateway's
+    own exports fail (its environment may differ)."""
+    from clawgate.observability.report import check_otlp, reported_findings
+
+    rows = check_otlp(snap)
+    if not rows:
+        rows = reported_findings(gateway_status)
+    return _from_rows(rows)
+
+
+def _from_rows(rows: list[dict[str, Any]]) -> list[Finding]:
     return [
         Finding(
             r["code"],
@@ -176,6 +193,7 @@ def state_findings(snap: Snapshot, gateway_status: dict[str, Any] | None) -> lis
             subject=r.get("subject") or {},
             evidence=r.get("evidence") or {},
             next_steps=list(r.get("next") or []),
+            hint=r.get("hint") or "",
         )
         for r in rows
     ]

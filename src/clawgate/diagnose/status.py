@@ -107,6 +107,10 @@ def build_status(
             pass
         finally:
             store.close()
+    from clawgate.observability.report import check_otlp, configured_view, reported_findings
+
+    observability = (gw.get("gateway") or {}).get("observability") or configured_view(snap, gw["url"])
+    observability["findings"] = check_otlp(snap) or reported_findings(gw)
     out: dict[str, Any] = {
         "version": __version__,
         "home": str(paths.home),
@@ -135,6 +139,7 @@ def build_status(
             "shared": "redis" if redis_url.url else str(paths.shared_db),
             "findings": state_findings,
         },
+        "observability": observability,
     }
     if include_findings:
         from clawgate.diagnose.run import run_doctor

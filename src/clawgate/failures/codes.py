@@ -230,6 +230,22 @@ CODES: dict[str, Code] = _table(
         "runtime",
         "PostgreSQL (state.database) does not answer: the sessions API answers 503; model calls go on.",
     ),
+    # -- observability (doctor and status; never a model call's failure) ---------------------------------------
+    (
+        "observability.otlp_unreachable",
+        "environment",
+        "The OTLP endpoint (observability.otlp.endpoint) does not answer: traces are dropped; model calls go on.",
+    ),
+    (
+        "observability.otlp_rejected",
+        "config",
+        "The OTLP endpoint refuses exports: a wrong path, or observability.otlp.headers it does not accept.",
+    ),
+    (
+        "observability.export_failing",
+        "environment",
+        "The running gateway's trace exports fail (its last error says why): spans are dropped; calls go on.",
+    ),
     ("ui.missing", "runtime", "The control UI's files are not installed."),
     ("ws.overflow", "runtime", "A WebSocket client read too slowly; events were dropped for it."),
     ("gateway.not_running", "runtime", "No gateway answers at the configured address."),

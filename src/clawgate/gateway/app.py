@@ -86,6 +86,10 @@ class GatewayApp:
         self.last_reload: float | None = None
         cfg = runtime.snapshot.config.gateway.responses
         self.memory = ResponseMemory(runtime.store, cfg.ttl_seconds, cfg.max_stored)
+        from clawgate.observability.setup import attach
+
+        self.metrics_here = False  # GET /metrics on this address (set by `attach`)
+        self.obs = attach(self)  # [observability] metrics + traces (None when both are off)
 
     def _auth_settings(self) -> AuthSettings:
         a = self.rt.snapshot.config.gateway.auth
@@ -99,6 +103,9 @@ class GatewayApp:
         self.memory.ttl, self.memory.keep = cfg.ttl_seconds, cfg.max_stored
         self.access.on_reload()
         self.last_reload = time.time()
+        from clawgate.observability.setup import reloaded
+
+        reloaded(self)
 
     # ------------------------------------------------------------------------------------------ ASGI
 
@@ -110,6 +117,11 @@ class GatewayApp:
                     await self.model_call(scope, receive, send, api)
                 else:
                     await self._not_routed(scope, send, 405, api)
+                return
+            if scope["path"] == "/metrics" and self.metrics_here:
+                from clawgate.observability.endpoint import serve_asgi
+
+                await serve_asgi(self, scope, send)
                 return
             if self.extra is not None:
                 await self.extra(scope, receive, _timed(send))
@@ -153,6 +165,9 @@ class GatewayApp:
     async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
         t0 = time.perf_counter()
         self.inflight += 1
+        obs = self.obs
+        if obs is not None:
+            obs.request_started(scope, api)  # [observability] request start
         try:
             await self._model_call(scope, receive, send, api, t0)
         except Exception as exc:
@@ -173,6 +188,8 @@ class GatewayApp:
                 await self._fail(send, f, api, t0, scope)
         finally:
             self.inflight -= 1
+            if obs is not None:
+                obs.request_done(scope)  # [observability] request end (always, once)
 
     async def _admit(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float
@@ -281,6 +298,8 @@ class GatewayApp:
             forward_headers=fwd,
             client=caller(scope),
         )
+        if self.obs is not None:
+            self.observe_parsed(scope, body, req)
         called = await self.call(scope, receive, send, api, t0, plan, req)
         if called is None:
             return
@@ -293,6 +312,12 @@ class GatewayApp:
                 await self._plain(send, api, outcome, t0, scope, req, body)
         finally:
             watcher.cancel()
+
+    def observe_parsed(self, scope: Scope, body: dict[str, Any], req: CallRequest) -> None:
+        """[observability] The request is planned: its model, and the CallRequest that carries its span."""
+        assert self.obs is not None
+        model = body.get("model")
+        self.obs.request_parsed(scope, model if isinstance(model, str) else None, req)
 
     async def call(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float, plan: Plan, req: CallRequest
@@ -412,6 +437,12 @@ class GatewayApp:
         if att is None and outcome is not None and outcome.tries:
             att = outcome.tries[-1].attempt  # a failed call: the attempt that failed last
         f = f or (outcome.failure if outcome else None)
+        obs = self.obs
+        if obs is not None and scope["method"] == "POST":
+            path = scope["path"]
+            api = MODEL_ENDPOINTS.get(path) or AUX_ENDPOINTS.get(path)
+            if api is not None:  # [observability] the answer is complete
+                obs.request_finished(scope, api, status, t0, outcome, overhead, f)
         client = scope.get("client")
         log.event(
             "request",

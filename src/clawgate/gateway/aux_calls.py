@@ -92,6 +92,8 @@ async def _count_tokens(
         for k, v in dict(scope["headers"]).items()
         if k in (b"anthropic-version", b"anthropic-beta")
     }
+    if gw.obs is not None:
+        gw.observe_parsed(scope, body, req)
     outcome = await gw.rt.run(plan, req)
     if not outcome.ok:
         assert outcome.failure is not None
@@ -161,6 +163,8 @@ async def _embeddings(
         endpoint="embeddings",
         client=caller(scope),
     )
+    if gw.obs is not None:
+        gw.observe_parsed(scope, body, req)
     called = await gw.call(scope, receive, send, api, t0, plan, req)
     if called is None:
         return  # the failure (or the client leaving) is answered

@@ -88,7 +88,15 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
         "draining": gw.draining,
         "state": state_view(gw),
         "state_findings": state_findings(gw),
+        "observability": observability_view(gw),
     }
+
+
+def observability_view(gw: GatewayApp) -> dict[str, Any]:
+    """Where /metrics is served, where traces go and whether exporting works (this process's exporter)."""
+    from clawgate.observability.report import status_view
+
+    return status_view(gw)
 
 
 def state_view(gw: GatewayApp) -> dict[str, Any]:

@@ -4,7 +4,8 @@ SQLite files by default, Redis and PostgreSQL when configured; docs/state.md).
 
 The supervisor registers itself and every worker in the pidfile, forwards SIGTERM/SIGINT to the workers (each
 drains), restarts a worker that dies (at most `MAX_RESTARTS` a minute), and exits when they are all gone. A
-worker whose supervisor is killed stops by itself."""
+worker whose supervisor is killed stops by itself. With metrics on, the workers share one directory of metric
+files, so any worker's `/metrics` answers for all of them (observability/multiprocess.py)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,14 @@ def listen(host: str, port: int) -> socket.socket:
 
 class Supervisor:
     def __init__(
-        self, paths: Paths, environ: dict[str, str], host: str, port: int, n: int, quiet: bool
+        self,
+        paths: Paths,
+        environ: dict[str, str],
+        host: str,
+        port: int,
+        n: int,
+        quiet: bool,
+        metrics: bool = False,
     ) -> None:
         self.paths = paths
         self.environ = environ
@@ -61,6 +69,8 @@ class Supervisor:
         self.restarts: list[float] = []
         self.stopping = False
         self.sock: socket.socket | None = None
+        self.metrics = metrics  # observability.metrics.enabled: the workers share a metrics directory
+        self.metrics_dir: str | None = None
 
     def _spawn(self, i: int) -> subprocess.Popen[bytes]:
         assert self.sock is not None
@@ -85,6 +95,10 @@ class Supervisor:
         env = dict(self.environ)
         env["CLAWGATE_HOME"] = str(self.paths.home)
         env["CLAWGATE_WORKER"] = str(i)
+        if self.metrics_dir is not None:
+            from clawgate.observability.multiprocess import worker_env
+
+            env.update(worker_env(self.metrics_dir))
         return subprocess.Popen(cmd, env=env, pass_fds=(fd,), stdin=subprocess.DEVNULL)
 
     def _register(self) -> None:
@@ -102,8 +116,19 @@ class Supervisor:
                 except ProcessLookupError:
                     pass
 
+    def _exited(self, p: subprocess.Popen[bytes]) -> None:
+        """A worker is gone: its live gauges (requests in flight) leave the metrics' sum."""
+        if self.metrics_dir is not None:
+            from clawgate.observability.multiprocess import worker_exited
+
+            worker_exited(p.pid, self.metrics_dir)
+
     def run(self, drain: float) -> int:
         self.sock = listen(self.host, self.port)
+        if self.metrics:
+            from clawgate.observability.multiprocess import prepare
+
+            self.metrics_dir = prepare(self.paths)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         try:
@@ -128,7 +153,12 @@ class Supervisor:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait(5)
+                self._exited(p)
             self.sock.close()
+            if self.metrics_dir is not None:
+                from clawgate.observability.multiprocess import finished
+
+                finished(self.metrics_dir)
             remove_pidfile(self.paths)
 
     def _watch(self, drain: float) -> int:
@@ -148,6 +178,7 @@ class Supervisor:
                         level=40,
                     )
                     return 1
+                self._exited(p)
                 log.event(
                     "gateway.worker_restarted",
                     f"worker {i} (pid {p.pid}) exited with {p.returncode}; restarting",
@@ -166,8 +197,9 @@ def run_workers(
     log.setup(paths.logs_dir, console=console)
     rt, host, port = prepare(paths, environ, host, port)
     drain = rt.snapshot.config.gateway.drain_seconds
+    metrics = rt.snapshot.config.observability.metrics.enabled
     rt.close()
     try:
-        return Supervisor(paths, environ, host, port, n, quiet=not console).run(drain)
+        return Supervisor(paths, environ, host, port, n, quiet=not console, metrics=metrics).run(drain)
     finally:
         log.shutdown()
