@@ -142,3 +142,19 @@ def test_spend_of_a_scripted_run_equals_its_hand_computed_cost(make_gw: Any, emu
     assert status["clients"] == {"keys": 1, "devices": 0, "pending_devices": 0}
     text = gw.cli("status")
     assert "spend     today $0.0095" in text and "billing-test" in text, text
+
+    # and /metrics: clawgate_spend_usd_total by who asked and model (the same prices, counted as each try ended)
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = httpx.get(
+        gw.url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=limit(10)
+    ).text
+    spent: dict[tuple[str, str], float] = {}
+    for fam in text_string_to_metric_families(body):
+        for s in fam.samples:
+            if s.name == "clawgate_spend_usd_total":
+                k = (s.labels["clawgate_client"], s.labels["gen_ai_request_model"])
+                spent[k] = spent.get(k, 0.0) + s.value
+    assert math.isclose(spent[("billing-test", "claude-sonnet-4-5")], claude, rel_tol=1e-9), spent
+    assert math.isclose(spent[("billing-test", "gpt-4o")], gpt, rel_tol=1e-9), spent
+    assert math.isclose(spent[("owner", "gpt-4o")], owner_cost, rel_tol=1e-9), spent

@@ -63,6 +63,8 @@ class Recorder:
             _log_timeout(call_id, t, f)
         att = t.attempt
         cost = cost_of(att, usage)
+        if cost and obs is not None:
+            obs.spent(req, att, cost)  # [observability] spend by client, agent, provider, model
         if self.meter is not None:
             tokens = (usage.input_tokens or 0) + (usage.output_tokens or 0) if usage else 0
             self.meter.ended(req.client, att, t.cred, t.sent, tokens, cost)
