@@ -31,7 +31,7 @@ def fingerprint(secret: str) -> str:
 
 # Key shapes redacted even when the value was never registered (a second line of defence in logs).
 _KEY_SHAPES = re.compile(
-    r"(?:sk-[A-Za-z0-9_\-]{12,}|gsk_[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}"
+    r"(?:sk-[A-Za-z0-9_\-]{12,}|gsk_[A-Za-z0-9]{12,}|AIza[0-9A-Za-z_\-]{20,}|cg[kd]_[a-z0-9]+_[A-Za-z0-9_\-]{16,}"
     r"|(?<=Bearer )[A-Za-z0-9_\-\.=+/]{12,})"
 )
 

@@ -185,7 +185,7 @@ SEED_LINES = [
     ('No API key found for provider "anthropic"', "provider_auth", "auth.missing_credential", "anthropic"),
     ("AUTH_TOKEN_MISMATCH", "gateway_auth", "gateway.token_mismatch", None),
     ("AUTH_TOKEN_MISSING", "gateway_auth", "gateway.token_missing", None),
-    ("AUTH_DEVICE_TOKEN_MISMATCH", "gateway_auth", "gateway.token_mismatch", None),
+    ("AUTH_DEVICE_TOKEN_MISMATCH", "gateway_auth", "gateway.device_token_mismatch", None),
     ("PAIRING_REQUIRED", "gateway_auth", "gateway.pairing_required", None),
     ("1008 WebSocket / token mismatch", "gateway_auth", "gateway.token_mismatch", None),
     ("all in cooldown", "rate_limit", "health.cooling", None),

@@ -62,7 +62,7 @@ EMU_KEYS = {
     "deepseek": ["sk-test-deepseek-ui-never-used-01"],
 }
 
-VIEWS = ("overview", "agents", "providers", "failures", "sessions", "doctor", "chat")
+VIEWS = ("overview", "agents", "providers", "failures", "sessions", "clients", "doctor", "chat")
 
 
 def write_home(home: GwHome, emu: EmulatorThread) -> None:

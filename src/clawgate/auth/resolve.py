@@ -1,4 +1,6 @@
-"""The one credential resolution order, with every candidate kept (winner first, then what it shadows).
+"""The one credential resolution order, with every candidate kept (winner first, then what it shadows) — and,
+at call time, the order a call tries them in (`order_for_call`: load balancing, and what health and the
+providers' rate-limit headers say).
 
 Order: explicit profile pin → config `apiKey` (literal, ${VAR} or SecretRef) → the agent's stored profiles
 (in `auth.order`) → the main agent's profiles (only when the agent has none for the provider) → the
@@ -11,6 +13,7 @@ the plan refuses the attempt (`auth.pin_invalid`) and no key is sent anywhere.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,6 +145,55 @@ class CredentialResolution:
         if self.pin_error:
             out["pin_error"] = self.pin_error
         return out
+
+
+def order_for_call(
+    creds: list[Candidate],
+    view: ProviderView | None,
+    refused: Callable[[Candidate], bool],
+    near_until: Callable[[Candidate], float | None] = lambda c: None,
+    busy: Callable[[Candidate], int] = lambda c: 0,
+    rng: random.Random | None = None,
+) -> list[Candidate]:
+    """The order one call tries a provider's distinct usable credentials in. This is the one run-time
+    decision of it (the executor only walks the list):
+
+    1. `models.providers.<id>.balance`: `order` keeps the resolution order; `weighted` draws a random order
+       where each credential comes first with the share `credentials.<source or profile>.weight` gives it
+       (default 1); `least-busy` puts the credential with the fewest tries in flight (in this process) first,
+       ties in resolution order.
+    2. Then, keeping that order within each group: usable now; near its rate limit by the provider's own
+       headers (soonest reset first) — routed around before it answers 429; refused by health last.
+    """
+    if len(creds) < 2:
+        return list(creds)
+    strategy = view.balance if view is not None else "order"
+    out = list(creds)
+    if strategy == "weighted" and view is not None:
+        draw = rng or random
+
+        def weight(c: Candidate) -> float:
+            t = view.tuning(c.source, c.profile_id)
+            return t.weight if t is not None and t.weight else 1.0
+
+        keys = {id(c): draw.random() ** (1.0 / weight(c)) for c in out}
+        out.sort(key=lambda c: keys[id(c)], reverse=True)
+    elif strategy == "least-busy":
+        load = {id(c): busy(c) for c in out}
+        out.sort(key=lambda c: load[id(c)])  # stable: ties stay in resolution order
+    ready: list[Candidate] = []
+    near: list[tuple[float, int, Candidate]] = []
+    down: list[Candidate] = []
+    for i, c in enumerate(out):
+        if refused(c):
+            down.append(c)
+            continue
+        until = near_until(c)
+        if until is not None:
+            near.append((until, i, c))
+        else:
+            ready.append(c)
+    return ready + [c for _, _, c in sorted(near, key=lambda n: (n[0], n[1]))] + down
 
 
 def _kind_for(value: str, default: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from clawgate.auth.resolve import Candidate
+from clawgate.auth.resolve import Candidate, order_for_call
 from clawgate.call import sending, streams, wire
 from clawgate.call.health import HealthRegistry
 from clawgate.call.records import Recorder, Try
@@ -30,6 +30,7 @@ from clawgate.call.types import (
     new_call_id,
 )
 from clawgate.call.wire import ANTHROPIC_VERSION, auth_headers
+from clawgate.clients.meter import Meter
 from clawgate.failures import Failure
 from clawgate.failures.classify import IOErrors, region_hint
 from clawgate.failures.classify.local import (
@@ -74,6 +75,11 @@ class Executor:
         self.policy = policy or Policy()
         self._proxy = proxy_lookup or (lambda url: ProxyInfo(None))
         self._sleep = sleep
+        self.meter: Meter | None = None  # clients.meter: limits, pressure, spend (set by the gateway)
+
+    def attach_meter(self, meter: Meter | None) -> None:
+        self.meter = meter
+        self.records.meter = meter
 
     @property
     def obs(self) -> Any:
@@ -145,8 +151,18 @@ class Executor:
                     if refused.try_next_credential:
                         continue
                     break
+                meter = self.meter
+                if meter is not None and cred is not None:
+                    limited = await meter.admit(att, cred)  # the credential's own RPM/TPM window
+                    if limited is not None:
+                        tries.append(self.records.refused(call_id, req, att, cred, limited))
+                        state.note(limited, from_health=True)
+                        last = limited
+                        continue
                 try_no = 0
                 while True:
+                    if meter is not None:
+                        meter.started(att.provider, fp)
                     outcome, f, ms = await self._try(att, cred, req, call_id, try_no, tries)
                     upstream_ms += ms
                     if f is None:
@@ -191,10 +207,21 @@ class Executor:
         if req.ignore_health or len(creds) < 2:
             return creds
 
-        def refused(c: Candidate | None) -> bool:
-            return c is not None and not self.health.verdict(att.provider, c.fingerprint, att.model).allowed
+        def refused(c: Candidate) -> bool:
+            return not self.health.verdict(att.provider, c.fingerprint, att.model).allowed
 
-        return sorted(creds, key=refused)
+        meter = self.meter
+        if meter is None:
+            return list(order_for_call([c for c in creds if c is not None], att.view, refused))
+        return list(
+            order_for_call(
+                [c for c in creds if c is not None],
+                att.view,
+                refused,
+                lambda c: meter.near_until(att.provider, c.fingerprint),
+                lambda c: meter.busy(att.provider, c.fingerprint),
+            )
+        )
 
     def _missing(self, att: Attempt) -> Failure:
         cred = att.credential
@@ -277,7 +304,9 @@ class Executor:
         )
         try:
             async with asyncio.timeout(timeouts.total):
-                resp, f, first_ms = await sending.open_answer(tr, self.transport, self._proxy, timeouts)
+                resp, f, first_ms = await sending.open_answer(
+                    tr, self.transport, self._proxy, timeouts, self.meter
+                )
                 if f is not None:
                     self.records.failed(tr, f, f.status, first_ms)
                     return None, f, tr.elapsed_ms()

@@ -10,6 +10,7 @@ from typing import Any
 from clawgate import logs
 from clawgate.auth.resolve import Candidate
 from clawgate.call.types import CallRequest, TryResult
+from clawgate.clients.meter import Meter
 from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
 from clawgate.failures.classify import IOErrors
@@ -37,10 +38,13 @@ class Try:
 
 class Recorder:
     """Writes tries to the store (never blocks: the store queues writes), logs timeouts, and tells the observer
-    (metrics and spans, when the gateway set one) of every try."""
+    (metrics and spans, when the gateway set one) of every try. Each try's cost comes from the catalog's price of
+    its model (catalog/prices.py); the meter (clients/meter.py), when the gateway set one, counts its tokens and
+    cost against limits and budgets."""
 
     def __init__(self, store: Store | None) -> None:
         self.store = store
+        self.meter: Meter | None = None
         self.obs: Any = None  # observability.observer.Observer, or None
 
     def record(
@@ -57,9 +61,15 @@ class Recorder:
         f = t.failure
         if f is not None and f.code == "network.timeout":
             _log_timeout(call_id, t, f)
+        att = t.attempt
+        cost = cost_of(att, usage)
+        if cost and obs is not None:
+            obs.spent(req, att, cost)  # [observability] spend by client, agent, provider, model
+        if self.meter is not None:
+            tokens = (usage.input_tokens or 0) + (usage.output_tokens or 0) if usage else 0
+            self.meter.ended(req.client, att, t.cred, t.sent, tokens, cost)
         if self.store is None:
             return
-        att = t.attempt
         self.store.record_attempt(
             AttemptRecord(
                 ts=time.time(),
@@ -89,6 +99,8 @@ class Recorder:
                 request_id=request_id or (f.request_id if f else None),
                 cache_read_tokens=usage.cached_tokens if usage else None,
                 cache_write_tokens=usage.cache_write_tokens if usage else None,
+                client=req.client.ref if req.client is not None else None,
+                cost_usd=cost,
             )
         )
 
@@ -119,6 +131,18 @@ class Recorder:
         tr.tries.append(t)
         self.record(tr.call_id, tr.req, t)
         return t
+
+
+def cost_of(att: Attempt, usage: Usage | None) -> float | None:
+    """USD of one try from its usage and its model's price; None when either is unknown."""
+    price = att.model_info.price if att.model_info is not None else None
+    if price is None or usage is None:
+        return None
+    if not (usage.input_tokens or usage.output_tokens):
+        return None
+    return price.cost_usd(
+        usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.cache_write_tokens
+    )
 
 
 def _log_timeout(call_id: str, t: TryResult, f: Failure) -> None:

@@ -16,6 +16,7 @@ from clawgate.call.inspect import usage_from
 from clawgate.call.records import Recorder, Try
 from clawgate.call.transport import ProxyInfo, Timeouts, Transport
 from clawgate.call.types import CallOutcome, TryResult
+from clawgate.clients.meter import Meter
 from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
 from clawgate.failures.classify import CallFailed, classify_http, classify_stream_error
@@ -24,9 +25,14 @@ from clawgate.upstream.decorate import finish_body, prepare
 
 
 async def open_answer(
-    tr: Try, transport: Transport, proxy: Callable[[str], ProxyInfo], timeouts: Timeouts
+    tr: Try,
+    transport: Transport,
+    proxy: Callable[[str], ProxyInfo],
+    timeouts: Timeouts,
+    meter: Meter | None = None,
 ) -> tuple[aiohttp.ClientResponse | None, Failure | None, float]:
-    """Send the request; (response, None, first-byte ms) on a 2xx, else (None, failure, ms)."""
+    """Send the request; (response, None, first-byte ms) on a 2xx, else (None, failure, ms). `meter` reads
+    the provider's rate-limit headers of every answer (clients/pressure.py)."""
     att, io = tr.att, tr.io
     try:
         url, body = wire.url_and_body(att, tr.req)
@@ -59,6 +65,8 @@ async def open_answer(
             f.message += f" (through proxy {via.to_json()['url']} from {via.variable})"
         return None, f, tr.elapsed_ms()
     first_ms = tr.elapsed_ms()
+    if meter is not None:
+        meter.observe(att.provider, tr.cred.fingerprint if tr.cred else None, resp.headers)
     if resp.status < 300:
         return resp, None, first_ms
     data = b""

@@ -14,6 +14,7 @@ import orjson
 
 from clawgate.auth.resolve import Candidate
 from clawgate.call.sse import SSEEvent
+from clawgate.clients.identity import Client
 from clawgate.dialects.internal import ChatRequest, ChatResult, Usage
 from clawgate.dialects.registry import get_dialect
 from clawgate.failures import Failure
@@ -60,6 +61,7 @@ class CallRequest:
     endpoint: str | None = None  # an auxiliary endpoint (call/bodies.ENDPOINTS) instead of the chat call
     # attempt ref -> bodies.AttemptNotes (what that attempt's body left out), filled while the bodies are made
     notes: dict[str, Any] = field(default_factory=dict)
+    client: Client | None = None  # who asked (a client key, a device); None: the owner or clawgate itself
     span: Any = None  # the gateway's server span (observability; None when tracing is off or not sampled)
 
     def chat_request(self) -> ChatRequest:

@@ -6,7 +6,15 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from clawgate.catalog.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
-from clawgate.config.schema import Config, OAuthEndpoints, ProviderConfig, SecretInput
+from clawgate.catalog.prices import Price
+from clawgate.config.schema import (
+    Config,
+    CredentialTuning,
+    OAuthEndpoints,
+    ProviderConfig,
+    RateLimits,
+    SecretInput,
+)
 from clawgate.provenance import Valued
 
 
@@ -14,6 +22,7 @@ from clawgate.provenance import Valued
 class CatalogModel:
     info: ModelInfo
     source: str  # "preset:<id>" | "config:models.providers.<id>.models[i]"
+    price: Price | None = None  # models[].cost (catalog/prices.py); None: no price known
 
 
 @dataclass
@@ -39,6 +48,16 @@ class ProviderView:
     structured_output: str | None = None  # models.providers.<id>.structuredOutput
     families: tuple[str, ...] = ()  # the preset's first-party model families (globs)
     embeddings: bool | None = None
+    balance: str = "order"  # models.providers.<id>.balance: how several credentials share the load
+    limits: RateLimits | None = None  # models.providers.<id>.limits: RPM/TPM of each credential
+    credential_tuning: dict[str, CredentialTuning] = field(default_factory=dict)  # .credentials
+
+    def tuning(self, source: str, profile_id: str | None) -> CredentialTuning | None:
+        """A credential's own settings, by its source (`env:OPENAI_API_KEY`) or its profile id."""
+        t = self.credential_tuning
+        if not t:
+            return None
+        return t.get(source) or (t.get(profile_id) if profile_id else None)
 
     @property
     def env_vars(self) -> tuple[str, ...]:
@@ -134,7 +153,8 @@ def _view(
                 api=m_.api,
                 reasoning=m_.reasoning,
             )
-            models[m_.id] = CatalogModel(info, f"{base}.models[{i}]")
+            price = Price.from_config(m_.cost) if m_.cost is not None else None
+            models[m_.id] = CatalogModel(info, f"{base}.models[{i}]", price)
     auth_mode = pc.auth if pc else None
     return ProviderView(
         id=pid,
@@ -156,4 +176,7 @@ def _view(
         structured_output=pc.structured_output if pc else None,
         families=preset.families if preset else (),
         embeddings=preset.embeddings if preset else None,
+        balance=(pc.balance if pc and pc.balance else "order"),
+        limits=pc.limits if pc else None,
+        credential_tuning=dict(pc.credentials) if pc else {},
     )

@@ -66,9 +66,25 @@ def not_running(target: Target, detail: str = "") -> ChatError:
     )
 
 
-def auth_error(target: Target, code: str | None, server_message: str = "") -> ChatError:
+_TOKEN_CODES = ("gateway.token_missing", "gateway.token_mismatch", "gateway.locked_out")
+# refusals of a paired device's token: each has its own fix (pair, re-pair), given by the gateway
+_DEVICE_CODES = ("gateway.pairing_required", "gateway.device_token_mismatch", "gateway.device_revoked")
+
+
+def auth_error(
+    target: Target, code: str | None, server_message: str = "", server_next: list[str] | None = None
+) -> ChatError:
     """The gateway refused this client's token (or wanted one): a gateway_auth problem, not a provider's."""
-    code = code if code in ("gateway.token_missing", "gateway.token_mismatch", "gateway.locked_out") else None
+    if code in _DEVICE_CODES:
+        return ChatError(
+            f"the gateway at {target.url} refused this device ({target.describe_token()})"
+            + (f" — {server_message}" if server_message else ""),
+            code=code,
+            owner="gateway_auth",
+            next_steps=[s.replace("GATEWAY_URL", target.url) for s in (server_next or [])]
+            or [f"clawgate devices pair --url {target.url}"],
+        )
+    code = code if code in _TOKEN_CODES else None
     if code is None:
         code = "gateway.token_mismatch" if target.token else "gateway.token_missing"
     if code == "gateway.token_missing" and not target.token:
@@ -78,15 +94,13 @@ def auth_error(target: Target, code: str | None, server_message: str = "") -> Ch
     msg = f"the gateway at {target.url} refused the gateway token: {sent}"
     if server_message:
         msg += f" — {server_message}"
-    return ChatError(
-        msg,
-        code=code,
-        owner="gateway_auth",
-        next_steps=[
-            "clawgate gateway status --json   # compare token.fingerprint with the gateway's",
-            "set CLAWGATE_GATEWAY_TOKEN (or gateway.auth.token) to the gateway's token",
-        ],
-    )
+    steps = [
+        "clawgate gateway status --json   # compare token.fingerprint with the gateway's",
+        "set CLAWGATE_GATEWAY_TOKEN (or gateway.auth.token) to the gateway's token",
+    ]
+    if not target.token:
+        steps.append(f"or pair this machine: clawgate devices pair --url {target.url}")
+    return ChatError(msg, code=code, owner="gateway_auth", next_steps=steps)
 
 
 def _error_fields(body: Any) -> dict[str, Any]:
@@ -117,7 +131,7 @@ def _http_error(target: Target, status: int, body: Any, what: str) -> ChatError:
     owner = str(err.get("owner") or "")
     message = str(err.get("message") or "").strip()
     if status == 401 or owner == "gateway_auth":
-        return auth_error(target, code, message)
+        return auth_error(target, code, message, next_list(err))
     if status == 404 and (not owner or message.startswith("no route")):
         return ChatError(
             f"the gateway at {target.url} has no sessions API ({what} answered 404); it is older than this CLI",
@@ -368,7 +382,7 @@ class WsConnection:
 
     def _policy_error(self, reason: str) -> ChatError:
         code = reason.split(":", 1)[0].split()[0] if reason.strip() else ""
-        if code in ("gateway.token_missing", "gateway.token_mismatch", "gateway.locked_out"):
+        if code in _TOKEN_CODES or code in _DEVICE_CODES:
             return auth_error(self.target, code or None, reason)
         return ChatError(
             f"the gateway closed the WebSocket (1008 {reason or 'policy violation'})",

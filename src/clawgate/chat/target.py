@@ -37,11 +37,27 @@ class Target:
         return self.token_error or "none (no gateway.auth.token or CLAWGATE_GATEWAY_TOKEN)"
 
 
-def _normalize(url: str) -> str:
+def normalize_url(url: str) -> str:
     url = url.strip().rstrip("/")
     if "://" not in url:
         url = "http://" + url
     return url
+
+
+_normalize = normalize_url
+
+
+def _with_device(st: Any, target: Target) -> Target:
+    """No gateway token here: this machine's paired device identity for that gateway, when it has one
+    (`clawgate devices pair`)."""
+    if target.token:
+        return target
+    from clawgate.clients import identity_file
+
+    ident = identity_file.load(st.paths, target.url)
+    if ident is None:
+        return target
+    return Target(target.url, ident.token, f"device:{ident.device_id}", None, target.url_from)
 
 
 def resolve_target(st: Any, url: str | None = None) -> Target:
@@ -58,7 +74,8 @@ def resolve_target(st: Any, url: str | None = None) -> Target:
             raise
         token = (st.environ.get(ENV_NAME) or "").strip() or None
         register_secret(token)
-        return Target(_normalize(url), token, f"env:{ENV_NAME}" if token else "none", url_from="--url")
+        found = Target(_normalize(url), token, f"env:{ENV_NAME}" if token else "none", url_from="--url")
+        return _with_device(st, found)
     from clawgate.gateway.lifecycle import address_for
     from clawgate.gateway.token import resolve_gateway_token
 
@@ -68,4 +85,6 @@ def resolve_target(st: Any, url: str | None = None) -> Target:
     else:
         where = address_for(snap)
         url_from = "env:CLAWGATE_GATEWAY_URL" if snap.env.get("CLAWGATE_GATEWAY_URL") else "config"
-    return Target(where, tok.value, tok.source if tok.value else "none", tok.error, url_from)
+    return _with_device(
+        st, Target(where, tok.value, tok.source if tok.value else "none", tok.error, url_from)
+    )

@@ -82,6 +82,17 @@ COMMANDS = {
     "dashboard": ("clawgate.cli.dashboard_cmd", "dashboard", "Open the control UI (a one-time login link)."),
     "tui": ("clawgate.cli.tui_cmd", "tui", "Chat with an agent in a terminal UI (streamed, with a footer)."),
     "cron": ("clawgate.cli.cron_cmd", "cron", "Scheduled agent jobs: list, run one now, history."),
+    "keys": (
+        "clawgate.cli.keys_cmd",
+        "keys",
+        "Client keys for the gateway: scopes, expiry, limits, budgets.",
+    ),
+    "devices": (
+        "clawgate.cli.devices_cmd",
+        "devices",
+        "Pair other machines' TUI, chat and UI; approve or revoke them.",
+    ),
+    "spend": ("clawgate.cli.spend_cmd", "spend", "What was spent, by key, agent, model and day."),
     "onboard": (
         "clawgate.cli.onboard_cmd",
         "onboard",

@@ -136,6 +136,31 @@ def status(show_all: bool, as_json: bool) -> None:
         "failures  last hour: "
         + (", ".join(f"{k} {v}" for k, v in sorted(fails.items())) if fails else "none")
     )
+    sp = data.get("spend")
+    if sp is not None:
+        cl = sp["clients"]
+        c.print(
+            f"clients   {cl['keys']} client key(s), {cl['devices']} paired device(s)"
+            + (
+                f", [yellow]{cl['pending_devices']} waiting[/] (clawgate devices list)"
+                if cl["pending_devices"]
+                else ""
+            )
+        )
+        today = sp["today"]
+        parts = [
+            f"{label} " + ", ".join(f"{esc(name(r))} ${r['cost_usd']:.4f}" for r in today[key][:3])
+            for label, key, name in (
+                ("by key", "by_key", lambda r: r.get("client_name") or "owner"),
+                ("by agent", "by_agent", lambda r: r.get("agent") or "-"),
+                ("by model", "by_model", lambda r: f"{r.get('provider')}/{r.get('model')}"),
+            )
+            if today[key]
+        ]
+        c.print(
+            f"spend     today ${sp['today_usd']:.4f} · last 30 days ${sp['last_30_days_usd']:.4f}"
+            + (f"  [dim]{' · '.join(parts)}[/]" if parts else "")
+        )
     if data["stuck_runs"]:
         for r in data["stuck_runs"]:
             c.print(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from clawgate.config.base import SecretInput, Strict
 from clawgate.config.base import SecretRef as SecretRef  # re-exported: callers import it from here
+from clawgate.config.clients_schema import CredentialTuning, GatewayLimitsConfig, PairingConfig, RateLimits
 from clawgate.config.observability import ObservabilityConfig
 from clawgate.errors import ConfigError, Location
 
@@ -153,6 +154,12 @@ class ProviderConfig(Strict):
     # Anthropic structured outputs: "native" (output_config.format) or "tool" (a forced tool); default by model.
     structured_output: Literal["native", "tool"] | None = None
 
+    # several credentials of this provider: `order` (the resolution order, the next one on failure),
+    # `weighted` (spread by `credentials.<c>.weight`), `least-busy` (fewest tries in flight in this process)
+    balance: Literal["order", "weighted", "least-busy"] | None = None
+    limits: RateLimits | None = None  # per credential of this provider (each its own window)
+    credentials: dict[str, CredentialTuning] = Field(default_factory=dict)
+
 
 class ModelRoute(Strict):
     """`models.routes[i]`: a client's model name matching `match` (a glob; `*` captures) is sent as `to`
@@ -275,6 +282,8 @@ class GatewayConfig(Strict):
     max_retry_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
     reload_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     responses: ResponsesStoreConfig = Field(default_factory=ResponsesStoreConfig)
+    limits: GatewayLimitsConfig = Field(default_factory=GatewayLimitsConfig)
+    pairing: PairingConfig = Field(default_factory=PairingConfig)
 
 
 class CronJob(Strict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clawgate.diagnose.clients import client_findings
 from clawgate.diagnose.findings import Finding, order
 from clawgate.diagnose.live import all_providers_rejected, gateway_findings, health_findings, probe_findings
 from clawgate.diagnose.oauth import oauth_status_findings
@@ -129,6 +130,7 @@ def run_doctor(
     if connectivity:
         findings.extend(observability_findings(snap, gateway_status if check_gateway else None))
     findings.extend(stuck_run_findings(paths, snap, running))
+    findings.extend(client_findings(paths, snap, environ))
     return DoctorRun(order(findings), meta, snap, health)
 
 

@@ -75,6 +75,7 @@ def build_status(
         )
     failures: dict[str, int] = {}
     recent: list[dict[str, Any]] = []
+    spend: dict[str, Any] | None = None
     from clawgate.state.config import engine_urls
     from clawgate.state.report import check_engines
 
@@ -99,6 +100,9 @@ def build_status(
                             "message": (r.message or "")[:200],
                         }
                     )
+            from clawgate.clients.views import spend_summary
+
+            spend = spend_summary(store)
         except StoreUnavailable:
             pass
         finally:
@@ -124,6 +128,7 @@ def build_status(
         "agents": agents,
         "providers": providers,
         "failures_last_hour": failures,
+        "spend": spend,
         "recent_failures": recent,
         "stuck_runs": _stuck(paths),
         "predicts": prediction.to_json(),

@@ -54,6 +54,7 @@ def register(app: web.Application, emu: EmulatorApp) -> None:
     async def reset(request: web.Request) -> web.Response:
         emu.script.clear()
         emu.log.clear()
+        emu.prompt_cache.reset()
         return _json({"ok": True})
 
     async def get_requests(request: web.Request) -> web.Response:

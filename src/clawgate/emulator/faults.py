@@ -64,7 +64,7 @@ class Fault:
     chunks: int | None = None  # number of content chunks for this request
     variant: str | None = None  # dialect-specific shape variant (Responses in-band error: "flat")
     body: Any = None  # custom: the body (str, bytes or JSON value)
-    headers: Mapping[str, str] | None = None  # custom: extra headers
+    headers: Mapping[str, str] | None = None  # custom: extra headers; any other kind: on the normal answer
     content_type: str = "application/json"  # custom: content type
 
     def __post_init__(self) -> None:

@@ -30,8 +30,10 @@ class Reply:
     text: str
     tool: ToolCall | None
     pieces: list[str]  # text pieces, or argument pieces for a tool call
-    prompt_tokens: int
+    prompt_tokens: int  # the whole prompt, cached parts included
     completion_tokens: int
+    cache_read_tokens: int = 0  # of prompt_tokens: read from the prompt cache (prompt_cache.py)
+    cache_write_tokens: int = 0  # of prompt_tokens: written to it
 
     @property
     def total_tokens(self) -> int:

@@ -95,6 +95,7 @@ class _Controls:
         self._app.script.clear()
         self._app.log.clear()
         self._app.oauth.reset()
+        self._app.prompt_cache.reset()
 
     # Request log -----------------------------------------------------------------------------
     @property

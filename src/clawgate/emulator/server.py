@@ -36,6 +36,7 @@ from .faults import (
 from .keys import Keyring
 from .log import RequestLog, RequestRecord
 from .oauth import OAuthState
+from .prompt_cache import PromptCache
 from .reply import build_reply
 
 logger = logging.getLogger("clawgate.emulator")
@@ -61,6 +62,7 @@ class EmulatorApp:
         self.oauth = OAuthState(self.keyring)
         self.log = RequestLog(log_size, capture_bodies)
         self.script = FaultScript()
+        self.prompt_cache = PromptCache()
         self.chunks = chunks
         self.stopping = False
         self._by_length = sorted(self.mounts, key=lambda m: len(m.prefix), reverse=True)
@@ -186,6 +188,8 @@ class EmulatorApp:
             return await self._error(request, rec, ctx, dialect.error(ctx, fault.kind))
 
         out_headers = dialect.base_headers(ctx)
+        if fault is not None and fault.headers:  # a shaping fault's headers go on the normal answer
+            out_headers.update(fault.headers)
         if endpoint == MODELS:
             body = dialect.models_body(ctx)
             return await streams.send_body(
@@ -205,6 +209,7 @@ class EmulatorApp:
                 request, rec, dialect, 200, body, out_headers, dialect.json_type, fault
             )
         reply = build_reply(dialect.name, endpoint, ctx.data, ctx.model, ctx.chunks)
+        self.prompt_cache.apply(dialect.name, endpoint, ctx.model, ctx.data, reply)
         if ctx.stream:
             spec = dialect.stream(ctx, reply)
             return await streams.send_stream(request, rec, dialect, spec, out_headers, fault)

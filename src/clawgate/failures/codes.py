@@ -16,7 +16,8 @@ OWNERS: dict[str, str] = {
     "environment": "the environment clawgate runs in (variables, .env files, SecretRefs, ports)",
     "provider_auth": "the credential clawgate sends to the provider",
     "provider_access": "the provider account: billing, quota, permissions",
-    "gateway_auth": "the client's own key for clawgate (the gateway token)",
+    "gateway_auth": "the client's own credential for clawgate (the gateway token, a client key, a device), "
+    "and what that key is allowed (scopes, limits, budget)",
     "rate_limit": "a provider rate limit or quota",
     "upstream": "the provider's service",
     "network": "the network between clawgate and the provider (DNS, TLS, proxies, timeouts)",
@@ -75,6 +76,11 @@ CODES: dict[str, Code] = _table(
         "health.cooling",
         "rate_limit",
         "All a text says is that routes are cooling down (explain): a symptom; the first failure is the cause.",
+    ),
+    (
+        "rate_limit.credential_limit",
+        "rate_limit",
+        "A provider credential is at the RPM/TPM limit clawgate keeps for it (models.providers.<id>.limits); not sent.",
     ),
     (
         "rate_limit.quota",
@@ -161,7 +167,34 @@ CODES: dict[str, Code] = _table(
         "gateway_auth",
         "Too many wrong gateway tokens from this address: locked out for now.",
     ),
-    ("gateway.pairing_required", "gateway_auth", "This client must be paired with the gateway first."),
+    (
+        "gateway.pairing_required",
+        "gateway_auth",
+        "This device is not paired with the gateway yet: its pairing request waits for `clawgate devices approve`.",
+    ),
+    (
+        "gateway.device_token_mismatch",
+        "gateway_auth",
+        "A paired device sent a device token that is not the one it paired with (copied, reset or rotated).",
+    ),
+    ("gateway.device_revoked", "gateway_auth", "The device was revoked or rejected; it must pair again."),
+    ("gateway.key_revoked", "gateway_auth", "The client key was revoked (`clawgate keys revoke`)."),
+    ("gateway.key_expired", "gateway_auth", "The client key has expired."),
+    (
+        "gateway.scope_denied",
+        "gateway_auth",
+        "The client key may not use this agent, model or alias, or this endpoint (its scopes).",
+    ),
+    (
+        "gateway.rate_limited",
+        "gateway_auth",
+        "The client key used up its requests or tokens per minute at the gateway (its RPM/TPM limit).",
+    ),
+    (
+        "access.budget_exceeded",
+        "gateway_auth",
+        "The client key spent its budget for the period; nothing was sent to a provider.",
+    ),
     (
         "ui.host_not_loopback",
         "gateway_auth",

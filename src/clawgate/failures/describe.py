@@ -65,11 +65,22 @@ _LOCAL: tuple[_Rule, ...] = (
         ),
     ),
     _Rule(
-        _rx(r"AUTH_(?:DEVICE_)?TOKEN_MISMATCH|(?:gateway|device) token mismatch"),
+        _rx(r"AUTH_DEVICE_TOKEN_MISMATCH|device[ _]token[ _]mismatch|device token (?:is )?(?:not|invalid)"),
+        "gateway.device_token_mismatch",
+        "the gateway refused a paired device's token: it is not the token that device paired with (the "
+        "device's identity was copied, reset or rotated) — a client-to-gateway problem, not a provider key",
+        (
+            "clawgate devices list --all   # the device, its refusals",
+            "clawgate devices revoke <DEVICE_ID>",
+            "on the device: clawgate devices pair --url <GATEWAY_URL> --new",
+        ),
+    ),
+    _Rule(
+        _rx(r"AUTH_TOKEN_MISMATCH|gateway[ _]token[ _]mismatch|\btoken_mismatch\b"),
         "gateway.token_mismatch",
-        "the gateway refused the client's token (it differs from the gateway's): a client-to-gateway "
-        "problem, not a provider key",
-        _GW_TOKEN_NEXT,
+        "the gateway refused the client's token (it differs from the gateway's, or from the client key's): a "
+        "client-to-gateway problem, not a provider key",
+        (*_GW_TOKEN_NEXT, "clawgate keys list   # when the client uses a client key"),
     ),
     _Rule(
         _rx(r"AUTH_TOKEN_MISSING|gateway token (?:is )?missing|requires a token"),
@@ -78,12 +89,14 @@ _LOCAL: tuple[_Rule, ...] = (
         _GW_TOKEN_NEXT,
     ),
     _Rule(
-        _rx(r"PAIRING_REQUIRED|pairing required|device nonce|not paired"),
+        _rx(r"PAIRING_REQUIRED|pairing[ _]required|device nonce|not paired|waits for approval"),
         "gateway.pairing_required",
-        "the gateway refused the client's device identity (pairing or device token): not a provider key",
+        "the gateway does not accept this device yet: it must pair, and be approved on the gateway's machine "
+        "— not a provider key",
         (
-            "clawgate gateway status --json",
-            "clawgate's gateway uses one shared token: CLAWGATE_GATEWAY_TOKEN",
+            "clawgate devices list   # on the gateway's machine: the requests waiting",
+            "clawgate devices approve <DEVICE_ID>",
+            "on the device, if it never asked: clawgate devices pair --url <GATEWAY_URL>",
         ),
     ),
     _Rule(

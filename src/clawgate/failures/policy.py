@@ -21,6 +21,9 @@ RETRYABLE_CODES = frozenset(
         "network.reset",
         "runtime.shutdown",
         "state.database_unreachable",
+        # refused locally for a window that ends: the client may retry after it (retry-after says when)
+        "gateway.rate_limited",
+        "rate_limit.credential_limit",
     }
 )
 
@@ -33,6 +36,7 @@ NEXT_CREDENTIAL_CODES = frozenset(
         "access.billing",
         "rate_limit.exceeded",
         "rate_limit.quota",
+        "rate_limit.credential_limit",
     }
 )
 
@@ -49,6 +53,7 @@ FALLBACK_CODES = frozenset(
         "access.forbidden",
         "rate_limit.exceeded",
         "rate_limit.quota",
+        "rate_limit.credential_limit",
         "upstream.overloaded",
         "upstream.server_error",
         "upstream.bad_response",

@@ -15,11 +15,13 @@ from clawgate import logs as log
 from clawgate.call.bodies import AttemptNotes
 from clawgate.call.runtime import Runtime
 from clawgate.call.types import CallOutcome, CallRequest, StreamOutcome
+from clawgate.clients.identity import Client
 from clawgate.dialects import reshape
 from clawgate.dialects.registry import get_dialect
 from clawgate.errors import ClawgateError
 from clawgate.failures import Failure, failure, from_error
 from clawgate.gateway import aux_calls, streaming
+from clawgate.gateway.access import RATE, WHO, Access, caller
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
 from clawgate.gateway.requests import BodyTooLarge, ClientGone, read_body, validate_body, wait_disconnect
@@ -75,6 +77,10 @@ class GatewayApp:
         self.auth = GatewayAuth(
             resolve_gateway_token(runtime.snapshot), self._auth_settings(), runtime.shared
         )
+        # client keys, devices, limits, spend (gateway/access.py); the replica is loaded before listening
+        self.access = Access(runtime)
+        self.access.registry.reload()
+        self.auth.clients = self.access.registry
         self.extra = extra
         self.reload_error: str | None = None
         self.last_reload: float | None = None
@@ -95,6 +101,7 @@ class GatewayApp:
         self.auth.update(resolve_gateway_token(self.rt.snapshot), self._auth_settings())
         cfg = self.rt.snapshot.config.gateway.responses
         self.memory.ttl, self.memory.keep = cfg.ttl_seconds, cfg.max_stored
+        self.access.on_reload()
         self.last_reload = time.time()
         from clawgate.observability.setup import reloaded
 
@@ -136,14 +143,24 @@ class GatewayApp:
     # ------------------------------------------------------------------------------- model endpoints
 
     def check_auth(
-        self, scope: Mapping[str, Any], headers: dict[bytes, bytes] | None = None, allow_cookie: bool = True
+        self,
+        scope: Mapping[str, Any],
+        headers: dict[bytes, bytes] | None = None,
+        allow_cookie: bool = True,
+        allow_keys: bool = False,
     ) -> Failure | None:
         client = scope.get("client")
         return self.auth.check(
             dict(scope["headers"]) if headers is None else headers,
             client[0] if client else None,
             allow_cookie=allow_cookie,
+            allow_keys=allow_keys,
         )
+
+    def identify(self, scope: Mapping[str, Any], headers: dict[bytes, bytes]) -> Client | Failure:
+        """Who a model call is from (the owner, a client key, a device), or the refusal to answer with."""
+        client = scope.get("client")
+        return self.auth.identify(headers, client[0] if client else None, allow_cookie=False)
 
     async def model_call(self, scope: Scope, receive: Receive, send: Send, api: str) -> None:
         t0 = time.perf_counter()
@@ -188,10 +205,11 @@ class GatewayApp:
             await self._fail(send, f, api, t0, scope)
             return None
         headers = dict(scope["headers"])
-        denied = self.check_auth(scope, headers, allow_cookie=False)
-        if denied is not None:
-            await self._fail(send, denied, api, t0, scope)
+        who = self.identify(scope, headers)
+        if isinstance(who, Failure):
+            await self._fail(send, who, api, t0, scope)
             return None
+        scope[WHO] = who
         limit = self.rt.snapshot.config.gateway.max_body_bytes
         try:
             raw = await read_body(receive, limit)
@@ -256,6 +274,10 @@ class GatewayApp:
         if isinstance(plan, Failure):
             await self._fail(send, plan, api, t0, scope)
             return
+        refused = await self.access.admit_call(scope, plan, body.get("model"))  # a key's scopes, budget, RPM
+        if refused is not None:
+            await self._fail(send, refused, api, t0, scope)
+            return
         if api == "openai-responses" and body.get("previous_response_id") is not None:
             expanded = await self.memory.expand(body, plan)
             if isinstance(expanded, Failure):
@@ -268,7 +290,13 @@ class GatewayApp:
             if name in headers:
                 fwd[name.decode()] = headers[name].decode("latin-1")
         req = CallRequest(
-            stream=stream, client_api=api, raw=body, purpose="request", agent=plan.agent, forward_headers=fwd
+            stream=stream,
+            client_api=api,
+            raw=body,
+            purpose="request",
+            agent=plan.agent,
+            forward_headers=fwd,
+            client=caller(scope),
         )
         if self.obs is not None:
             self.observe_parsed(scope, body, req)
@@ -356,6 +384,7 @@ class GatewayApp:
                 "headers": [
                     _JSON,
                     *self._served_headers(outcome, notes),
+                    *scope.get(RATE, ()),
                     (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
                 ],
             }
@@ -387,6 +416,7 @@ class GatewayApp:
         upstream = outcome.upstream_ms if outcome else 0.0
         overhead = (time.perf_counter() - t0) * 1000 - upstream
         headers.append((b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()))
+        headers.extend(scope.get(RATE, ()))
         if outcome is not None:
             headers.append((b"x-request-id", outcome.call_id.encode()))
         scope[STARTED] = True

@@ -18,7 +18,9 @@ from ipaddress import ip_address, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
-from clawgate.failures import Failure
+from clawgate.clients.identity import OWNER, Client
+from clawgate.clients.registry import ClientRegistry
+from clawgate.failures import Failure, failure
 from clawgate.gateway.token import GatewayToken
 from clawgate.state.base import SharedState, StateUnavailable
 from clawgate.state.memory import MemoryState
@@ -250,6 +252,7 @@ class GatewayAuth:
         self._locked: dict[str, float] = {}  # client -> until (wall clock), this process's replica
         self._tasks: set[Any] = set()
         self.ui = UiSessions(clock, self.shared, _token_id(token))
+        self.clients: ClientRegistry | None = None  # client keys and devices (set by the gateway app)
         self.shared.subscribe(self._notified)
 
     async def start(self) -> None:
@@ -277,13 +280,40 @@ class GatewayAuth:
         return sid
 
     def check(
-        self, headers: dict[bytes, bytes], client: str | None, allow_cookie: bool = True
+        self,
+        headers: dict[bytes, bytes],
+        client: str | None,
+        allow_cookie: bool = True,
+        allow_keys: bool = False,
     ) -> Failure | None:
         """None when the request may proceed; otherwise the gateway_auth failure to answer with. A request
         without a token may present the control UI's session cookie instead (`clawgate dashboard`), except
-        where `allow_cookie` is off (the model endpoints: those are for agents and SDKs, which use the token)."""
-        if self.token.mode != "token":
-            return None
+        where `allow_cookie` is off (the model endpoints: those are for agents and SDKs, which use the token).
+        A paired device may do what the token may (but manage keys and devices); a client key only where
+        `allow_keys` (the model endpoints and the model list)."""
+        who = self.identify(headers, client, allow_cookie)
+        if isinstance(who, Failure):
+            return who
+        if who.kind == "key" and not allow_keys:
+            return failure(
+                "gateway.scope_denied",
+                f"{who.describe()} may call the model endpoints only (/v1/chat/completions, /v1/responses, "
+                "/v1/messages, /v1/models); the sessions API, WebSocket and control UI take the gateway token "
+                "or a paired device",
+                next_steps=["clawgate devices pair --url GATEWAY_URL", "clawgate keys list"],
+            )
+        return None
+
+    def identify(
+        self, headers: dict[bytes, bytes], client: str | None, allow_cookie: bool = True
+    ) -> Client | Failure:
+        """Who the request is — the owner (the gateway token, a UI session, or no token on a gateway without
+        one), a client key or a paired device (clawgate.clients: an in-memory lookup) — or why it is refused."""
+        presented = presented_token(headers)
+        clients = self.clients
+        found = clients.identify(presented) if clients is not None and presented else None
+        if found is None and self.token.mode != "token":
+            return OWNER
         now = self._clock()
         exempt = self.settings.exempt_loopback and _is_loopback(client)
         key = client if exempt or not self._trusted else self.client_key(headers, client)
@@ -303,7 +333,10 @@ class GatewayAuth:
                         ],
                     )
                 del self._locked[key]
-        presented = presented_token(headers)
+        if found is not None:
+            if isinstance(found, Failure) and found.code in _GUESSES:
+                self._fail(key, now, exempt)  # a wrong secret counts toward the lockout like a wrong token
+            return found
         if self._token_bytes is None:
             return Failure(
                 owner="gateway_auth",
@@ -313,7 +346,7 @@ class GatewayAuth:
             )
         if presented is None:
             if allow_cookie and self.ui_session(headers) is not None:
-                return None
+                return OWNER
             self._fail(key, now, exempt)
             if _cookie(headers, UI_COOKIE) is not None:
                 return Failure(
@@ -344,7 +377,7 @@ class GatewayAuth:
                     "update the client's API key / CLAWGATE_GATEWAY_TOKEN",
                 ],
             )
-        return None
+        return OWNER
 
     def _fail(self, client: str | None, now: float, exempt: bool) -> None:
         """Count a failure here (locks at once) and in the shared counter (locks on every process)."""
@@ -399,6 +432,10 @@ class GatewayAuth:
             return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+# refusals that a guess of a secret produces: they count toward the address's lockout
+_GUESSES = frozenset({"gateway.token_mismatch", "gateway.device_token_mismatch"})
 
 
 def _token_id(token: GatewayToken) -> str:

@@ -23,6 +23,7 @@ import orjson
 from clawgate.call.bodies import ENDPOINTS
 from clawgate.call.types import CallRequest
 from clawgate.failures import Failure
+from clawgate.gateway.access import RATE, caller
 from clawgate.gateway.requests import validate_count_tokens, validate_embeddings
 from clawgate.gateway.streaming import STARTED
 from clawgate.plan.client_dialect import for_client
@@ -56,6 +57,10 @@ async def handle(
     if isinstance(plan, Failure):
         await gw._fail(send, plan, api, t0, scope)
         return
+    refused = await gw.access.admit_call(scope, plan, body.get("model"))  # a client key's scopes and limits
+    if refused is not None:
+        await gw._fail(send, refused, api, t0, scope)
+        return
     if count:
         await _count_tokens(gw, scope, receive, send, api, body, plan, t0)
     else:
@@ -75,7 +80,12 @@ async def _count_tokens(
         await _estimate(gw, scope, send, body, plan, t0, "the provider has no token-counting endpoint")
         return
     req = CallRequest(
-        client_api=api, raw=body, purpose="count_tokens", agent=plan.agent, endpoint="count_tokens"
+        client_api=api,
+        raw=body,
+        purpose="count_tokens",
+        agent=plan.agent,
+        endpoint="count_tokens",
+        client=caller(scope),
     )
     req.forward_headers = {
         k.decode(): v.decode("latin-1")
@@ -145,7 +155,14 @@ def _text(value: Any) -> str:
 async def _embeddings(
     gw: GatewayApp, scope: Scope, receive: Receive, send: Send, api: str, body: Any, plan: Plan, t0: float
 ) -> None:
-    req = CallRequest(client_api=api, raw=body, purpose="embeddings", agent=plan.agent, endpoint="embeddings")
+    req = CallRequest(
+        client_api=api,
+        raw=body,
+        purpose="embeddings",
+        agent=plan.agent,
+        endpoint="embeddings",
+        client=caller(scope),
+    )
     if gw.obs is not None:
         gw.observe_parsed(scope, body, req)
     called = await gw.call(scope, receive, send, api, t0, plan, req)
@@ -172,7 +189,12 @@ async def _send(
     data = raw if raw is not None else orjson.dumps(answer)
     upstream = outcome.upstream_ms if outcome is not None else 0.0
     overhead = (time.perf_counter() - t0) * 1000 - upstream
-    headers = [_JSON, *extra, (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode())]
+    headers = [
+        _JSON,
+        *extra,
+        *scope.get(RATE, ()),
+        (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
+    ]
     if outcome is not None:
         headers += gw._served_headers(outcome, None)
     scope[STARTED] = True

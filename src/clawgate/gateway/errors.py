@@ -29,6 +29,11 @@ _BY_CODE = {
     "gateway.token_missing": 401,
     "gateway.token_mismatch": 401,
     "gateway.locked_out": 429,
+    "gateway.pairing_required": 403,  # known to the gateway, waiting for approval: not a wrong credential
+    "gateway.scope_denied": 403,
+    "gateway.rate_limited": 429,
+    "access.budget_exceeded": 402,
+    "rate_limit.credential_limit": 429,
     "model.unknown": 404,
     "request.not_found": 404,
     "model.not_configured": 503,

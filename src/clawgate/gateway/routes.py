@@ -31,8 +31,10 @@ def _json(obj: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(obj, default=str), status_code=status, media_type="application/json")
 
 
-def _guard(gw: GatewayApp, request: Request, api: str = "openai-completions") -> Response | None:
-    denied = gw.check_auth(request.scope)
+def _guard(
+    gw: GatewayApp, request: Request, api: str = "openai-completions", allow_keys: bool = False
+) -> Response | None:
+    denied = gw.check_auth(request.scope, allow_keys=allow_keys)
     return None if denied is None else _error(denied, api)
 
 
@@ -76,6 +78,7 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
             "error": err.to_json() if err else None,
         },
         "auth": gw.auth.token.to_json(),
+        "clients": gw.access.status(),
         "agents": agents,
         "health": [h.to_json() for h in rt.health.records()],
         "calls_last_hour": {"total": total, "failures_by_owner": by_owner},
@@ -152,10 +155,13 @@ def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
 
     async def list_models(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
-        denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions")
+        denied = _guard(gw, request, "anthropic-messages" if anthropic else "openai-completions", True)
         if denied:
             return denied
-        return _json(await asyncio.to_thread(models_payload, gw, anthropic))
+        peer = request.scope.get("client")
+        who = gw.auth.identify(dict(request.scope["headers"]), peer[0] if peer else None)
+        scopes = who.scopes if not isinstance(who, Failure) and who.kind == "key" else None
+        return _json(await asyncio.to_thread(models_payload, gw, anthropic, scopes))
 
     async def get_model(request: Request) -> Response:
         anthropic = "anthropic-version" in request.headers
@@ -233,7 +239,8 @@ def _error(
     return Response(body, status_code=status, headers=out)
 
 
-def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
+def models_payload(gw: GatewayApp, anthropic: bool, scopes: Any = None) -> dict[str, Any]:
+    """The model list; for a client key (`scopes`), what its scopes let it name."""
     snap = gw.rt.snapshot
     main = snap.main_agent()
     ids: list[tuple[str, str]] = []
@@ -247,6 +254,8 @@ def models_payload(gw: GatewayApp, anthropic: bool) -> dict[str, Any]:
         ids.append((alias, "alias"))
     for info in snap.agents():
         ids.append((f"agent/{info.id}", "clawgate"))
+    if scopes is not None and not scopes.unrestricted:
+        ids = [(i, o) for i, o in ids if scopes.lists(i)]
     created = int(gw.started)
     if anthropic:
         data = [

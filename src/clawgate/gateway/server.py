@@ -268,7 +268,13 @@ def _run_uvloop(main: Any) -> None:
 
 def _extra_routes(gateway: GatewayApp) -> list[Any]:
     """Routes added by later subsystems (UI, sessions); each module registers itself here."""
-    from clawgate.gateway import extensions, sessions_api, ui_api, ws  # noqa: F401  (they register their routes)
+    from clawgate.gateway import (  # noqa: F401  (they register their routes)
+        devices_api,
+        extensions,
+        sessions_api,
+        ui_api,
+        ws,
+    )
 
     return extensions.routes(gateway)
 

@@ -17,6 +17,7 @@ from clawgate.dialects.internal import StreamEvent
 from clawgate.dialects.registry import get_dialect
 from clawgate.failures import Failure
 from clawgate.failures import failure as _failure  # `_pump` has a local named `failure`
+from clawgate.gateway.access import RATE
 from clawgate.gateway.responses_state import ResponseMemory, completed_response
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ async def answer(
             "headers": [
                 *_SSE_HEADERS,
                 *gw._served_headers(outcome, notes),
+                *scope.get(RATE, ()),
                 (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
             ],
         }

@@ -115,6 +115,10 @@ class Metrics:
         self.failovers = f[n.FAILOVERS.otel]
         self.moves = f[n.CREDENTIAL_MOVES.otel]
         self.cooldowns = f[n.COOLDOWNS.otel]
+        self.spend = f[n.SPEND.otel]
+        self.clients = LabelCap(
+            max_models
+        )  # client key and device names (operator-made; capped all the same)
         self.active = f[n.ACTIVE.otel].metric  # no labels: the metric is its own child
         f[n.BUILD_INFO.otel].child(__version__).set(1)
         self.exposed = self._exposition_registry()

@@ -30,6 +30,10 @@ FINGERPRINT = "clawgate.credential.fingerprint"  # prefix…last4#sha6, never th
 CREDENTIAL_SOURCE = "clawgate.credential.source"  # where the key came from (env:OPENAI_API_KEY, profile:…)
 API = "clawgate.api"  # the wire dialect: openai-completions, openai-responses, anthropic-messages
 HEALTH_STATE = "clawgate.health.state"  # ok, cooling, rejected, blocked
+CLIENT_NAME = (
+    "clawgate.client"  # who asked: "owner", or a client key's / device's name (operator-made, capped)
+)
+AGENT = "clawgate.agent"  # the configured agent a call ran for ("" for a plain model call)
 
 # gen_ai.token.type values: input and output are the convention's; the cache ones are clawgate's (the
 # convention allows custom values) and count parts of `input`, as the span attributes do
@@ -216,6 +220,15 @@ CREDENTIAL_HEALTH = Instrument(
     "1 for each configured credential's current health state (the worst over its models), 0 for the others.",
     (PROVIDER, FINGERPRINT, HEALTH_STATE),
 )
+SPEND = Instrument(
+    "clawgate.spend.usd",
+    "clawgate_spend_usd_total",
+    "counter",
+    "USD",
+    "Cost of the upstream tries from the catalog's prices (models[].cost, cache tokens included), by who asked, "
+    "agent, provider and model; spend per day is increase(...[1d]).",
+    (CLIENT_NAME, AGENT, PROVIDER, REQUEST_MODEL),
+)
 BUILD_INFO = Instrument(
     "clawgate.build.info",
     "clawgate_build_info",
@@ -239,5 +252,6 @@ INSTRUMENTS = (
     CREDENTIAL_MOVES,
     COOLDOWNS,
     CREDENTIAL_HEALTH,
+    SPEND,
     BUILD_INFO,
 )

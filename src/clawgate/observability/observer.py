@@ -142,6 +142,14 @@ class Observer:
         if span is not None:
             self.tracing.attempt(span, t, usage, req.stream, op)  # type: ignore[union-attr]
 
+    def spent(self, req: Any, att: Any, cost: float) -> None:
+        """A try that cost `cost` USD (catalog prices) ended: clawgate_spend_usd_total."""
+        m = self.metrics
+        if m is not None:
+            who = "owner" if req.client is None or req.client.is_owner else m.clients(req.client.name)
+            agent = req.agent or ""
+            m.spend.child(who, agent, _provider(att.provider), m.models(att.model)).inc(cost)
+
     def failover(self, failure: Any, provider: str) -> None:
         """The executor leaves a model for the next fallback because of `failure`."""
         m = self.metrics

@@ -31,6 +31,16 @@ CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, channel 
 """
 
 
+# incr as one upsert: a live counter grows by `by`; an expired one (or none) starts at `by` with a new expiry
+_INCR = (
+    "INSERT INTO kv (key, value, expires) VALUES (:key, :by, :expires) ON CONFLICT(key) DO UPDATE SET "
+    "value = CASE WHEN kv.expires IS NOT NULL AND kv.expires <= :now THEN :by "
+    "ELSE CAST(kv.value AS INTEGER) + :by END, "
+    "expires = CASE WHEN kv.expires IS NOT NULL AND kv.expires <= :now THEN :expires ELSE kv.expires END "
+    "RETURNING value"
+)
+
+
 class SQLiteState:
     engine = "sqlite"
 
@@ -204,16 +214,13 @@ class SQLiteState:
         return await self._run(op, write=False)
 
     async def incr(self, key: str, by: int = 1, ttl: float | None = None) -> int:
-        def op(c: sqlite3.Connection) -> int:
-            current = self._read(c, key)
-            if current is None:
-                self._put(c, key, str(by), ttl)
-                return by
-            value = int(current) + by
-            c.execute("UPDATE kv SET value = ? WHERE key = ?", (str(value), key))
-            return value
+        """One statement, atomic on its own (autocommit): a counter that expired starts again at `by`."""
 
-        return await self._run(op)
+        def op(c: sqlite3.Connection) -> int:
+            args = {"key": key, "by": by, "expires": self._expires(ttl), "now": self._clock()}
+            return int(c.execute(_INCR, args).fetchone()[0])
+
+        return await self._run(op, write=False)
 
     async def cas(self, key: str, expected: str | None, new: str | None, ttl: float | None = None) -> bool:
         def op(c: sqlite3.Connection) -> bool:

@@ -5,11 +5,14 @@ from typing import Any
 from clawgate.paths import Paths
 from clawgate.store.base import (
     AttemptRecord,
+    ClientKeyRecord,
     CronRecord,
+    DeviceRecord,
     HealthRecord,
     MessageRecord,
     RunRecord,
     SessionRecord,
+    SpendRow,
     Store,
     StoredResponse,
     StoreUnavailable,
@@ -17,11 +20,14 @@ from clawgate.store.base import (
 
 __all__ = [
     "AttemptRecord",
+    "ClientKeyRecord",
     "CronRecord",
+    "DeviceRecord",
     "HealthRecord",
     "MessageRecord",
     "RunRecord",
     "SessionRecord",
+    "SpendRow",
     "Store",
     "StoreUnavailable",
     "StoredResponse",

@@ -50,7 +50,80 @@ class AttemptRecord:
     # cache_read_input_tokens / cache_creation_input_tokens; OpenAI cached_tokens)
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
+    client: str | None = (
+        None  # who asked: a client key's id (`key:<id>`), a device (`device:<id>`); None: admin
+    )
+    cost_usd: float | None = (
+        None  # this try's cost from the catalog's prices (catalog/prices.py); None: no price
+    )
     id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class ClientKeyRecord:
+    """A client key for the gateway (`clawgate keys`): stored hashed — the secret itself is shown once, at
+    creation or rotation. `scopes`: {"agents": [...], "models": [...]} (absent or empty: any)."""
+
+    id: str
+    name: str
+    secret_hash: str
+    hint: str  # what may be shown of the key: `cgk_<id>_…<last4>`
+    created_at: float
+    updated_at: float
+    expires_at: float | None = None
+    revoked_at: float | None = None
+    rotated_at: float | None = None
+    prev_hash: str | None = None  # the secret before the last rotation, valid until `prev_until`
+    prev_until: float | None = None
+    scopes: dict[str, Any] | None = None
+    rpm: int | None = None
+    tpm: int | None = None
+    budget_usd: float | None = None
+    budget_period: str | None = None  # day | week | month | total
+    note: str | None = None
+
+
+@dataclass
+class DeviceRecord:
+    """A paired (or pairing) client device: a TUI, chat or control UI on another machine. `state`: pending |
+    approved | rejected | revoked. Its device token is stored hashed; the device made it and keeps it."""
+
+    id: str
+    name: str
+    kind: str  # tui | chat | ui | cli | other
+    state: str
+    secret_hash: str
+    code: str  # the short code shown on the device and in `clawgate devices list`, to match the two
+    requested_at: float
+    updated_at: float
+    requested_from: str | None = None  # the client address the request came from
+    platform: str | None = None
+    approved_at: float | None = None
+    revoked_at: float | None = None
+    last_seen_at: float | None = None
+    last_refused_at: float | None = None
+    last_refused_code: str | None = None
+    refusals: int = 0
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    """Spend grouped by some of client, agent, model and day (UTC `YYYY-MM-DD`): what `spend_by` returns."""
+
+    client: str | None
+    agent: str | None
+    provider: str | None
+    model: str | None
+    day: str | None
+    cost_usd: float
+    tries: int  # tries sent (each retry and fallback is one)
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -254,6 +327,49 @@ class Store(Protocol):
     def health_clears_version(self) -> object:
         """A cheap marker that changes once a new clear is committed (a stat, no query): a registry about to
         refuse a call compares it before it looks for clears."""
+        ...
+
+    # -- clients: keys, devices, spend (clawgate.clients) ------------------------------------------------
+
+    def save_client_key(self, rec: ClientKeyRecord) -> None: ...
+
+    def client_keys(self) -> list[ClientKeyRecord]: ...
+
+    def save_device(self, rec: DeviceRecord) -> None: ...
+
+    def devices(self) -> list[DeviceRecord]: ...
+
+    def delete_device(self, device_id: str) -> None: ...
+
+    def note_device_refusal(self, device_id: str, ts: float, code: str, count: int) -> None:
+        """Count refusals of a device's token (doctor shows them); touches only those columns."""
+        ...
+
+    def note_device_seen(self, device_id: str, ts: float) -> None:
+        """When a paired device was last let in (`devices list`); touches only that column."""
+        ...
+
+    def clients_version(self) -> object:
+        """A cheap marker that moves once a key or device change is committed (a stat or a throttled read):
+        a gateway that missed the change's notification reloads its replica when it moved."""
+        ...
+
+    def mark_clients_changed(self) -> None:
+        """Move `clients_version` (after a committed change to keys or devices)."""
+        ...
+
+    def spend_by(
+        self, group: tuple[str, ...], since: float | None = None, until: float | None = None
+    ) -> list[SpendRow]:
+        """Cost and tokens of the tries since `since`, grouped by some of client, agent, model, day."""
+        ...
+
+    def client_spend(self, since: float) -> dict[str, float]:
+        """USD spent per client since `since` (budgets seed their counters from it)."""
+        ...
+
+    def client_last_used(self) -> dict[str, float]:
+        """When each client last made a try."""
         ...
 
     # -- sessions, messages, runs (the agent runtime) ----------------------------------------------------

@@ -10,7 +10,9 @@ import orjson
 
 from clawgate.store.base import (
     AttemptRecord,
+    ClientKeyRecord,
     CronRecord,
+    DeviceRecord,
     HealthRecord,
     MessageRecord,
     RunRecord,
@@ -23,7 +25,11 @@ SESSION_COLS = [f.name for f in fields(SessionRecord)]
 MESSAGE_COLS = [f.name for f in fields(MessageRecord)]
 RUN_COLS = [f.name for f in fields(RunRecord)]
 CRON_COLS = [f.name for f in fields(CronRecord) if f.name != "id"]
-JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps"}
+CLIENT_KEY_COLS = [f.name for f in fields(ClientKeyRecord)]
+DEVICE_COLS = [f.name for f in fields(DeviceRecord)]
+JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps", "scopes"}
+# what spend may be grouped by (`Store.spend_by`), as the attempts' columns; `model` groups provider + model
+SPEND_GROUPS = ("client", "agent", "model", "day")
 # column names that are SQL keywords
 _SQL_NAME = {"limit": "limit_kind"}
 # what an upsert of a message may change (its id, session and place in the order stay)

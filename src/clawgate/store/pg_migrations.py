@@ -83,4 +83,29 @@ CREATE INDEX IF NOT EXISTS responses_expires ON responses (expires_at);
     )
 )
 
+MIGRATIONS.append(
+    (
+        4,
+        "client keys, devices; attempts' client and cost (clients and spend)",
+        """
+ALTER TABLE attempts ADD COLUMN IF NOT EXISTS client TEXT;
+ALTER TABLE attempts ADD COLUMN IF NOT EXISTS cost_usd DOUBLE PRECISION;
+CREATE INDEX IF NOT EXISTS attempts_client ON attempts (client, ts);
+CREATE TABLE IF NOT EXISTS client_keys (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL, hint TEXT,
+  created_at DOUBLE PRECISION, updated_at DOUBLE PRECISION, expires_at DOUBLE PRECISION,
+  revoked_at DOUBLE PRECISION, rotated_at DOUBLE PRECISION, prev_hash TEXT, prev_until DOUBLE PRECISION,
+  scopes TEXT, rpm BIGINT, tpm BIGINT, budget_usd DOUBLE PRECISION, budget_period TEXT, note TEXT
+);
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY, name TEXT, kind TEXT, state TEXT, secret_hash TEXT, code TEXT,
+  requested_at DOUBLE PRECISION, updated_at DOUBLE PRECISION, requested_from TEXT, platform TEXT,
+  approved_at DOUBLE PRECISION, revoked_at DOUBLE PRECISION, last_seen_at DOUBLE PRECISION,
+  last_refused_at DOUBLE PRECISION, last_refused_code TEXT, refusals INTEGER
+);
+CREATE TABLE IF NOT EXISTS clients_changes (id BIGSERIAL PRIMARY KEY, ts DOUBLE PRECISION);
+""",
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]

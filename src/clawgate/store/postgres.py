@@ -48,6 +48,7 @@ from clawgate.store.columns import (
     decode,
     encode,
 )
+from clawgate.store.pg_clients import PostgresClients
 from clawgate.store.pg_migrations import LOCK_ID, MIGRATIONS
 from clawgate.store.responses import POSTGRES, ResponsesStore
 
@@ -127,7 +128,7 @@ class _Barrier:
 _STOP = object()
 
 
-class PostgresStore(ResponsesStore):
+class PostgresStore(ResponsesStore, PostgresClients):
     def __init__(
         self,
         url: str,

@@ -7,7 +7,9 @@ import sqlite3
 from collections.abc import Callable
 
 from clawgate.store.columns import ATTEMPT_COLS as _ATTEMPT_COLS
+from clawgate.store.columns import CLIENT_KEY_COLS as _CLIENT_KEY_COLS
 from clawgate.store.columns import CRON_COLS as _CRON_COLS
+from clawgate.store.columns import DEVICE_COLS as _DEVICE_COLS
 from clawgate.store.columns import HEALTH_COLS as _HEALTH_COLS
 from clawgate.store.columns import MESSAGE_COLS as _MESSAGE_COLS
 from clawgate.store.columns import RUN_COLS as _RUN_COLS
@@ -17,8 +19,9 @@ from clawgate.store.columns import col as _col
 # PRAGMA user_version: 1 = attempts + health; 2 = + sessions, messages, runs, cron_runs (the agent runtime);
 # 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process);
 # 4 = + runs.worker (the process running it: recovery marks only runs whose process is gone);
-# 5 = + responses (Responses answers kept for previous_response_id)
-SCHEMA_VERSION = 5
+# 5 = + responses (Responses answers kept for previous_response_id);
+# 6 = + client_keys, devices, attempts.client / cost_usd (clients and spend: clawgate.clients)
+SCHEMA_VERSION = 6
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS attempts (
@@ -94,6 +97,23 @@ def _v4(conn: sqlite3.Connection) -> None:
     _add_missing_columns(conn, "runs", _RUN_COLS)
 
 
+_SCHEMA_V6 = f"""
+CREATE TABLE IF NOT EXISTS client_keys (
+  {", ".join(c + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _CLIENT_KEY_COLS)}
+);
+CREATE UNIQUE INDEX IF NOT EXISTS client_keys_name ON client_keys(name);
+CREATE TABLE IF NOT EXISTS devices (
+  {", ".join(c + (" TEXT PRIMARY KEY" if c == "id" else "") for c in _DEVICE_COLS)}
+);
+CREATE INDEX IF NOT EXISTS attempts_client ON attempts(client, ts);
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    _add_missing_columns(conn, "attempts", _ATTEMPT_COLS)
+    conn.executescript(_SCHEMA_V6)
+
+
 # each step is idempotent (IF NOT EXISTS, or checks what is there)
 _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: _SCHEMA,
@@ -101,6 +121,7 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     3: _v3,
     4: _v4,
     5: _SCHEMA_V5,
+    6: _v6,
 }
 
 

@@ -43,6 +43,7 @@ from clawgate.store.schema import (  # noqa: F401  (_SCHEMA, SCHEMA_VERSION: wha
     _upsert,
     migrate,
 )
+from clawgate.store.sqlite_clients import SQLiteClients
 
 RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)  # a batch that fails for a busy/locked file is tried again
 # a message is inserted with the next `seq` of its session (assigned here, in the writer's transaction, which
@@ -78,7 +79,7 @@ _INSERT_ATTEMPT = (
 _attempt_values = operator.attrgetter(*_ATTEMPT_COLS)
 
 
-class SQLiteStore(ResponsesStore):
+class SQLiteStore(ResponsesStore, SQLiteClients):
     """The embedded default store. Thread-safe; writes go through one background writer thread."""
 
     def __init__(
@@ -93,6 +94,7 @@ class SQLiteStore(ResponsesStore):
                 os.close(fd)
         self._read_lock = threading.Lock()
         self._clears_marked = 0
+        self._clients_marked = 0
         self._reader = self._connect()
         self._init_schema(self._reader)
         self._writer_conn = self._connect() if path else self._reader

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from clawgate.diagnose.explain import client_checks as clients
 from clawgate.diagnose.explain import credential_checks as cred
 from clawgate.diagnose.explain import setup_checks as setup
 from clawgate.diagnose.explain.context import Check
@@ -118,6 +119,20 @@ BY_OWNER: dict[str, tuple[CauseEntry, ...]] = {
             "the client talks to another gateway, config or state dir",
             setup.other_gateway,
         ),
+        CauseEntry(
+            "gateway.pairing_required",
+            "the device has not been approved yet (or never asked to pair with this gateway)",
+            clients.pending_devices,
+        ),
+        CauseEntry(
+            "gateway.device_token_mismatch",
+            "a paired device sends a token that is not its own (its identity was copied or replaced)",
+            clients.mismatched_devices,
+        ),
+        CauseEntry(
+            "gateway.device_revoked", "the device was revoked or rejected here", clients.revoked_devices
+        ),
+        CauseEntry("gateway.key_revoked", "the client's key was revoked or has expired", clients.dead_keys),
     ),
     "rate_limit": (
         CauseEntry(
@@ -229,4 +244,21 @@ def cause_table(ex: Explanation) -> tuple[CauseEntry, ...]:
     """The likely causes of `ex`'s kind of failure; a provider auth failure splits on a missing vs a rejected key."""
     if ex.owner == "provider_auth":
         return AUTH_MISSING if (ex.detail or "").startswith("missing") else AUTH_REJECTED
-    return BY_OWNER.get(ex.owner, ())
+    table = BY_OWNER.get(ex.owner, ())
+    if ex.owner == "gateway_auth":
+        # a device's refusal has a device's causes; a token's (the gateway token, a client key) a token's —
+        # each with the one its code names first
+        device = ex.code in _DEVICE_CODES
+        table = tuple(
+            e for e in table if (e.id in _DEVICE_CODES) == device or e.id == "gateway.config_mismatch"
+        )
+        named = (
+            "gateway.key_revoked" if ex.code in ("gateway.key_revoked", "gateway.key_expired") else ex.code
+        )
+        return tuple(sorted(table, key=lambda e: e.id != named))
+    return table
+
+
+_DEVICE_CODES = frozenset(
+    {"gateway.pairing_required", "gateway.device_token_mismatch", "gateway.device_revoked"}
+)

@@ -11,11 +11,13 @@ PING = b'event: ping\ndata: {"type": "ping"}\n\n'
 INBAND_OVERLOADED = b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n'
 
 
-def _usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+def _usage(reply: Reply, output_tokens: int) -> dict[str, Any]:
+    """Anthropic counts the cached parts apart: `input_tokens` is what was neither read nor written."""
+    cached = reply.cache_read_tokens + reply.cache_write_tokens
     return {
-        "input_tokens": input_tokens,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
+        "input_tokens": max(0, reply.prompt_tokens - cached),
+        "cache_creation_input_tokens": reply.cache_write_tokens,
+        "cache_read_input_tokens": reply.cache_read_tokens,
         "output_tokens": output_tokens,
         "service_tier": "standard",
     }
@@ -37,7 +39,7 @@ def body(mid: str, tool_id: str, model: str, reply: Reply) -> dict[str, Any]:
         "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": _usage(reply.prompt_tokens, reply.completion_tokens),
+        "usage": _usage(reply, reply.completion_tokens),
     }
 
 
@@ -51,7 +53,7 @@ def events(mid: str, tool_id: str, model: str, reply: Reply) -> list[sse.Item]:
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
-        "usage": _usage(reply.prompt_tokens, 1),
+        "usage": _usage(reply, 1),
     }
     out: list[sse.Item] = [(sse.event("message_start", {"type": "message_start", "message": start}), False)]
     if reply.tool is not None:

@@ -20,6 +20,7 @@ from clawgate.errors import ClawgateError
 from clawgate.failures import Failure
 from clawgate.gateway.auth import LOGIN_HINT, UI_COOKIE, UI_SESSION_TTL, _cookie, presented_token
 
+from .clients import client_routes
 from .failures import FAILURE_WINDOW, failures
 from .probe import PROBE_TIMEOUT, probe
 from .respond import (
@@ -123,8 +124,19 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
         headers = dict(request.scope["headers"])
         mode = gw.auth.token.mode
         via = "none" if mode != "token" else ("token" if presented_token(headers) else "cookie")
+        peer = request.scope.get("client")
+        who = gw.auth.identify(headers, peer[0] if peer else None)
+        kind = getattr(who, "kind", "owner")
         return json_response(
-            {"auth": mode, "via": via, "version": __version__, "address": gw.address, "login": LOGIN_HINT}
+            {
+                "auth": mode,
+                "via": "device" if kind == "device" else via,
+                "client": kind,  # owner (may change keys and devices) | device (reads)
+                "name": getattr(who, "name", None),
+                "version": __version__,
+                "address": gw.address,
+                "login": LOGIN_HINT,
+            }
         )
 
     def guarded(fn: Any, *, thread: bool = True) -> Any:
@@ -233,4 +245,5 @@ def ui_routes(gw: GatewayApp) -> list[Route]:
         Route("/api/ui/failures", failures_ep, methods=["GET"]),
         Route("/api/ui/doctor", doctor_ep, methods=["POST"]),
         Route("/api/ui/events", events, methods=["GET"]),
+        *client_routes(gw),
     ]

@@ -244,6 +244,7 @@ def change_digest(gw: GatewayApp) -> dict[str, Any]:
         "calls": last[0].id if last else None,
         "failures": last_fail[0].id if last_fail else None,
         "health": sorted((*h.key, h.state, h.until or 0, h.count) for h in rt.health.records()),
+        "clients": gw.access.registry.loaded_at,  # the replica reloads on every key or device change
     }
     lister = getattr(rt.store, "list_sessions", None)
     if lister is not None:

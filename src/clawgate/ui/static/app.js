@@ -7,8 +7,10 @@ import failures from "./view-failures.js";
 import sessions from "./view-sessions.js";
 import doctor from "./view-doctor.js";
 import chat from "./view-chat.js";
+import clients from "./view-clients.js";
+import { deviceToken, forgetDevice, loadDevice, newDevice, pairingState, requestPairing, saveDevice } from "./pair.js";
 
-const VIEWS = { overview, agents, providers, failures, sessions, doctor, chat };
+const VIEWS = { overview, agents, providers, failures, sessions, doctor, chat, clients };
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const live = document.getElementById("live");
@@ -69,8 +71,57 @@ function loginScreen(reason) {
           "It prints a link (and opens it in your browser when it can). The link logs this browser in once; it works for two minutes. ",
           "The browser keeps a session cookie — a random id, never the token — until the gateway restarts or its token changes."),
         h("p", { class: "muted" }, "On another machine? Use ", h("code", {}, "clawgate dashboard --no-open"),
-          " there and open the printed link through an SSH tunnel to the gateway's port."))));
+          " there and open the printed link through an SSH tunnel to the gateway's port — or pair this browser below.")),
+      pairCard()));
   focusTitle();
+}
+
+// --------------------------------------------------------------------------------------- pairing a browser
+
+let pairTimer = null;
+
+function pairCard() {
+  const box = h("div", { class: "card pair", "aria-live": "polite" });
+  const known = loadDevice();
+  const drawWaiting = (d) => render(box,
+    h("h2", {}, "Waiting for approval"),
+    h("p", {}, "This browser asked to be paired as device ", h("code", {}, d.id), " — its code is ",
+      h("strong", { class: "pair-code" }, d.code || "…"), ". On the gateway's machine, run:"),
+    h("p", {}, cmd(`clawgate devices approve ${d.id}`)),
+    h("p", { class: "muted small" }, "or approve it in the Clients view of a logged-in dashboard. Compare the code first."));
+  const drawStart = (note) => render(box,
+    h("h2", {}, "Pair this browser"),
+    note ? h("p", { class: "errbox", role: "alert" }, note) : null,
+    h("p", {}, "A browser on another machine can be paired like a TUI: it asks, and the gateway's owner approves it. It may then read everything here; keys and devices stay the owner's to change."),
+    h("button", { class: "btn primary", type: "button", onclick: () => ask(newDevice()) }, "Ask to pair"));
+  const poll = (d) => {
+    clearTimeout(pairTimer);
+    pairTimer = setTimeout(async () => {
+      const { status, data } = await pairingState(d).catch(() => ({ status: 0, data: {} }));
+      if (status === 200) { saveDevice({ ...d, state: "approved" }); announce("This browser is paired"); start(); return; }
+      if (status === 202) { poll(d); return; }
+      forgetDevice();
+      drawStart((data.error && data.error.message) || `The gateway refused the pairing (HTTP ${status}).`);
+    }, 2000);
+  };
+  async function ask(d) {
+    const { status, data } = await requestPairing(d, `browser on ${navigator.platform || "another machine"}`)
+      .catch(() => ({ status: 0, data: {} }));
+    if (status === 200 || status === 202) {
+      const next = { ...d, state: status === 200 ? "approved" : "pending", code: data.device && data.device.code };
+      saveDevice(next);
+      if (status === 200) { start(); return; }
+      drawWaiting(next);
+      poll(next);
+      return;
+    }
+    forgetDevice();
+    drawStart((data.error && data.error.message) || `The gateway did not take the request (HTTP ${status}).`);
+  }
+  if (known && known.state === "pending") { drawWaiting(known); poll(known); }
+  else if (known && known.state === "approved") { forgetDevice(); drawStart("This browser's pairing is no longer accepted (revoked?). Ask again."); }
+  else drawStart();
+  return box;
 }
 
 // only a message about this browser's own login is worth showing (not the API's token instructions)
@@ -79,6 +130,7 @@ onAuthLost((err) => {
 });
 
 document.getElementById("logout").addEventListener("click", async () => {
+  if (deviceToken()) { forgetDevice(); loginScreen("This browser forgot its pairing."); return; }
   try { await api("/api/ui/logout", { method: "POST" }); } catch { /* already gone */ }
   loginScreen("You are logged out.");
 });
@@ -133,20 +185,58 @@ async function refreshBadge() {
   } catch { /* shown by the views */ }
 }
 
+function onUpdate(data) {
+  setLive("on", "Live");
+  if (state.view && state.view.update) state.view.update(data.changed || [], data);
+  if (data.changed.some((k) => k === "calls" || k === "failures")) {
+    clearTimeout(badgeTimer);
+    badgeTimer = setTimeout(refreshBadge, 100);
+  }
+}
+
+// A paired browser has no cookie: it reads the event stream with fetch (EventSource cannot send a header).
+function connectDeviceEvents(token) {
+  const ctrl = new AbortController();
+  state.events = { close: () => ctrl.abort() };
+  fetch("/api/ui/events", { headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" }, signal: ctrl.signal })
+    .then(async (resp) => {
+      if (resp.status === 401) { loginScreen("This browser's pairing is no longer accepted."); return; }
+      setLive("on", "Live");
+      const reader = resp.body.getReader();
+      const dec = new TextDecoder();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let at;
+        while ((at = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, at);
+          buf = buf.slice(at + 2);
+          const type = (block.match(/^event: (.*)$/m) || [])[1];
+          const data = (block.match(/^data: (.*)$/m) || [])[1];
+          if (type === "update" && data) onUpdate(JSON.parse(data));
+          else if (type === "auth") { loginScreen("This browser's pairing ended."); return; }
+          else if (type === "bye") setLive("off", "Gateway stopping…");
+        }
+      }
+      throw new Error("stream ended");
+    })
+    .catch((exc) => {
+      if (exc && exc.name === "AbortError") return;
+      setLive("off", "Reconnecting…");
+      setTimeout(() => { if (!state.loggedOut) connectDeviceEvents(token); }, 2000);
+    });
+}
+
 function connectEvents() {
   if (state.events) state.events.close();
+  const token = deviceToken();
+  if (token) { connectDeviceEvents(token); return; }
   const es = new EventSource("/api/ui/events");
   state.events = es;
   es.addEventListener("open", () => setLive("on", "Live"));
-  es.addEventListener("update", (ev) => {
-    const data = JSON.parse(ev.data);
-    setLive("on", "Live");
-    if (state.view && state.view.update) state.view.update(data.changed || [], data);
-    if (data.changed.some((k) => k === "calls" || k === "failures")) {
-      clearTimeout(badgeTimer);
-      badgeTimer = setTimeout(refreshBadge, 100);
-    }
-  });
+  es.addEventListener("update", (ev) => onUpdate(JSON.parse(ev.data)));
   es.addEventListener("auth", () => { es.close(); loginScreen("Your dashboard session ended."); });
   es.addEventListener("bye", () => setLive("off", "Gateway stopping…"));
   es.addEventListener("error", () => {
@@ -180,7 +270,9 @@ async function start() {
     history.replaceState(null, "", location.pathname + location.hash);
   }
   nav.hidden = false;
-  document.getElementById("logout").hidden = state.session.via !== "cookie";
+  const logout = document.getElementById("logout");
+  logout.hidden = !["cookie", "device"].includes(state.session.via);
+  logout.textContent = state.session.via === "device" ? "Forget this browser" : "Log out";
   show(routeName(), { focus: false });
   connectEvents();
   refreshBadge();

@@ -1,5 +1,6 @@
 // Small helpers shared by the views: DOM building (text only, never innerHTML), the API client, time formats,
 // and the pieces every view shows the same way (badges, commands to run next, error boxes).
+import { deviceToken } from "./pair.js";
 
 /** h("div", {class: "x", onclick: fn}, child, "text", [more]) — children are nodes or text (escaped). */
 export function h(tag, attrs, ...children) {
@@ -71,6 +72,8 @@ export function errorOf(body) {
 
 export async function api(path, { method = "GET", body, signal } = {}) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" }, signal };
+  const device = deviceToken(); // a browser paired from another machine presents its own device token
+  if (device) init.headers.Authorization = `Bearer ${device}`;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
