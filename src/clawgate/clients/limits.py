@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clawgate import logs as log
-from clawgate.clients.background import Background
+from clawgate.background import Background
 from clawgate.state.base import SharedState, StateUnavailable
 
 CHANNEL = "limits"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from clawgate import logs as log
-from clawgate.clients.background import Background
+from clawgate.background import Background
 from clawgate.clients.identity import Client
 from clawgate.failures import Failure, failure
 from clawgate.state.base import SharedState, StateUnavailable

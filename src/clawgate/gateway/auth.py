@@ -5,7 +5,6 @@ Lockouts, codes and sessions live in the shared state (docs/state.md); each proc
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -18,6 +17,7 @@ from ipaddress import ip_address, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
+from clawgate.background import Background
 from clawgate.clients.identity import OWNER, Client
 from clawgate.clients.registry import ClientRegistry
 from clawgate.failures import Failure, failure
@@ -111,7 +111,7 @@ class UiSessions:
         self.token_id = token_id  # sessions belong to one gateway token: a new token logs everyone out
         self._sessions: OrderedDict[str, float] = OrderedDict()  # hash(session id) -> expires (replica)
         self._misses: OrderedDict[str, float] = OrderedDict()  # hash -> until when a miss is believed
-        self._tasks: set[Any] = set()
+        self._background = Background()  # shared-state writes, off the request's path
         self.shared.subscribe(self._notified)
 
     async def issue_code(self) -> tuple[str, float]:
@@ -182,7 +182,7 @@ class UiSessions:
         self._sessions.pop(h, None)
         self._misses[h] = self._clock() + UI_SESSION_TTL
         self.shared.notify("ui.revoke", {"h": h})
-        self._spawn(self.shared.delete("ui.session:" + h))
+        self._background.spawn(self.shared.delete("ui.session:" + h))
 
     def clear(self, token_id: str = "") -> None:
         self.token_id = token_id
@@ -192,15 +192,6 @@ class UiSessions:
     @property
     def count(self) -> int:
         return len(self._sessions)
-
-    def _spawn(self, coro: Any) -> None:
-        try:
-            task = asyncio.get_running_loop().create_task(coro)
-        except RuntimeError:
-            coro.close()
-            return
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _notified(self, channel: str, data: dict[str, Any]) -> None:
         if channel == "ui.session" and data.get("t") == self.token_id:
@@ -250,7 +241,7 @@ class GatewayAuth:
         self._token_bytes = token.value.encode() if token.value else None
         self._failures: dict[str, deque[float]] = {}
         self._locked: dict[str, float] = {}  # client -> until (wall clock), this process's replica
-        self._tasks: set[Any] = set()
+        self._background = Background()  # shared-state writes, off the request's path
         self.ui = UiSessions(clock, self.shared, _token_id(token))
         self.clients: ClientRegistry | None = None  # client keys and devices (set by the gateway app)
         self.shared.subscribe(self._notified)
@@ -392,7 +383,7 @@ class GatewayAuth:
             window.clear()
         if len(self._failures) > 10000:  # bound memory under a spray of addresses
             self._failures.clear()
-        self._spawn(self._count(client))
+        self._background.spawn(self._count(client))
 
     def _lock(self, client: str, now: float) -> None:
         until = now + self.settings.lockout_seconds
@@ -402,7 +393,7 @@ class GatewayAuth:
         if len(self._locked) > 10000:
             self._locked = {k: v for k, v in self._locked.items() if v > now}
         self.shared.notify("auth.lock", {"client": client, "until": until})
-        self._spawn(self._store_lock(client, until))
+        self._background.spawn(self._store_lock(client, until))  # no loop: this process's window counts
 
     async def _store_lock(self, client: str, until: float) -> None:
         with contextlib.suppress(StateUnavailable):
@@ -423,15 +414,6 @@ class GatewayAuth:
             client, until = str(data.get("client")), float(data.get("until") or 0)
             if until > self._locked.get(client, 0.0):
                 self._locked[client] = until
-
-    def _spawn(self, coro: Any) -> None:
-        try:
-            task = asyncio.get_running_loop().create_task(coro)
-        except RuntimeError:  # no loop (a synchronous caller): this process's own window is what counts
-            coro.close()
-            return
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
 
 # refusals that a guess of a secret produces: they count toward the address's lockout

@@ -1,5 +1,6 @@
-"""Work the clients layer does after a request, off its path (counting tokens, adding spend): each a task on the
-running loop, kept until it ends, and awaited together at shutdown."""
+"""Work done after a request, off its path (the clients layer counting tokens and adding spend, the gateway's
+shared-state writes of lockouts and UI sessions): each a task on the running loop, kept until it ends, and
+awaited together at shutdown."""
 
 from __future__ import annotations
 
