@@ -60,3 +60,11 @@ def test_status_all_has_no_secret_and_fits_a_screen(home, emu, cli):
     assert data["failures_last_hour"] == {"provider_auth": 2}  # deepseek, then the groq fallback
     assert {a["id"] for a in data["agents"]} == {"main", "coder", "writer"}
     assert BY_ID["openai"].key not in res.out
+
+
+def test_status_of_a_fresh_home_names_the_missing_model_and_the_command(home, cli):
+    res = cli("status")
+    assert res.code == 0, res.err
+    agent = next(line for line in res.out.splitlines() if line.startswith("agent "))
+    assert "None" not in agent, agent
+    assert "no model" in agent and "clawgate config set agents.defaults.model.primary" in agent, agent

@@ -97,10 +97,13 @@ def status(show_all: bool, as_json: bool) -> None:
             s = a["shadows"][0]
             shadow = f" [yellow]shadows {esc(s['from'])}={esc(s['ref'])}[/]"
         fb = f" +{len(a['fallbacks'])} fallback(s)" if a["fallbacks"] else ""
-        c.print(
-            f"agent     {esc(a['id'])}{' (default)' if a['default'] else ''} → {esc(a['model'])} "
-            f"[dim]({esc(a['from'])})[/]{shadow}{fb}"
-        )
+        name = f"agent     {esc(a['id'])}{' (default)' if a['default'] else ''}"
+        if a["model"] is None:
+            c.print(
+                f"{name} → [yellow]no model[/]  (clawgate config set agents.defaults.model.primary <MODEL_REF>)"
+            )
+            continue
+        c.print(f"{name} → {esc(a['model'])} [dim]({esc(a['from'])})[/]{shadow}{fb}")
     for p in data["providers"]:
         cred = p["credential"]
         cred_txt = (
