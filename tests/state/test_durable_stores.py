@@ -267,3 +267,28 @@ def test_postgres_outage_writes_wait_and_nothing_is_lost(postgres_engine: Any) -
         assert store.status()["reachable"] is True
     finally:
         store.close()
+
+
+def test_postgres_away_long_drops_request_log_rows_only() -> None:
+    """With `queue_limit` writes waiting for a database that is away, a further request-log row is dropped
+    (counted in status); a session's write is still kept."""
+    from tests.support.ports import free_port
+
+    from clawgate.store.base import AttemptRecord
+    from clawgate.store.postgres import PostgresStore
+
+    store = PostgresStore(f"postgresql://clawgate@127.0.0.1:{free_port()}/none", queue_limit=3)
+    now = time.time()
+    try:
+        assert store.status()["reachable"] is False
+        for i in range(5):
+            store.record_attempt(
+                AttemptRecord(now, f"c{i}", "request", "main", "p/m", "p", "m", "chat", None, None, True)
+            )
+        store.save_session(SessionRecord("s", "main", now, now))
+        store.save_session(SessionRecord("t", "main", now, now))
+        st = store.status()
+        assert (st["dropped"], st["queued"]) == (2, 5)
+    finally:
+        store.close()
+    assert store.failed_writes == 5  # what the database never took is reported at close, not lost silently

@@ -1,6 +1,6 @@
-"""The PostgreSQL store's client records: client keys, devices, and spend read from the attempts (a mixin of
-`PostgresStore`, which provides `_submit`, `_fetch`, `barrier` and `available`). A committed change adds a row
-to `clients_changes`; `clients_version` reads its newest id at most every CLIENTS_EVERY seconds."""
+"""The PostgreSQL store's client records: client keys, devices, and spend read from the attempts (a mixin
+of `PostgresStore`, whose engine provides `_submit`, `_fetch`, `barrier` and `available`). A committed change
+adds a row to `clients_changes`; `clients_version` reads its newest id at most every CLIENTS_EVERY seconds."""
 
 from __future__ import annotations
 
@@ -11,20 +11,15 @@ from typing import Any
 
 from clawgate.store.base import ClientKeyRecord, DeviceRecord, SpendRow, StoreUnavailable
 from clawgate.store.columns import CLIENT_KEY_COLS, DEVICE_COLS, decode, encode
+from clawgate.store.pg_sql import upsert
 from clawgate.store.spend import spend_rows, spend_select
 
 CLIENTS_EVERY = 1.0  # seconds between two looks at the newest change (notifications bring changes at once)
 PG_DAY = "to_char(to_timestamp(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
-def _upsert(table: str, cols: list[str]) -> str:
-    marks = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
-    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {sets}"
-
-
-_SAVE_KEY = _upsert("client_keys", CLIENT_KEY_COLS)
-_SAVE_DEVICE = _upsert("devices", DEVICE_COLS)
+_SAVE_KEY = upsert("client_keys", CLIENT_KEY_COLS, ("id",))
+_SAVE_DEVICE = upsert("devices", DEVICE_COLS, ("id",))
 
 
 class PostgresClients:
@@ -33,7 +28,7 @@ class PostgresClients:
     _clients_at: float = -CLIENTS_EVERY
     _clients_seen: object = None
 
-    def _submit(self, op: Any) -> None:  # provided by PostgresStore
+    def _submit(self, op: Any) -> None:  # provided by PostgresEngine
         raise NotImplementedError
 
     def _fetch(self, sql: str, *args: Any) -> list[Any]:
