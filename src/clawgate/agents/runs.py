@@ -1,47 +1,51 @@
-"""A run: one model turn of a session, streamed through the one executor. It writes the reply as it streams
-(so a crash loses at most the last flush interval), emits events, answers `spawn_subagent` tool calls, and ends
-with a status — completed, error, stopped, timeout (the watchdog) or interrupted — recorded with its owner."""
+"""A run: one model turn of a session (or a few, with tool calls), streamed through the one executor, and its
+lifecycle: created queued, started as a task, cancelled (stop, interrupt, the watchdog's limits, shutdown), and
+ended with a status — completed, error, stopped, timeout or interrupted — recorded with its owner and announced
+once the store has it. The turns themselves (request, stream, reply flushes, tool calls) are agents/turns.py."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from clawgate import logs as log
-from clawgate.agents.context import Fitted, describe_request, fit
+from clawgate.agents.context import Fitted
+from clawgate.agents.state import cred_json, new_id
+from clawgate.agents.turns import (
+    FLUSH_INTERVAL,
+    MAX_TOOL_ROUNDS,
+    SPAWN_TOOL,
+    SPAWN_TOOL_NAME,
+    RunFailed,
+    run_turns,
+    to_internal,
+)
 from clawgate.agents.watchdog import Limits, limits_for, timeout_failure, watch
-from clawgate.call.executor import CallOutcome, CallRequest
-from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent, Tool, ToolCall, Usage
+from clawgate.dialects.internal import Usage
 from clawgate.errors import ClawgateError
 from clawgate.failures import OWNERS, Failure
-from clawgate.plan.types import Attempt, Plan
+from clawgate.plan.types import Plan
 from clawgate.store.base import MessageRecord, RunRecord
 
 if TYPE_CHECKING:
     from clawgate.agents.sessions import SessionManager
     from clawgate.agents.state import SessionState
 
-FLUSH_INTERVAL = 0.25  # seconds between writes of a streaming reply
-MAX_TOOL_ROUNDS = 2  # model → tool results → model, at most this many times per run
-SPAWN_TOOL_NAME = "spawn_subagent"
-SPAWN_TOOL = Tool(
-    name=SPAWN_TOOL_NAME,
-    description="Delegate a task to a subagent (another agent id and/or model) and get its answer back.",
-    parameters={
-        "type": "object",
-        "properties": {
-            "prompt": {"type": "string", "description": "What the subagent should do."},
-            "agent": {"type": "string", "description": "Agent id (default: this agent)."},
-            "model": {"type": "string", "description": "Model ref PROVIDER/MODEL (default: configured)."},
-        },
-        "required": ["prompt"],
-    },
-)
+__all__ = [  # what runs.py exported before the turns moved to agents/turns.py (imports keep working)
+    "FLUSH_INTERVAL",
+    "MAX_TOOL_ROUNDS",
+    "SPAWN_TOOL",
+    "SPAWN_TOOL_NAME",
+    "Run",
+    "RunFailed",
+    "cred_json",
+    "error_failure",
+    "failure_json",
+    "new_id",
+    "to_internal",
+]
+
 _REPLY_STATUS = {
     "completed": "complete",
     "error": "error",
@@ -51,28 +55,9 @@ _REPLY_STATUS = {
 }
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
-
-
-class RunFailed(Exception):
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
 def failure_json(f: Failure) -> dict[str, Any]:
     out = f.to_json()
     out.pop("retryable", None)
-    return out
-
-
-def cred_json(cred: Any) -> dict[str, Any] | None:
-    if cred is None:
-        return None
-    out = {"source": cred.source, "fingerprint": cred.fingerprint}
-    if getattr(cred, "inherited_from", None):
-        out["inherited_from"] = f"agent:{cred.inherited_from}"
     return out
 
 
@@ -116,8 +101,6 @@ class Run:
         self.reply: MessageRecord | None = None
         self.fitted: Fitted | None = None
         self.usage = Usage()
-        self._flush_at = 0.0
-        self._noted_trim = False
 
     # -- identity and control -------------------------------------------------------------------------
 
@@ -208,7 +191,7 @@ class Run:
             rec.credential = cred_json(att.credential.winner if att and att.credential else None)
             local = bool(att and att.view and att.view.preset and att.view.preset.local)
             self.limits = limits_for(mgr.rt.snapshot, rec.agent, local)
-            self._new_reply()
+            self.new_reply()
             mgr.save_run(rec)
             self.emit(
                 "run.started",
@@ -218,7 +201,7 @@ class Run:
                 parent_run_id=rec.parent_run_id,
             )
             watchdog = loop.create_task(watch(self, self.limits))
-            await self._turns()
+            await run_turns(self)
         except RunFailed as exc:
             status, failure = "error", exc.failure
         except asyncio.CancelledError:
@@ -278,35 +261,6 @@ class Run:
                 pass  # the store is away (the writes wait) or the gateway is going down: announce anyway
             self._announce(status, failure)
 
-    async def _turns(self) -> None:
-        assert self.plan is not None
-        rounds = 0
-        while True:
-            offer = [SPAWN_TOOL] if (self.tools and not self.subagent and rounds < MAX_TOOL_ROUNDS) else []
-            await self.mgr.refresh(self.state)  # what other processes wrote to this session is in the history
-            chat = self._request(offer)
-            req = CallRequest(
-                stream=True,
-                chat=chat,
-                purpose=self.purpose,
-                agent=self.rec.agent,
-                session_id=self.session_id,
-                run_id=self.id,
-            )
-            outcome = await self.mgr.rt.run(self.plan, req)
-            self.touch()
-            self._note_attempt(outcome)
-            if not outcome.ok:
-                assert outcome.failure is not None
-                raise RunFailed(describe_request(outcome.failure, self.fitted))
-            calls = await self._consume(outcome)
-            if not calls or not offer:
-                if calls and self.reply is not None:
-                    self.reply.tool_calls = calls
-                return
-            await self._answer_tools(calls)
-            rounds += 1
-
     @property
     def purpose(self) -> str:
         if self.subagent:
@@ -315,94 +269,8 @@ class Run:
             return "cron"
         return "session"
 
-    def _request(self, tools: list[Tool]) -> ChatRequest:
-        assert self.plan is not None and self.reply is not None
-        att = self.plan.attempts[0] if self.plan.attempts else None
-        window = att.model_info.info.context_window if att and att.model_info else None
-        history = self.mgr.history_for(self.state, exclude={self.reply.id})
-        fitted = fit(history, window, self.rec.ref, known=self.state.known_tokens)
-        if isinstance(fitted, Failure):
-            raise RunFailed(fitted)
-        self.fitted = fitted
-        if fitted.dropped and not self._noted_trim:
-            self._noted_trim = True
-            self.emit("notice", text="; ".join(fitted.notes))
-        return ChatRequest(
-            model="",
-            messages=[to_internal(m) for m in fitted.messages],
-            tools=list(tools),
-            stream=True,
-        )
-
-    def _note_attempt(self, outcome: CallOutcome) -> None:
-        att: Attempt | None = outcome.attempt
-        cred = outcome.cred
-        if att is None and outcome.tries:
-            att, cred = outcome.tries[-1].attempt, outcome.tries[-1].cred
-        if att is not None:
-            self.rec.ref = att.ref
-        if cred is not None:
-            self.rec.credential = cred_json(cred)
-        if self.reply is not None:
-            self.reply.ref = self.rec.ref
-
-    async def _consume(self, outcome: CallOutcome) -> list[dict[str, Any]]:
-        loop = asyncio.get_running_loop()
-        calls: dict[int, dict[str, Any]] = {}
-        got_usage = False
-        reply = self.reply
-        assert reply is not None
-        self._flush_at = loop.time() + FLUSH_INTERVAL
-        try:
-            async for item in outcome:  # type: ignore[attr-defined]
-                self.touch()
-                if isinstance(item, Failure):
-                    raise RunFailed(item)
-                if not isinstance(item, StreamEvent):
-                    continue
-                if item.kind == "text" and item.text:
-                    reply.content += item.text
-                    self.emit("token", text=item.text)
-                    if loop.time() >= self._flush_at:
-                        self._flush()
-                elif item.kind == "tool_call":
-                    calls[item.index] = {
-                        "id": item.id or new_id("call"),
-                        "name": item.name or "",
-                        "arguments": "",
-                    }
-                elif item.kind == "tool_args":
-                    calls.setdefault(item.index, {"id": new_id("call"), "name": "", "arguments": ""})
-                    calls[item.index]["arguments"] += item.text
-                elif item.kind == "usage" and item.usage is not None:
-                    got_usage = True
-                    self._add_usage(item.usage)
-        finally:
-            with contextlib.suppress(Exception):
-                await outcome.aclose()  # type: ignore[attr-defined]
-        if not got_usage:
-            self._add_usage(outcome.usage)
-        if self.usage.output_tokens is not None and not calls:
-            self.state.known_tokens[reply.id] = self.usage.output_tokens
-        return [calls[k] for k in sorted(calls)]
-
-    def _add_usage(self, u: Usage) -> None:
-        if u.input_tokens is not None:
-            self.usage.input_tokens = (self.usage.input_tokens or 0) + u.input_tokens
-        if u.output_tokens is not None:
-            self.usage.output_tokens = (self.usage.output_tokens or 0) + u.output_tokens
-
-    def _flush(self) -> None:
-        """Write the reply so far (and the run's activity time)."""
-        loop = asyncio.get_running_loop()
-        self._flush_at = loop.time() + FLUSH_INTERVAL
-        if self.reply is not None:
-            self.reply.updated_at = time.time()
-            self.mgr.store.save_message(self.reply)
-        self.rec.last_activity_at = time.time()
-        self.mgr.save_run(self.rec)
-
-    def _new_reply(self) -> None:
+    def new_reply(self) -> None:
+        """A new, empty reply message (streaming) for the run's next turn."""
         self.reply = self.mgr.add_message(
             self.state,
             role="assistant",
@@ -412,57 +280,6 @@ class Run:
             ref=self.rec.ref,
         )
         self.rec.reply_id = self.reply.id
-
-    async def _answer_tools(self, calls: list[dict[str, Any]]) -> None:
-        """Record the tool-call turn, run each call (subagents), feed the results back as tool messages."""
-        reply = self.reply
-        assert reply is not None
-        reply.tool_calls = calls
-        reply.status = "complete"
-        reply.updated_at = time.time()
-        self.mgr.store.save_message(reply)
-        for call in calls:
-            self.emit("tool_call", id=call["id"], name=call["name"], arguments=call["arguments"])
-        for call in calls:
-            content = await self._run_tool(call)
-            self.mgr.add_message(
-                self.state,
-                role="tool",
-                content=content,
-                status="complete",
-                run_id=self.id,
-                tool_call_id=call["id"],
-                name=call["name"],
-            )
-        self._new_reply()
-        self.mgr.save_run(self.rec)
-
-    async def _run_tool(self, call: dict[str, Any]) -> str:
-        if call["name"] != SPAWN_TOOL_NAME:
-            return f"error: unknown tool {call['name']!r} (available: {SPAWN_TOOL_NAME})"
-        try:
-            args = orjson.loads(call["arguments"] or "{}")
-        except orjson.JSONDecodeError:
-            args = {}
-        if not isinstance(args, dict):
-            args = {}
-        prompt = args.get("prompt") if isinstance(args.get("prompt"), str) else None
-        if not prompt:
-            # no prompt given: delegate the question this run answers
-            prompt = self.mgr.message_text(self.state, self.rec.message_id) or ""
-        agent = args.get("agent") if isinstance(args.get("agent"), str) else None
-        model = args.get("model") if isinstance(args.get("model"), str) else None
-        try:
-            child = await self.mgr.spawn(self, prompt, agent=agent, model=model)
-        except ClawgateError as exc:
-            return f"error: {exc.code}: {exc.message}"
-        if child.rec.status == "completed":
-            return child.reply.content if child.reply is not None else ""
-        err = child.rec.error or {}
-        return (
-            f"error: subagent {child.id} ({child.rec.agent}, {child.rec.ref}) ended {child.rec.status}: "
-            f"{err.get('owner')} {err.get('code')}: {err.get('message')}"
-        )
 
     def _finish(self, status: str, failure: Failure | None) -> None:
         self._record_end(status, failure)
@@ -477,7 +294,7 @@ class Run:
         if self.usage.input_tokens is not None or self.usage.output_tokens is not None:
             rec.usage = {"input_tokens": self.usage.input_tokens, "output_tokens": self.usage.output_tokens}
         if self.reply is None and failure is not None:
-            self._new_reply()  # a run that failed before streaming still shows its error in the history
+            self.new_reply()  # a run that failed before streaming still shows its error in the history
         reply = self.reply
         if reply is not None:
             reply.status = _REPLY_STATUS[status]
@@ -506,12 +323,3 @@ class Run:
         self.emit("run.finished", **finished)
         self.done.set()
         self.mgr.run_finished(self)
-
-
-def to_internal(m: MessageRecord) -> Message:
-    if m.role == "tool":
-        return Message("tool", [Part("text", m.content)], tool_call_id=m.tool_call_id, name=m.name)
-    parts = [Part("text", m.content)] if m.content else []
-    calls = [ToolCall(c["id"], c.get("name", ""), c.get("arguments", "")) for c in (m.tool_calls or [])]
-    role = m.role if m.role in ("user", "assistant", "system") else "user"
-    return Message(role, parts, tool_calls=calls)  # type: ignore[arg-type]

@@ -1,9 +1,10 @@
 """The agent runtime's records in memory — a session with its history, active run and queue; what posting
-did — and their JSON shapes. A leaf: it imports no other agents module at run time (sessions, commands, cron and
-the HTTP surface all import it, never the other way round)."""
+did — their ids and their JSON shapes. A leaf: it imports no other agents module at run time but events
+(sessions, runs, commands, cron and the HTTP surface all import it, never the other way round)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,10 @@ from clawgate.store.base import MessageRecord, RunRecord, SessionRecord
 
 if TYPE_CHECKING:
     from clawgate.agents.runs import Run
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
 @dataclass
@@ -120,3 +125,12 @@ def run_json(r: RunRecord) -> dict[str, Any]:
         "reply_id": r.reply_id,
         "subagents": r.subagents,
     }
+
+
+def cred_json(cred: Any) -> dict[str, Any] | None:
+    if cred is None:
+        return None
+    out = {"source": cred.source, "fingerprint": cred.fingerprint}
+    if getattr(cred, "inherited_from", None):
+        out["inherited_from"] = f"agent:{cred.inherited_from}"
+    return out
