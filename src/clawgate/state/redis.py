@@ -104,7 +104,7 @@ class RedisState:
     def _failed(self, exc: BaseException) -> StateUnavailable:
         if self._error is None:
             self._since = time.time()
-        self._error = f"{type(exc).__name__}: {_scrub(str(exc), self.url)}"
+        self._error = f"{type(exc).__name__}: {scrub_url(str(exc), self.url)}"
         return StateUnavailable(f"redis at {self.host} is unreachable ({self._error})")
 
     async def _do(self, coro: Any) -> Any:
@@ -296,8 +296,8 @@ def _glob(text: str) -> str:
     return "".join(out) + "*"
 
 
-def _scrub(text: str, url: str) -> str:
-    """A driver message with the URL's password (or the whole URL) taken out."""
+def scrub_url(text: str, url: str) -> str:
+    """A driver message (Redis or PostgreSQL) with the URL shown as its host and its password taken out."""
     try:
         password = urlsplit(url).password
     except ValueError:

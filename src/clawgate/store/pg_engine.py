@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from clawgate import logs as log
-from clawgate.state.redis import url_host
+from clawgate.state.redis import scrub_url, url_host
 from clawgate.store.base import StoreUnavailable
 from clawgate.store.pg_migrations import LOCK_ID, MIGRATIONS
 
@@ -123,7 +123,7 @@ class PostgresEngine:
                 level=30,
                 host=self.host,
             )
-        self._error = f"{type(exc).__name__}: {_scrub(str(exc), self.url)}"
+        self._error = f"{type(exc).__name__}: {scrub_url(str(exc), self.url)}"
         return unavailable(self.host, self._error)
 
     def _up(self) -> None:
@@ -388,13 +388,3 @@ def unavailable(host: str, error: str) -> StoreUnavailable:
         "sessions wait for it",
         next_steps=["clawgate doctor", f"check the PostgreSQL server at {host} (state.database)"],
     )
-
-
-def _scrub(text: str, url: str) -> str:
-    from urllib.parse import urlsplit
-
-    with contextlib.suppress(ValueError):
-        password = urlsplit(url).password
-        if password:
-            text = text.replace(password, "***")
-    return text.replace(url, url_host(url))
