@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from clawgate import sqlite_wal
 from clawgate.state.base import Handler, StateUnavailable, lease_key
 from clawgate.state.memory import deliver
 
@@ -81,10 +82,7 @@ class SQLiteState:
             os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
             if not os.path.exists(self.path):
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=5, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
+            conn = sqlite_wal.connect(self.path, 5)
             conn.executescript(_SCHEMA)
             self._conn = conn
         return self._conn

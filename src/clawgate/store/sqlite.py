@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from clawgate import logs as log
+from clawgate import sqlite_wal
 from clawgate.store.base import (
     AttemptRecord,
     CronRecord,
@@ -112,12 +113,7 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
         self._thread.start()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
-        if self.path != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=10000")
-        return conn
+        return sqlite_wal.connect(self.path, 10)
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         migrate(conn)
