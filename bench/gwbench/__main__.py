@@ -1,4 +1,5 @@
-"""Run the benchmark: direct vs clawgate vs LiteLLM at one fake upstream, interleaved; write the results.
+"""Run the benchmark: direct vs the Python floor vs clawgate (one worker and `--workers N`) vs LiteLLM at one fake
+upstream, interleaved; write the results.
 
     PYTHONPATH=bench .venv/bin/python -m gwbench [--quick] [--no-litellm] [--profile] ...
 
@@ -30,6 +31,7 @@ from gwbench.targets import (
     REPO,
     Target,
     start_clawgate,
+    start_floor,
     start_litellm,
     start_otlp_sink,
     start_upstream,
@@ -77,9 +79,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--targets",
-        default="direct,clawgate-off,clawgate,clawgate-traced,litellm",
-        help="which targets to run: direct, clawgate (the default config: metrics on, tracing off), clawgate-off "
-        "(observability off: the baseline of its cost), clawgate-traced (tracing on, to an OTLP sink), litellm",
+        default="direct,floor,clawgate-off,clawgate,clawgate-traced,clawgate-workers,litellm",
+        help="which targets to run: direct, floor (the Python floor: gwbench/floor_proxy.py), clawgate (the default "
+        "config: metrics on, tracing off, state on SQLite), clawgate-off (observability off: the baseline of its "
+        "cost), clawgate-traced (tracing on, to an OTLP sink), clawgate-workers (clawgate `gateway run --workers N`, "
+        "N from --workers), litellm",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="N of the clawgate-workers target, `gateway run --workers N` (default 2; the target is named clawgate-wN)",
     )
     p.add_argument("--obscost-n", type=int, help="requests per block of the observability cost measurement")
     p.add_argument("--profile", action="store_true", help="also py-spy clawgate under non-stream c=16 load")
@@ -140,6 +150,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return a
 
 
+def features(t: Target) -> dict[str, Any]:
+    """What a clawgate target runs with, read from the running gateway: `/metrics` answering (metrics on), and
+    the home's SQLite files (the durable store and the shared state)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{t.host}:{t.port}/metrics", timeout=5) as r:
+            metrics = r.status == 200 and b"clawgate_" in r.read()
+    except (urllib.error.URLError, OSError):
+        metrics = False
+    home = Path(t.info.get("home", ""))
+    return {
+        "metrics": metrics,
+        "sqlite_store": (home / "state.db").exists(),
+        "sqlite_shared": (home / "shared.db").exists(),
+        "workers": int(t.info.get("workers", 1)),
+    }
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.a = args
@@ -176,6 +206,11 @@ class Bench:
         if "direct" in a.targets:
             self.targets.append(up)
         self.upstream = up
+        if "floor" in a.targets:
+            fl = start_floor(self.work, up.port)
+            self.procs.append(fl.proc)
+            self.targets.append(fl)
+            log(f"floor on :{fl.port} (pid {fl.proc.pid}, ready in {fl.ready_s:.2f}s)")
         if "clawgate-traced" in a.targets or "clawgate" in a.targets:
             self.sink = start_otlp_sink(self.work)
             self.procs.append(self.sink.proc)
@@ -193,6 +228,12 @@ class Bench:
             self.procs.append(cg.proc)
             self.targets.append(cg)
             log(f"{name} on :{cg.port} (pid {cg.proc.pid}, ready in {cg.ready_s:.2f}s)")
+        if "clawgate-workers" in a.targets and a.workers > 1:
+            name = f"clawgate-w{a.workers}"
+            cg = start_clawgate(self.work, up.port, a.clawgate_bin, name=name, workers=a.workers)
+            self.procs.append(cg.proc)
+            self.targets.append(cg)
+            log(f"{name} on :{cg.port} (pid {cg.proc.pid}, {a.workers} workers, ready in {cg.ready_s:.2f}s)")
         if "litellm" in a.targets:
             ll = start_litellm(self.work, up.port, Path(a.litellm_bin) if a.litellm_bin else None)
             self.procs.append(ll.proc)
@@ -225,7 +266,16 @@ class Bench:
                     )
             settle(t.proc.cpu, limit_s=3)
             time.sleep(0.3)
-            self.raw["memory"][t.name] = {"idle_start_mb": idle_start, "idle_mb": t.proc.rss()}
+            pids = t.proc.pids()
+            self.raw["memory"][t.name] = {
+                "idle_start_mb": idle_start,
+                "idle_mb": t.proc.rss(),
+                "processes": len(pids),
+                # the root process first (for `--workers N`: the supervisor), then its children (the workers)
+                "per_process_mb": [rss_mb([q]) for q in pids],
+            }
+            if t.name.startswith("clawgate"):
+                self.raw.setdefault("features", {})[t.name] = features(t)
 
     def warm_up(self) -> None:
         for t in self.targets:

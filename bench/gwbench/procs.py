@@ -170,23 +170,26 @@ class Proc:
             self._out.close()  # type: ignore[union-attr]
 
 
-def http_ok(url: str, timeout: float = 1.0) -> bool:
+def http_ok(url: str, timeout: float = 1.0, any_status: bool = False) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:  # loopback readiness probe
             return 200 <= r.status < 300
+    except urllib.error.HTTPError:
+        return any_status  # it answered (with an error status)
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
 
-def wait_ready(proc: Proc, url: str, deadline_s: float) -> float:
-    """Poll `url` until it answers 2xx; returns the seconds it took. Raises if the process dies or time runs out."""
+def wait_ready(proc: Proc, url: str, deadline_s: float, any_status: bool = False) -> float:
+    """Poll `url` until it answers 2xx (any status with `any_status`); returns the seconds it took. Raises if the
+    process dies or time runs out."""
     t0 = time.monotonic()
     while True:
         if not proc.alive():
             raise RuntimeError(
                 f"{proc.name} exited with {proc.popen.returncode} before it was ready:\n{proc.tail()}"
             )
-        if http_ok(url):
+        if http_ok(url, any_status=any_status):
             return time.monotonic() - t0
         if time.monotonic() - t0 > deadline_s:
             raise RuntimeError(f"{proc.name} not ready at {url} after {deadline_s:.0f}s:\n{proc.tail()}")

@@ -1,7 +1,8 @@
 """Start the fake upstream and the proxies under test, each configured at the same upstream.
 
-A `Target` is what the load goes to: direct (the upstream itself), clawgate, LiteLLM. Each knows its
-port, the model names that select the fast and the slow stream, and the process whose CPU and RSS count.
+A `Target` is what the load goes to: direct (the upstream itself), the Python floor (gwbench/floor_proxy.py),
+clawgate (one worker, or `--workers N`), LiteLLM. Each knows its port, the model names that select the fast and
+the slow stream, and the process whose CPU and RSS count.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ _SCRUB = (
 )
 
 
-def _ready(t: Target, url: str, deadline_s: float) -> Target:
+def _ready(t: Target, url: str, deadline_s: float, any_status: bool = False) -> Target:
     """Wait for readiness; a target that never gets ready is stopped here (its caller has no handle yet)."""
     try:
-        t.ready_s = wait_ready(t.proc, url, deadline_s)
+        t.ready_s = wait_ready(t.proc, url, deadline_s, any_status)
     except BaseException:
         t.proc.stop()
         raise
@@ -107,6 +108,27 @@ def start_upstream(
     return t
 
 
+FLOOR_KEY = "sk-test-bench-floor-client-000000000000"
+
+
+def start_floor(workdir: Path, upstream_port: int) -> Target:
+    """The Python floor (raw ASGI + aiohttp, gc frozen) on this Python, sent the same bodies as clawgate."""
+    port = free_port()
+    env = clean_env(
+        PYTHONPATH=str(BENCH),
+        GATEWAY_PORT=str(port),
+        FAKE_UPSTREAM_API_BASE=f"http://127.0.0.1:{upstream_port}/v1",
+        FAKE_UPSTREAM_KEY=UPSTREAM_KEY,
+        BENCH_GATEWAY_KEY=FLOOR_KEY,
+        FLOOR_MODELS="openai/gpt-4o=gpt-4o,openai/slow=slow",
+    )
+    argv = [sys.executable, "-m", "gwbench.floor_proxy"]
+    proc = Proc("floor", argv, env=env, cwd=BENCH, log=workdir / "floor.log")
+    # the floor has no health route: any HTTP answer (its 404) means it is listening
+    t = Target("floor", port, "openai/gpt-4o", "openai/slow", proc, token=FLOOR_KEY)
+    return _ready(t, f"http://127.0.0.1:{port}/healthz", 15, any_status=True)
+
+
 def clawgate_bin() -> str:
     for cand in (REPO / ".venv" / "bin" / "clawgate", Path(sys.executable).parent / "clawgate"):
         if cand.exists():
@@ -128,7 +150,10 @@ def start_clawgate(
     exe: str | None = None,
     name: str = "clawgate",
     observability: dict[str, object] | None = None,
+    workers: int = 1,
 ) -> Target:
+    """clawgate on its defaults (metrics on, state on this home's SQLite files); `workers` > 1 runs
+    `gateway run --workers N` (the supervisor and its workers are one process tree: CPU and RSS sum them)."""
     home = Path(tempfile.mkdtemp(prefix=f"{name}-home-", dir=workdir))
     home.chmod(0o700)
     cfg: dict[str, object] = {
@@ -144,12 +169,36 @@ def start_clawgate(
     port = free_port()
     exe = exe or clawgate_bin()
     argv = [exe, "gateway", "run", "--port", str(port), "--quiet"]
+    if workers > 1:
+        argv += ["--workers", str(workers)]
     proc = Proc(name, argv, env=clean_env(CLAWGATE_HOME=str(home)), cwd=home, log=workdir / f"{name}.log")
     t = _ready(
         Target(name, port, "openai/gpt-4o", "openai/slow", proc), f"http://127.0.0.1:{port}/healthz", 30
     )
     t.info["home"] = str(home)
+    t.info["workers"] = str(workers)
+    if workers > 1:
+        try:
+            _all_workers_answer(t, workers, 60)
+        except BaseException:
+            proc.stop()
+            raise
     return t
+
+
+def _all_workers_answer(t: Target, n: int, deadline_s: float) -> None:
+    """`gateway run --workers N` is ready when each of its N workers has answered /healthz (its `pid`)."""
+    import time
+    import urllib.request
+
+    t0, seen = time.monotonic(), set()
+    while len(seen) < n:
+        if time.monotonic() - t0 > deadline_s:
+            raise RuntimeError(f"{t.name}: only {len(seen)} of {n} workers answered in {deadline_s:.0f}s")
+        with urllib.request.urlopen(f"http://{t.host}:{t.port}/healthz", timeout=2) as r:  # a new connection
+            seen.add(json.loads(r.read())["pid"])
+        time.sleep(0.02)
+    t.ready_s = time.monotonic() - t0 + t.ready_s
 
 
 def start_otlp_sink(workdir: Path) -> Target:
