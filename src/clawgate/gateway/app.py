@@ -72,7 +72,7 @@ class GatewayApp:
         self.started = time.time()
         self.draining = False
         self.streams: dict[asyncio.Task[Any], bool] = {}  # active stream pumps -> aborted-for-shutdown flag
-        self.calls: dict[asyncio.Future[Any], bool] = {}  # calls waiting on a provider -> aborted flag
+        self.calls: dict[asyncio.Task[Any], bool] = {}  # requests waiting on a provider -> aborted flag
         self.inflight = 0
         self.auth = GatewayAuth(
             resolve_gateway_token(runtime.snapshot), self._auth_settings(), runtime.shared
@@ -325,26 +325,38 @@ class GatewayApp:
         """Run the plan while watching the client: (outcome, the watcher — cancel it once answered), or
         None when a failure (or the client leaving) was already answered."""
         # The client may leave while the provider is still working (a slow first byte, a long non-streaming
-        # answer): watch for that from now on and cancel the upstream call with it, so the provider stops.
+        # answer): watch for that from now on and cancel the upstream call with it, so the provider stops. The
+        # plan runs in this request's own task (no task of its own: one less per request); the watcher, or the
+        # drain window closing (`abort_streams`), cancels this task while the call is in flight.
         watcher = asyncio.ensure_future(wait_disconnect(receive))
-        call = asyncio.ensure_future(self.rt.run(plan, req))
-        watcher.add_done_callback(lambda _t: call.cancel())  # a no-op once the call is done
-        self.calls[call] = False
+        task = asyncio.current_task()
+        assert task is not None
+        in_flight = True
+
+        def client_gone(_w: asyncio.Future[None]) -> None:
+            if in_flight:
+                task.cancel()
+
+        watcher.add_done_callback(client_gone)
+        self.calls[task] = False
         answered = False
         try:
             try:
-                outcome = await call
+                outcome = await self.rt.run(plan, req)
             except asyncio.CancelledError:
-                if self.calls.get(call) and call.cancelled():
-                    # the drain window closed before the provider answered
-                    await self._fail(send, _SHUTDOWN, api, t0, scope)
+                if self.calls.get(task):  # the drain window closed before the provider answered
+                    if task.uncancel() == 0:
+                        in_flight = False
+                        await self._fail(send, _SHUTDOWN, api, t0, scope)
+                        return None
+                elif watcher.done() and not watcher.cancelled() and task.uncancel() == 0:
+                    self._log(scope, 499, t0, None, 0.0, _CLIENT_GONE)
                     return None
-                if not call.cancelled() or not watcher.done() or watcher.cancelled():
-                    raise  # we are being cancelled ourselves, not the client leaving
-                self._log(scope, 499, t0, None, 0.0, _CLIENT_GONE)
-                return None
+                raise  # we are being cancelled ourselves, not (only) by the client leaving
             finally:
-                del self.calls[call]
+                in_flight = False
+                watcher.remove_done_callback(client_gone)
+                del self.calls[task]
             if not outcome.ok:
                 assert outcome.failure is not None
                 await self._fail(send, outcome.failure, api, t0, scope, outcome)
