@@ -79,12 +79,12 @@ def target_for(att: Attempt) -> Target:
     )
 
 
-def prepare(att: Attempt, req: CallRequest) -> tuple[str, bytes]:
-    """(path, body) for this attempt. Raises Refused."""
+def prepare(att: Attempt, req: CallRequest, target: Target | None = None) -> tuple[str, bytes]:
+    """(path, body) for this attempt (`target`: `target_for(att)`, when the caller keeps it). Raises Refused."""
     if req.endpoint is not None:
         return _auxiliary(att, req)
     path = get_dialect(att.api).path
-    target = target_for(att)
+    target = target or target_for(att)
     if req.raw is not None and req.client_api == att.api:
         return path, orjson.dumps(_passthrough(att, req, target))
     chat = req.chat_request()

@@ -152,7 +152,7 @@ class Executor:
                         continue
                     break
                 meter = self.meter
-                if meter is not None and cred is not None:
+                if meter is not None and cred is not None and meter.limits(att, cred):
                     limited = await meter.admit(att, cred)  # the credential's own RPM/TPM window
                     if limited is not None:
                         tries.append(self.records.refused(call_id, req, att, cred, limited))
@@ -199,7 +199,7 @@ class Executor:
         """The distinct usable keys to try, those not known to be refused first; [None] for a provider that
         needs no key; [] when there is none."""
         cred = att.credential
-        creds: list[Candidate | None] = list(cred.distinct_usable()) if cred else []
+        creds: list[Candidate | None] = list(wire.static(att).creds)
         if not creds:
             return [None] if cred is not None and cred.optional else []
         if req.max_credentials:
@@ -289,8 +289,8 @@ class Executor:
         try_no: int,
         tries: list[TryResult],
     ) -> tuple[Any, Failure | None, float]:
-        timeouts = wire.timeouts(att)
-        host = urlsplit(att.base_url or "").hostname
+        st = wire.static(att)
+        timeouts, host = st.timeouts, st.host
         tr = Try(
             att,
             cred,

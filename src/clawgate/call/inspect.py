@@ -14,7 +14,7 @@ from clawgate.failures import Failure
 from clawgate.failures.classify import classify_stream_error
 
 
-def _json(data: str) -> Any:
+def _json(data: str | bytes) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -92,6 +92,10 @@ class StreamInspector:
             parts.pop("output_tokens", None)  # message_start's output_tokens is a placeholder
         self._anthropic = {**self._anthropic, **parts}
         return anthropic_usage_in(self._anthropic)
+
+    def usage_data(self, data: bytes) -> None:
+        """The usage an OpenAI chat event's data carries (call/passthrough.py found one)."""
+        self._merge(usage_from(_json(data)))
 
     def check(self, ev: SSEEvent) -> Failure | None:
         self.saw_data = True

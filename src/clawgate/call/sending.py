@@ -21,7 +21,7 @@ from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
 from clawgate.failures.classify import CallFailed, classify_http, classify_stream_error
 from clawgate.failures.classify.local import bad_body
-from clawgate.upstream.decorate import finish_body, prepare
+from clawgate.upstream.decorate import decorated, finish_body, prepare
 
 
 async def open_answer(
@@ -38,16 +38,17 @@ async def open_answer(
         url, body = wire.url_and_body(att, tr.req)
     except bodies.Refused as refused:  # a field the provider's format cannot carry: nothing is sent
         return None, refused.failure, 0.0
-    via = proxy(url)
+    via = wire.proxy_of(att, url, proxy)
     try:
         with io:
             io.phase = "connect"
             headers = wire.headers(att, tr.cred, tr.req)
-            out = await prepare(att, tr.cred, url, body, headers)  # API kind's URL; OAuth refresh and rules
-            if isinstance(out, Failure):
-                return None, out, tr.elapsed_ms()
-            if out is not None:
-                url, body, headers = out.url, out.body, out.headers
+            if decorated(att, tr.cred):  # API kind's URL; OAuth refresh and rules
+                out = await prepare(att, tr.cred, url, body, headers)
+                if isinstance(out, Failure):
+                    return None, out, tr.elapsed_ms()
+                if out is not None:
+                    url, body, headers = out.url, out.body, out.headers
             async with asyncio.timeout(timeouts.first_byte):
                 io.phase = "first_byte"
                 resp = await transport.session(att.provider).post(
@@ -55,9 +56,7 @@ async def open_answer(
                     data=body,
                     headers=headers,
                     proxy=via.url,
-                    timeout=aiohttp.ClientTimeout(
-                        total=None, sock_connect=timeouts.connect, connect=timeouts.connect
-                    ),
+                    timeout=wire.static(att).client_timeout,
                 )
     except CallFailed as exc:
         f = exc.failure

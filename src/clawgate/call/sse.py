@@ -96,6 +96,15 @@ class SSEParser:
                 self._scan = 3
         return self._parse(buf, final=False)
 
+    @property
+    def between_events(self) -> bool:
+        """Nothing is pending: the next byte starts a new block (a caller may look at whole chunks itself)."""
+        return not self._buf and self._data is None and not self._has_lines
+
+    def started(self) -> None:
+        """The stream began without a BOM (a caller read its first bytes itself)."""
+        self._bom_checked = True
+
     def close(self) -> list[SSEEvent]:
         """End of stream: parse any unterminated last line and dispatch a pending event that has data."""
         self._bom_checked = True

@@ -15,7 +15,9 @@ from typing import Any
 import aiohttp
 import orjson
 
+from clawgate.call import passthrough as plain_events
 from clawgate.call.inspect import StreamInspector
+from clawgate.call.passthrough import usage_only
 from clawgate.call.records import Recorder, Try
 from clawgate.call.sse import SSEEvent, SSEParser
 from clawgate.call.transport import Timeouts
@@ -42,11 +44,6 @@ def _stream_model(events: list[SSEEvent]) -> str | None:
             if isinstance(holder, dict) and isinstance(holder.get("model"), str):
                 return str(holder["model"])
     return None
-
-
-def _usage_only(raw: bytes) -> bool:
-    """An OpenAI usage chunk (`choices: []`), which a client that did not ask for usage must not see."""
-    return b'"choices":[]' in raw or b'"choices": []' in raw
 
 
 class _Upstream:
@@ -99,9 +96,12 @@ async def start_stream(
         rec.failed(tr, f, resp.status, first_ms)
         return None, f, tr.elapsed_ms()
 
+    # an OpenAI chat stream passed through: reads of plain `data:` events are checked as bytes (passthrough.py)
+    as_bytes = passthrough and att.api == "openai-completions" and tr.req.span is None
     first: list[SSEEvent] = []
+    first_raw: bytes | None = None  # the first read, when checked as bytes
     try:
-        while not first:
+        while not first and first_raw is None:
             chunk = await upstream.read(timeouts.first_byte, "first_byte")
             if not chunk:
                 first = parser.close()
@@ -112,6 +112,11 @@ async def start_stream(
                         )
                     )
                 break
+            if as_bytes and parser.between_events:
+                first_raw = plain_events.check(chunk, inspector, strip_usage)
+                if first_raw is not None:
+                    parser.started()
+                    break
             first = parser.feed(chunk)
     except CallFailed as exc:
         return fail(exc.failure)
@@ -146,8 +151,11 @@ async def start_stream(
     async def items() -> AsyncIterator[Any]:
         failure: Failure | None = None
         try:
-            if passthrough:
-                kept = [ev for ev in first if not (strip_usage and _usage_only(ev.raw))]
+            if first_raw is not None:
+                if first_raw:
+                    yield SSEBatch([], first_raw)
+            elif passthrough:
+                kept = [ev for ev in first if not (strip_usage and usage_only(ev.raw))]
                 if kept:
                     yield SSEBatch(kept)
             else:
@@ -160,6 +168,14 @@ async def start_stream(
                 except CallFailed as exc:
                     failure = exc.failure
                     break
+                if as_bytes and chunk and parser.between_events:
+                    raw = plain_events.check(chunk, inspector, strip_usage)
+                    if raw is not None:
+                        if raw:
+                            yield SSEBatch([], raw)
+                        if inspector.done:
+                            break
+                        continue
                 events = parser.feed(chunk) if chunk else parser.close()
                 batch: list[SSEEvent] = []
                 decoded: list[Any] = []
@@ -169,7 +185,7 @@ async def start_stream(
                         failure = f
                         break
                     if passthrough:
-                        if not (strip_usage and _usage_only(ev.raw)):
+                        if not (strip_usage and usage_only(ev.raw)):
                             batch.append(ev)
                     else:
                         try:

@@ -135,15 +135,20 @@ class CallOutcome:
 
 
 class SSEBatch:
-    """Upstream SSE events passed through unchanged, as one upstream read brought them."""
+    """Upstream SSE events passed through unchanged, as one upstream read brought them. `events` is empty when
+    the read was checked as bytes (an OpenAI chat stream's plain `data:` events, call/passthrough.py): `raw`
+    is then those bytes."""
 
-    __slots__ = ("events",)
+    __slots__ = ("_raw", "events")
 
-    def __init__(self, events: list[SSEEvent]) -> None:
+    def __init__(self, events: list[SSEEvent], raw: bytes | None = None) -> None:
         self.events = events
+        self._raw = raw
 
     @property
     def raw(self) -> bytes:
+        if self._raw is not None:
+            return self._raw
         evs = self.events
         return evs[0].raw if len(evs) == 1 else b"".join(e.raw for e in evs)
 

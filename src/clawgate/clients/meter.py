@@ -48,6 +48,11 @@ class Meter:
             return view.limits.rpm, view.limits.tpm, f"models.providers.{att.provider}.limits"
         return None, None, ""
 
+    def limits(self, att: Any, cred: Any) -> bool:
+        """Has the credential a window of its own (`admit` has something to count)?"""
+        rpm, tpm, _ = self._limits(att, cred)
+        return bool(rpm or tpm)
+
     async def admit(self, att: Any, cred: Any) -> Failure | None:
         """`rate_limit.credential_limit` when the credential's own window is used up (one counter op)."""
         rpm, tpm, where = self._limits(att, cred)

@@ -69,6 +69,9 @@ class Attempt:
         ""  # the configured api (`ollama`, `openai-codex-responses`, …); `api` is the wire dialect
     )
     idle_timeout: float | None = None  # models.providers.<id>.idleTimeoutSeconds (None: the default)
+    # what every try of this attempt sends alike (call/wire.py `static`), made on its first try; not copied by
+    # dataclasses.replace (a changed attempt makes its own)
+    wire: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def ready(self) -> bool:

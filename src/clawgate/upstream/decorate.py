@@ -37,13 +37,21 @@ _ROUTED_KINDS = frozenset({"ollama"}) | CODEX_KINDS
 _HOOKED_PROVIDERS = frozenset({"anthropic", "github-copilot"})
 
 
+def decorated(att: Attempt, cred: Candidate | None) -> bool:
+    """Does `prepare` change anything for this attempt and credential? (Most tries: no; the caller then skips it.)"""
+    return (
+        att.api_kind in _ROUTED_KINDS
+        or att.provider in _HOOKED_PROVIDERS
+        or (cred is not None and cred.kind != "api_key")
+    )
+
+
 async def prepare(
     att: Attempt, cred: Candidate | None, url: str, body: bytes, headers: dict[str, str]
 ) -> Outgoing | Failure | None:
     """What to send instead of (url, body, headers); None when they go out unchanged."""
     kind = att.api_kind
-    oauth_cred = cred is not None and cred.kind != "api_key"
-    if kind not in _ROUTED_KINDS and att.provider not in _HOOKED_PROVIDERS and not oauth_cred:
+    if not decorated(att, cred):
         return None
     if kind in _ROUTED_KINDS and path_prefix(kind, att.base_url or ""):
         url = url_for(kind, att.base_url or "", get_dialect(att.api).path)

@@ -1,0 +1,57 @@
+"""An OpenAI chat stream passed through unchanged, checked as bytes: what the executor must know of each upstream
+read (an in-band error, the usage chunk, the end) without parsing every event.
+
+A read qualifies when it holds whole events only, each one `data: …` line and a blank line (LF endings), with no
+`"error"` anywhere and `[DONE]` only as its own event — what OpenAI-compatible servers send. Its bytes then go
+to the client as they came (less the usage chunk clawgate asked for on the client's behalf); the one usage event
+is parsed for the record. Anything else (CR endings, `event:`/`id:`/comment lines, multi-line data, an event
+split across reads, a possible error) goes through the full SSE parser and `StreamInspector`, as before."""
+
+from __future__ import annotations
+
+from clawgate.call.inspect import StreamInspector
+
+_DATA = b"data: "
+_DONE = b"data: [DONE]\n\n"
+_USAGE = (b'"usage":{', b'"usage": {')
+
+
+def usage_only(raw: bytes) -> bool:
+    """An OpenAI usage chunk (`choices: []`), which a client that did not ask for usage must not see."""
+    return b'"choices":[]' in raw or b'"choices": []' in raw
+
+
+def _plain_events(chunk: bytes) -> int:
+    """How many events `chunk` holds when it is only whole one-line `data: ` events (0: it is not)."""
+    if not chunk.endswith(b"\n\n") or not chunk.startswith(_DATA) or b"\r" in chunk:
+        return 0
+    n = chunk.count(b"\n\n")
+    # two newlines per event (its line, the blank line) and a `data: ` at the start of every line
+    if chunk.count(b"\n") != 2 * n or chunk.count(b"\n\ndata: ") != n - 1:
+        return 0
+    return n
+
+
+def check(chunk: bytes, inspector: StreamInspector, strip_usage: bool) -> bytes | None:
+    """The bytes to forward for this read, with `inspector` updated (usage, done); None when the read must go
+    through the full parser instead."""
+    if b'"error"' in chunk or not _plain_events(chunk):
+        return None
+    if b"[DONE]" in chunk:
+        if not (chunk.endswith(_DONE) and chunk.count(b"[DONE]") == 1):
+            return None  # a sentinel that is not exactly the last event: let the parser decide
+        inspector.done = True
+    inspector.saw_data = True
+    for marker in _USAGE:
+        pos = chunk.find(marker)
+        while pos >= 0:
+            start = chunk.rfind(b"\n\n", 0, pos)
+            start = 0 if start < 0 else start + 2
+            end = chunk.find(b"\n\n", pos) + 2
+            inspector.usage_data(chunk[start + len(_DATA) : end - 2])
+            if strip_usage and usage_only(chunk[start:end]):
+                chunk = chunk[:start] + chunk[end:]
+                pos = chunk.find(marker, start)
+            else:
+                pos = chunk.find(marker, end)
+    return chunk
