@@ -36,13 +36,22 @@ _KEY_SHAPES = re.compile(
 )
 
 
+_MEMO_TEXT = 256  # short texts (log fields: paths, refs, codes) are remembered redacted
+_MEMO_SIZE = 1024
+
+
 class Redactor:
-    """Replaces every registered secret (and anything shaped like a provider key) with its fingerprint."""
+    """Replaces every registered secret (and anything shaped like a provider key) with its fingerprint.
+
+    Short texts are remembered with their redacted form (log events repeat the same paths, refs and codes on
+    every request); registering a secret forgets them all."""
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
+        self._memo: dict[str, str] = {}
+        self._generation = 0  # bumped by every new secret: a result made before it is not remembered
 
     def register(self, secret: str | None) -> None:
         if not secret or len(secret) < 6:
@@ -55,6 +64,8 @@ class Redactor:
                 if variant and len(variant) >= 6 and variant not in self._secrets:
                     self._secrets[variant] = fingerprint(variant)
             self._pattern = None
+            self._generation += 1
+            self._memo = {}
 
     def _compiled(self) -> re.Pattern[str] | None:
         with self._lock:
@@ -66,10 +77,23 @@ class Redactor:
     def redact(self, text: str) -> str:
         if not text:
             return text
+        memo = self._memo
+        done = memo.get(text)
+        if done is not None:
+            return done
+        generation = self._generation
         pat = self._compiled()
+        out = text
         if pat is not None:
-            text = pat.sub(lambda m: self._secrets.get(m.group(0), "[redacted]"), text)
-        return _KEY_SHAPES.sub(lambda m: fingerprint(m.group(0)), text)
+            out = pat.sub(lambda m: self._secrets.get(m.group(0), "[redacted]"), out)
+        out = _KEY_SHAPES.sub(lambda m: fingerprint(m.group(0)), out)
+        if len(text) <= _MEMO_TEXT:
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._memo) >= _MEMO_SIZE:
+                        self._memo = {}
+                    self._memo[text] = out
+        return out
 
 
 REDACTOR = Redactor()

@@ -84,7 +84,9 @@ def test_passthrough_stream_records_usage_without_showing_it_to_a_client_that_di
     assert all(isinstance(b, SSEBatch) for b in batches)
     from clawgate.call.sse import SSEParser
 
-    parser = SSEParser()  # what the client gets: the batches' bytes (checked as bytes, or the parser's events)
+    parser = (
+        SSEParser()
+    )  # what the client gets: the batches' bytes (checked as bytes, or the parser's events)
     items = parser.feed(b"".join(b.raw for b in batches)) + parser.close()
     assert not [i for i in items if b'"choices":[]' in i.raw]  # the client did not ask for usage
     assert items[-1].data == "[DONE]"

@@ -36,6 +36,7 @@ def switch_off_registration(monkeypatch: pytest.MonkeyPatch) -> None:
     """Secret registration off: nothing registered so far, nothing registered from now on."""
     monkeypatch.setattr(redaction.REDACTOR, "_secrets", {})
     monkeypatch.setattr(redaction.REDACTOR, "_pattern", None)
+    monkeypatch.setattr(redaction.REDACTOR, "_memo", {})
     monkeypatch.setattr(redaction.Redactor, "register", lambda self, secret: None)
 
 

@@ -13,7 +13,7 @@ from clawgate.call.inspect import StreamInspector
 
 _DATA = b"data: "
 _DONE = b"data: [DONE]\n\n"
-_USAGE = (b'"usage":{', b'"usage": {')
+_USAGE = b'"usage":'  # followed by `{` (or ` {`): a usage object
 
 
 def usage_only(raw: bytes) -> bool:
@@ -21,37 +21,36 @@ def usage_only(raw: bytes) -> bool:
     return b'"choices":[]' in raw or b'"choices": []' in raw
 
 
-def _plain_events(chunk: bytes) -> int:
-    """How many events `chunk` holds when it is only whole one-line `data: ` events (0: it is not)."""
+def plain_events(chunk: bytes) -> bool:
+    """Is `chunk` only whole one-line `data: ` events? With 2n newlines, n − 1 of them pairs followed by `data: `
+    and the last pair at the end, every newline is in an event's end: each event is one `data: ` line."""
     if not chunk.endswith(b"\n\n") or not chunk.startswith(_DATA) or b"\r" in chunk:
-        return 0
-    n = chunk.count(b"\n\n")
-    # two newlines per event (its line, the blank line) and a `data: ` at the start of every line
-    if chunk.count(b"\n") != 2 * n or chunk.count(b"\n\ndata: ") != n - 1:
-        return 0
-    return n
+        return False
+    lines = chunk.count(b"\n")
+    return lines % 2 == 0 and chunk.count(b"\n\ndata: ") == lines // 2 - 1
 
 
 def check(chunk: bytes, inspector: StreamInspector, strip_usage: bool) -> bytes | None:
     """The bytes to forward for this read, with `inspector` updated (usage, done); None when the read must go
     through the full parser instead."""
-    if b'"error"' in chunk or not _plain_events(chunk):
+    if b'"error"' in chunk or not plain_events(chunk):
         return None
-    if b"[DONE]" in chunk:
-        if not (chunk.endswith(_DONE) and chunk.count(b"[DONE]") == 1):
+    done = chunk.find(b"[DONE]")
+    if done >= 0:
+        if done != len(chunk) - len(_DONE) + len(_DATA) or not chunk.endswith(_DONE):
             return None  # a sentinel that is not exactly the last event: let the parser decide
         inspector.done = True
     inspector.saw_data = True
-    for marker in _USAGE:
-        pos = chunk.find(marker)
-        while pos >= 0:
-            start = chunk.rfind(b"\n\n", 0, pos)
-            start = 0 if start < 0 else start + 2
-            end = chunk.find(b"\n\n", pos) + 2
+    pos = chunk.find(_USAGE)
+    while pos >= 0:
+        start = chunk.rfind(b"\n\n", 0, pos)
+        start = 0 if start < 0 else start + 2
+        end = chunk.find(b"\n\n", pos) + 2
+        if chunk[pos + len(_USAGE) : pos + len(_USAGE) + 2].lstrip()[:1] == b"{":
             inspector.usage_data(chunk[start + len(_DATA) : end - 2])
             if strip_usage and usage_only(chunk[start:end]):
                 chunk = chunk[:start] + chunk[end:]
-                pos = chunk.find(marker, start)
-            else:
-                pos = chunk.find(marker, end)
+                pos = chunk.find(_USAGE, start)
+                continue
+        pos = chunk.find(_USAGE, end)
     return chunk

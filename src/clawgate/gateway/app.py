@@ -395,9 +395,10 @@ class GatewayApp:
                 "status": 200,
                 "headers": [
                     _JSON,
+                    (b"content-length", b"%d" % len(data)),  # not chunked: one body, known length
                     *self._served_headers(outcome, notes),
                     *scope.get(RATE, ()),
-                    (b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()),
+                    (b"x-clawgate-overhead-ms", b"%.2f" % max(overhead, 0)),
                 ],
             }
         )
@@ -427,7 +428,8 @@ class GatewayApp:
         status, headers, body = error_response(f, api, status)
         upstream = outcome.upstream_ms if outcome else 0.0
         overhead = (time.perf_counter() - t0) * 1000 - upstream
-        headers.append((b"x-clawgate-overhead-ms", f"{max(overhead, 0):.2f}".encode()))
+        headers.append((b"content-length", b"%d" % len(body)))
+        headers.append((b"x-clawgate-overhead-ms", b"%.2f" % max(overhead, 0)))
         headers.extend(scope.get(RATE, ()))
         if outcome is not None:
             headers.append((b"x-request-id", outcome.call_id.encode()))

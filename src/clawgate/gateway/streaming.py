@@ -75,21 +75,30 @@ async def answer(
     keep = api == "openai-responses" and gw.memory.keeps(body, outcome.attempt, passthrough)
     keeper = _Keeper(gw.memory, body, label) if keep else None
     shaper = reshape.StreamReshaper(notes.forced_tool if notes else None)
+    # the stream is pumped in the request's own task; the client leaving (the watcher) or the drain window
+    # closing (`abort_streams`, which marks it in `gw.streams` first) cancels it
+    task = asyncio.current_task()
+    assert task is not None
     finished: list[bool] = []
-    pump = asyncio.ensure_future(
-        _pump(gw, send, api, outcome, encoder, make_encoder, finished, shaper, keeper)
-    )
-    gw.streams[pump] = False
-    watcher.add_done_callback(lambda _t: pump.cancel() if not (pump.done() or finished) else None)
+    pumping = True
+
+    def client_gone(_w: asyncio.Future[None]) -> None:
+        if pumping and not finished:
+            task.cancel()
+
+    watcher.add_done_callback(client_gone)
+    gw.streams[task] = False
     status = 200
     try:
-        await pump
+        await _pump(gw, send, api, outcome, encoder, make_encoder, finished, shaper, keeper)
     except asyncio.CancelledError:
+        if not watcher.done() or task.uncancel() > 0:
+            raise  # we are being cancelled ourselves
         status = 499  # client went away: the upstream request was closed with it
-        if not watcher.done():
-            raise
     finally:
-        aborted = gw.streams.pop(pump, False)
+        pumping = False
+        watcher.remove_done_callback(client_gone)
+        aborted = gw.streams.pop(task, False)
         with contextlib.suppress(Exception):
             await outcome.aclose()
     if aborted:
@@ -125,7 +134,8 @@ async def _pump(
             else:
                 failure = item
     except asyncio.CancelledError:
-        if not gw.streams.get(asyncio.current_task(), False):  # type: ignore[arg-type]
+        task = asyncio.current_task()
+        if task is None or not gw.streams.get(task, False) or task.uncancel() > 0:
             raise
         failure = _failure(
             "runtime.shutdown",
