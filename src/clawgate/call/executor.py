@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from clawgate.auth.resolve import Candidate, order_for_call
 from clawgate.call import sending, streams, wire
+from clawgate.call.deadline import Deadline
 from clawgate.call.health import HealthRegistry
 from clawgate.call.records import Recorder, Try
 from clawgate.call.transport import ProxyInfo, Transport
@@ -302,24 +303,27 @@ class Executor:
             IOErrors(att.provider, host, att.model),
             time.perf_counter(),
         )
+        dl = tr.io.deadline = Deadline(timeouts.total)  # the try's one timer: its waits and the total budget
         try:
-            async with asyncio.timeout(timeouts.total):
-                resp, f, first_ms = await sending.open_answer(
-                    tr, self.transport, self._proxy, timeouts, self.meter
-                )
-                if f is not None:
-                    self.records.failed(tr, f, f.status, first_ms)
-                    return None, f, tr.elapsed_ms()
-                assert resp is not None
-                if not req.stream:
-                    return await sending.read_plain(tr, self.records, resp, first_ms, timeouts)
-        except TimeoutError as exc:
-            f = tr.io.failure(exc, "total")
-            self.records.failed(tr, f)
-            return None, f, tr.elapsed_ms()
+            resp, f, first_ms = await sending.open_answer(
+                tr, self.transport, self._proxy, timeouts, self.meter
+            )
+            if f is not None:
+                self.records.failed(tr, f, f.status, first_ms)
+                return None, f, tr.elapsed_ms()
+            assert resp is not None
+            if not req.stream:
+                return await sending.read_plain(tr, self.records, resp, first_ms, timeouts)
         except asyncio.CancelledError:
+            phase = dl.expired()  # (every wait is inside `io`, which reports its own timeout: a safety net)
+            if phase is not None:
+                f = tr.io.failure(TimeoutError(), phase)
+                self.records.failed(tr, f)
+                return None, f, tr.elapsed_ms()
             self.records.failed(tr, cancelled(att.provider, att.model, answered=False))
             raise
+        finally:
+            dl.close()
         try:
             return await streams.start_stream(
                 tr, self.records, resp, first_ms, timeouts, lambda f: self._after_first_event(f, att, cred)

@@ -4,7 +4,6 @@ body (`read_plain`) or hand over to `streams.start_stream`. Every I/O step runs 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -39,25 +38,28 @@ async def open_answer(
     except bodies.Refused as refused:  # a field the provider's format cannot carry: nothing is sent
         return None, refused.failure, 0.0
     via = wire.proxy_of(att, url, proxy)
+    dl = io.deadline
     try:
         with io:
             io.phase = "connect"
             headers = wire.headers(att, tr.cred, tr.req)
             if decorated(att, tr.cred):  # API kind's URL; OAuth refresh and rules
+                dl.wait("connect")  # within the total budget only
                 out = await prepare(att, tr.cred, url, body, headers)
                 if isinstance(out, Failure):
                     return None, out, tr.elapsed_ms()
                 if out is not None:
                     url, body, headers = out.url, out.body, out.headers
-            async with asyncio.timeout(timeouts.first_byte):
-                io.phase = "first_byte"
-                resp = await transport.session(att.provider).post(
-                    url,
-                    data=body,
-                    headers=headers,
-                    proxy=via.url,
-                    timeout=wire.static(att).client_timeout,
-                )
+            dl.wait("first_byte", timeouts.first_byte)
+            io.phase = "first_byte"
+            resp = await transport.session(att.provider).post(
+                url,
+                data=body,
+                headers=headers,
+                proxy=via.url,
+                timeout=wire.static(att).client_timeout,
+            )
+            dl.stop()
     except CallFailed as exc:
         f = exc.failure
         if via.url:
@@ -72,8 +74,9 @@ async def open_answer(
     try:
         with io:
             io.phase = "body"
-            async with asyncio.timeout(timeouts.idle):
-                data = await resp.read()
+            dl.wait("body", timeouts.idle)
+            data = await resp.read()
+            dl.stop()
     except CallFailed:
         pass  # the status alone still classifies
     finally:
@@ -105,8 +108,9 @@ async def read_plain(
     try:
         with tr.io:
             tr.io.phase = "idle"
-            async with asyncio.timeout(timeouts.idle):
-                data = await resp.read()
+            tr.io.deadline.wait("idle", timeouts.idle)
+            data = await resp.read()
+            tr.io.deadline.stop()
     except CallFailed as exc:
         rec.failed(tr, exc.failure, resp.status)
         return None, exc.failure, tr.elapsed_ms()

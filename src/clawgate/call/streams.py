@@ -16,6 +16,7 @@ import aiohttp
 import orjson
 
 from clawgate.call import passthrough as plain_events
+from clawgate.call.deadline import Deadline
 from clawgate.call.inspect import StreamInspector
 from clawgate.call.passthrough import usage_only
 from clawgate.call.records import Recorder, Try
@@ -48,9 +49,10 @@ def _stream_model(events: list[SSEEvent]) -> str | None:
 
 class _Upstream:
     """Reads of one upstream answer, each bounded by the idle timeout and by what is left of the total budget
-    (the time spent waiting on reads, added up)."""
+    (the time spent waiting on reads, added up). One lazy timer for all of them (call/deadline.py): a read
+    costs no timer operation, and nothing can fire between reads (the consumer's time)."""
 
-    __slots__ = ("content", "io", "loop", "timeouts", "waited")
+    __slots__ = ("content", "deadline", "io", "loop", "timeouts", "waited")
 
     def __init__(self, resp: aiohttp.ClientResponse, tr: Try, timeouts: Timeouts, waited: float) -> None:
         self.content = resp.content
@@ -58,19 +60,24 @@ class _Upstream:
         self.timeouts = timeouts
         self.waited = waited
         self.loop = asyncio.get_running_loop()
+        self.deadline = self.io.deadline = Deadline()  # the stream's reads (the total is counted here)
 
     async def read(self, limit: float | None = None, phase: str = "idle") -> bytes:
         """The next chunk (b"" at the end), waiting at most `limit` (default: the idle timeout)."""
         idle = self.timeouts.idle if limit is None else limit
         left = self.timeouts.total - self.waited
-        self.io.phase = phase if idle < left else "total"
+        self.io.phase = phase = phase if idle < left else "total"
         t = self.loop.time()
+        self.deadline.wait(phase, max(0.0, min(idle, left)))
         try:
             with self.io:
-                async with asyncio.timeout(max(0.0, min(idle, left))):
-                    return await self.content.readany()
+                return await self.content.readany()
         finally:
+            self.deadline.stop()
             self.waited += self.loop.time() - t
+
+    def close(self) -> None:
+        self.deadline.close()
 
 
 async def start_stream(
@@ -92,6 +99,7 @@ async def start_stream(
     upstream = _Upstream(resp, tr, timeouts, waited=first_ms / 1000)
 
     def fail(f: Failure) -> tuple[Any, Failure, float]:
+        upstream.close()
         resp.close()
         rec.failed(tr, f, resp.status, first_ms)
         return None, f, tr.elapsed_ms()
@@ -210,6 +218,7 @@ async def start_stream(
             record.failure = cancelled(att.provider, att.model, answered=True)
             raise
         finally:
+            upstream.close()
             resp.close()
             record.latency_ms = tr.elapsed_ms()
             if failure is not None:

@@ -145,13 +145,15 @@ class IOErrors:
     Failure for the current `phase` (connect | first_byte | idle | total | body). One instance per try; set
     `phase` as the exchange moves on. Cheap to enter (a plain class, no generator)."""
 
-    __slots__ = ("host", "model", "phase", "provider")
+    __slots__ = ("deadline", "host", "model", "phase", "provider")
 
     def __init__(self, provider: str, host: str | None, model: str | None, phase: str = "connect") -> None:
         self.provider = provider
         self.host = host
         self.model = model
         self.phase = phase
+        # the try's timer (call/deadline.py): a CancelledError it caused is that phase's timeout
+        self.deadline: Any = None
 
     def __enter__(self) -> IOErrors:
         return self
@@ -159,11 +161,21 @@ class IOErrors:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if exc is not None and isinstance(exc, _MAPPED):
+        if exc is None:
+            return
+        if isinstance(exc, _MAPPED):
             f = classify_exception(
                 exc, provider=self.provider, host=self.host, phase=self.phase, model=self.model
             )
             raise CallFailed(f) from exc
+        if isinstance(exc, asyncio.CancelledError) and self.deadline is not None:
+            phase = self.deadline.expired()
+            if phase is not None:
+                timeout = TimeoutError()
+                f = classify_exception(
+                    timeout, provider=self.provider, host=self.host, phase=phase, model=self.model
+                )
+                raise CallFailed(f) from timeout
 
     def failure(self, exc: BaseException, phase: str | None = None) -> Failure:
         """The Failure for `exc` at `phase` (default: the current one), without raising."""
