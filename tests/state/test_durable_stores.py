@@ -292,3 +292,32 @@ def test_postgres_away_long_drops_request_log_rows_only() -> None:
     finally:
         store.close()
     assert store.failed_writes == 5  # what the database never took is reported at close, not lost silently
+
+
+def test_sqlite_attempts_written_many_rows_per_insert_all_land_in_order(tmp_path: Path) -> None:
+    """Attempts coalesce into multi-row inserts (store/sqlite.py ROWS_PER_INSERT): every record of a batch of
+    any size is stored, field by field, in the order it was recorded."""
+    from clawgate.store import sqlite as sqlite_store
+    from clawgate.store.base import AttemptRecord
+
+    store = SQLiteStore(str(tmp_path / "state.db"), coalesce_seconds=1.0)  # one long batch
+    n = sqlite_store.ROWS_PER_INSERT * 3 + 7
+    try:
+        for i in range(n):
+            store.record_attempt(
+                AttemptRecord(
+                    ts=1000.0 + i, call_id=f"call-{i}", purpose="request", agent="main", ref="openai/gpt-4o",
+                    provider="openai", model="gpt-4o", api="openai-completions", cred_source="env:OPENAI_API_KEY",
+                    fingerprint="sk-test…0001#abcdef", ok=i % 5 != 0, status=200 if i % 5 else 429,
+                    input_tokens=i, output_tokens=2 * i, cost_usd=i / 1e6, client=f"key:{i % 3}",
+                )
+            )  # fmt: skip
+        store.flush()
+        got = list(reversed(store.recent_attempts(limit=n + 10)))
+    finally:
+        store.close()
+    assert [a.call_id for a in got] == [f"call-{i}" for i in range(n)]
+    assert [(a.ok, a.status, a.input_tokens, a.output_tokens, a.client) for a in got] == [
+        (i % 5 != 0, 200 if i % 5 else 429, i, 2 * i, f"key:{i % 3}") for i in range(n)
+    ]
+    assert got[-1].cost_usd == pytest.approx((n - 1) / 1e6)

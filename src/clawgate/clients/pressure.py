@@ -74,24 +74,37 @@ def _near(remaining: int | None, limit: int | None, floor: int) -> bool:
     return remaining <= max(int(limit * SHARE), min(floor, int(limit * 0.1)))
 
 
+# (remaining, limit, reset) header names of each window, the floor of "near" and what it counts
+_WINDOWS = tuple(
+    (family.format("remaining"), family.format("limit"), family.format("reset"), floor, what)
+    for families, floor, what in (
+        (("x-ratelimit-{}-requests", "anthropic-ratelimit-requests-{}"), MIN_REQUESTS, "request(s)"),
+        (
+            (
+                "x-ratelimit-{}-tokens",
+                "anthropic-ratelimit-tokens-{}",
+                "anthropic-ratelimit-input-tokens-{}",
+                "anthropic-ratelimit-output-tokens-{}",
+            ),
+            MIN_TOKENS,
+            "token(s)",
+        ),
+    )
+    for family in families
+)
+
+
 def read(headers: Mapping[str, str], now: float) -> tuple[str, float] | None:
     """(what is near its limit, until when) from one answer's headers; None when neither window is near."""
     found: list[tuple[str, float]] = []
-    for family in ("x-ratelimit-{}-requests", "anthropic-ratelimit-requests-{}"):
-        rem, lim = _int(headers, family.format("remaining")), _int(headers, family.format("limit"))
-        if _near(rem, lim, MIN_REQUESTS):
-            until = parse_reset(headers.get(family.format("reset"), ""), now)
-            found.append((f"{rem} request(s) left of {lim or '?'}", until or now + 1.0))
-    for family in (
-        "x-ratelimit-{}-tokens",
-        "anthropic-ratelimit-tokens-{}",
-        "anthropic-ratelimit-input-tokens-{}",
-        "anthropic-ratelimit-output-tokens-{}",
-    ):
-        rem, lim = _int(headers, family.format("remaining")), _int(headers, family.format("limit"))
-        if _near(rem, lim, MIN_TOKENS):
-            until = parse_reset(headers.get(family.format("reset"), ""), now)
-            found.append((f"{rem} token(s) left of {lim or '?'}", until or now + 1.0))
+    for remaining, limit, reset, floor, what in _WINDOWS:
+        rem = _int(headers, remaining)
+        if rem is None:
+            continue  # this window is not reported
+        lim = _int(headers, limit)
+        if _near(rem, lim, floor):
+            until = parse_reset(headers.get(reset, ""), now)
+            found.append((f"{rem} {what} left of {lim or '?'}", until or now + 1.0))
     if not found:
         return None
     return max(found, key=lambda f: f[1])

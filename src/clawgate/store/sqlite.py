@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import operator
 import os
 import queue
@@ -78,6 +79,25 @@ _INSERT_ATTEMPT = (
     f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLS)}) VALUES ({', '.join('?' * len(_ATTEMPT_COLS))})"
 )
 _attempt_values = operator.attrgetter(*_ATTEMPT_COLS)
+# attempts are inserted many rows per statement: one step (one release of the GIL, which the serving loop then
+# has to give back) per ROWS_PER_INSERT rows instead of one per row
+ROWS_PER_INSERT = 50
+_ROW = "(" + ", ".join("?" * len(_ATTEMPT_COLS)) + ")"
+
+
+@functools.lru_cache(maxsize=ROWS_PER_INSERT)
+def _insert_attempts(rows: int) -> str:
+    return f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLS)}) VALUES " + ", ".join([_ROW] * rows)
+
+
+def _many(conn: sqlite3.Connection, sql: str, args: list[tuple[Any, ...]]) -> None:
+    """`executemany(sql, args)`; attempts as multi-row inserts."""
+    if sql is not _INSERT_ATTEMPT or len(args) == 1:
+        conn.executemany(sql, args)
+        return
+    for i in range(0, len(args), ROWS_PER_INSERT):
+        part = args[i : i + ROWS_PER_INSERT]
+        conn.execute(_insert_attempts(len(part)), [v for row in part for v in row])
 
 
 class SQLiteStore(ResponsesStore, SQLiteClients):
@@ -207,16 +227,16 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
                 if isinstance(op, tuple):
                     if op[0] is not run_sql and op[0] != run_sql:
                         if run_args:
-                            conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                            _many(conn, run_sql, run_args)  # type: ignore[arg-type]
                         run_sql, run_args = op[0], []
                     run_args.append(op[1])
                     continue
                 if run_args:
-                    conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                    _many(conn, run_sql, run_args)  # type: ignore[arg-type]
                     run_sql, run_args = None, []
                 op(conn)
             if run_args:
-                conn.executemany(run_sql, run_args)  # type: ignore[arg-type]
+                _many(conn, run_sql, run_args)  # type: ignore[arg-type]
             conn.execute("COMMIT")
 
     def _rollback(self, conn: sqlite3.Connection) -> None:
