@@ -120,7 +120,7 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     (js,) = out.glob("*.json")
     doc = json.loads(js.read_text())
     runs = doc["raw"]["runs"]
-    names = ("direct", "clawgate-off", "clawgate", "clawgate-traced")
+    names = ("direct", "floor", "clawgate-off", "clawgate", "clawgate-traced", "clawgate-w2")
     assert {(r["target"], r["mode"], r["concurrency"]) for r in runs} == {
         (t, m, c) for t in names for m in ("plain", "stream") for c in (1, 4)
     }
@@ -138,6 +138,20 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     assert all(c["met"] in (True, False, None) for c in targets.values())
     md = js.with_suffix(".md").read_text()
     assert "| clawgate |" in md and "## Targets (issues 7 and 16)" in md
+    # issue 19: the floor and --workers N, every target computed from this run's cells
+    i19 = {c["target"]: c for c in doc["summary"]["targets_issue19"]}
+    assert "## Targets (issue 19)" in md and "## `gateway run --workers 2` (clawgate-w2)" in md
+    assert all(c["met"] in (True, False, None) for c in i19.values()), i19
+    assert (
+        i19["requests/s vs the floor, non-stream, c=16"]["met"] is None
+    )  # c=16 is not among this run's points
+    assert isinstance(i19["added p50 over direct, c=1, non-stream"]["met"], bool)
+    assert i19["measured with metrics on (/metrics answered) and state on SQLite"]["met"] is True
+    fl = doc["summary"]["floor"]
+    cl = doc["summary"]["cells"]
+    assert fl["rps"]["plain_c4"] == cl["clawgate"]["plain"]["4"]["rps"] / cl["floor"]["plain"]["4"]["rps"]
+    assert fl["workers"]["n"] == 2 and len(fl["workers"]["idle_per_worker_mb"]) == 2
+    assert doc["raw"]["memory"]["clawgate-w2"]["processes"] == 3  # the supervisor and two workers
     # the observability cost: measured on its own and beside the baseline, with the traced gateway's spans
     oc = doc["raw"]["obscost"]
     for mode in ("plain", "stream"):
