@@ -8,7 +8,7 @@ import gc
 import os
 import socket
 import sys
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 
@@ -181,7 +181,9 @@ def run(
         port=port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         http="httptools",
-        ws=_websocket_protocol,  # imports the websockets library on the first upgrade, not at start-up
+        ws=cast(
+            Any, _websocket_protocol
+        ),  # imports the websockets library on the first upgrade, not at start-up
         lifespan="off",
         log_level="warning",
         access_log=False,
