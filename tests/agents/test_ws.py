@@ -124,3 +124,16 @@ def test_no_token_needed_when_auth_is_off(home, emu, gateway):
     with _ws(gw) as ws:
         ws.send(json.dumps({"type": "connect"}))
         assert json.loads(ws.recv(5))["type"] == "connected"
+
+
+def test_clawgate_gateway_run_upgrades_to_the_websocket(home, emu, gateway_process):
+    """`clawgate gateway run` makes uvicorn's websockets protocol only on the first upgrade (server.py): the
+    socket still connects and answers."""
+    home.config(agent_config(emu))
+    home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\nCLAWGATE_GATEWAY_TOKEN={TOKEN}\n")
+    gw = gateway_process(TOKEN)
+    with _ws(gw) as ws:
+        ws.send(json.dumps({"type": "connect", "token": TOKEN, "client": "tui"}))
+        assert json.loads(ws.recv(5))["type"] == "connected"
+        ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(ws.recv(5)) == {"type": "pong"}
