@@ -181,9 +181,8 @@ def run(
         port=port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         http="httptools",
-        ws=cast(
-            Any, _websocket_protocol
-        ),  # imports the websockets library on the first upgrade, not at start-up
+        # the websockets library is imported on the first upgrade, not at start-up
+        ws=cast(Any, _websocket_protocol),
         lifespan="off",
         log_level="warning",
         access_log=False,
