@@ -103,7 +103,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out-dir", default=str(RESULTS), help="where results go (default bench/results)")
     p.add_argument("--no-latest", action="store_true", help="do not update latest.md / latest.json")
     p.add_argument(
-        "--load-budget", type=float, default=200.0, help="seconds for the load points; later reps are skipped"
+        "--load-budget", type=float, default=400.0, help="seconds for the load points; later reps are skipped"
     )
     p.add_argument(
         "--retry-busy",

@@ -3,6 +3,7 @@ and clawgate without the request log, without the attempt records, without metri
 one fake upstream, interleaved, wrk at c=16; CPU per request of the whole process and of its event-loop thread.
 
     PYTHONPATH=bench .venv/bin/python -m gwbench.ablate [--seconds 3] [--reps 3] [--modes plain,stream]
+        [--before DIR]   # also clawgate from an older source tree (e.g. `git archive <commit> src | tar -x -C DIR`)
 
 Prints a Markdown table (medians over reps; Δ against clawgate on its defaults) and writes
 bench/results/ablate-<time>.{md,json} (the latest as ablate-latest.*). Every process is stopped in a `finally`.
@@ -58,15 +59,17 @@ def _cpu(pid: int) -> tuple[float, float]:
     return total, main
 
 
-def _start(work: Path, up: Target, name: str, switches: str, obs: dict[str, Any] | None) -> Target:
+def _start(
+    work: Path, up: Target, name: str, switches: str, obs: dict[str, Any] | None, before: str | None = None
+) -> Target:
     t = start_clawgate(work, up.port, name=name.replace(" ", "-"), observability=obs)
-    if not switches:
+    if not switches and before is None:
         return t
-    # the same home, run again through the worker that switches costs off
+    # the same home, run again through the worker that switches costs off (or from the older source tree)
     t.proc.stop()
     argv = [sys.executable, "-m", "gwbench.ablate_worker", "--off", switches, "--",
             "gateway", "run", "--port", str(t.port), "--quiet"]  # fmt: skip
-    env = clean_env(CLAWGATE_HOME=t.info["home"], PYTHONPATH=str(BENCH))
+    env = clean_env(CLAWGATE_HOME=t.info["home"], PYTHONPATH=f"{before}:{BENCH}" if before else str(BENCH))
     t.proc = Proc(t.name, argv, env=env, cwd=t.info["home"], log=work / f"{t.name}.log")
     from gwbench.procs import wait_ready
 
@@ -81,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default="plain,stream")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--out-dir", default=str(BENCH / "results"))
+    p.add_argument(
+        "--before", help="a directory holding an older clawgate's src/: measured as 'clawgate (before)'"
+    )
     a = p.parse_args(argv)
     exe = wrk.find_wrk()
     if exe is None:
@@ -98,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, (switches, obs) in VARIANTS.items():
             t = _start(work, up, name, switches, obs)
             t.name = name
+            procs.append(t.proc)
+            targets.append(t)
+        if a.before:
+            t = _start(work, up, "before", "", None, before=str(Path(a.before).resolve() / "src"))
+            t.name = "clawgate (before)"
             procs.append(t.proc)
             targets.append(t)
         modes = [m for m in a.modes.split(",") if m]
@@ -142,7 +153,8 @@ def report(runs: list[dict[str, Any]], names: list[str], modes: list[str], a: An
 
     L = [f"# What clawgate's per-request costs are, switched off one by one — {ts:%Y-%m-%d %H:%M} UTC", "",
          f"wrk -t1 -c{a.concurrency}, {a.seconds:g} s points, {a.reps} interleaved reps (medians); CPU per "
-         "request of the whole process and of its event-loop thread. Δ: against clawgate on its defaults.", ""]  # fmt: skip
+         "request of the whole process and of its event-loop thread. Δ: against clawgate on its defaults."
+         + (f" 'clawgate (before)': the source tree in {a.before}." if a.before else ""), ""]  # fmt: skip
     for m in modes:
         L += [f"## {'non-stream' if m == 'plain' else 'stream'}", "",
               "| target | req/s | CPU µs/req | Δ | loop thread µs/req | Δ | errors |", "|---|---|---|---|---|---|---|"]  # fmt: skip
