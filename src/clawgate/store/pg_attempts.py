@@ -13,7 +13,7 @@ from typing import Any
 
 from clawgate.store.base import AttemptRecord, HealthClear, HealthRecord, StoreUnavailable
 from clawgate.store.columns import ATTEMPT_COLS, HEALTH_COLS
-from clawgate.store.pg_sql import marks, upsert, where_clause
+from clawgate.store.pg_sql import EnginePart, marks, upsert, where_clause
 
 CLEARS_EVERY = 0.2  # seconds between two looks at the newest health clear
 
@@ -22,21 +22,11 @@ _attempt_values = operator.attrgetter(*ATTEMPT_COLS)
 _SAVE_HEALTH = upsert("health", HEALTH_COLS, ("provider", "fingerprint", "model"))
 
 
-class PostgresAttempts:
+class PostgresAttempts(EnginePart):
     """Attempts, health and health clears in the PostgreSQL store."""
 
     _clears_at: float = -CLEARS_EVERY
     _clears_seen: object = None
-
-    def _submit(self, op: Any, droppable: bool = False) -> None:  # provided by PostgresEngine
-        raise NotImplementedError
-
-    def _fetch(self, sql: str, *args: Any) -> list[Any]:
-        raise NotImplementedError
-
-    @property
-    def available(self) -> bool:
-        raise NotImplementedError
 
     # -- writes ---------------------------------------------------------------------------------------
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from concurrent.futures import Future
-from typing import Any
 
 from clawgate.store.base import ClientKeyRecord, DeviceRecord, SpendRow, StoreUnavailable
 from clawgate.store.columns import CLIENT_KEY_COLS, DEVICE_COLS, decode, encode
-from clawgate.store.pg_sql import upsert
+from clawgate.store.pg_sql import EnginePart, upsert
 from clawgate.store.spend import spend_rows, spend_select
 
 CLIENTS_EVERY = 1.0  # seconds between two looks at the newest change (notifications bring changes at once)
@@ -22,24 +20,11 @@ _SAVE_KEY = upsert("client_keys", CLIENT_KEY_COLS, ("id",))
 _SAVE_DEVICE = upsert("devices", DEVICE_COLS, ("id",))
 
 
-class PostgresClients:
+class PostgresClients(EnginePart):
     """Client keys, devices and spend in the PostgreSQL store."""
 
     _clients_at: float = -CLIENTS_EVERY
     _clients_seen: object = None
-
-    def _submit(self, op: Any) -> None:  # provided by PostgresEngine
-        raise NotImplementedError
-
-    def _fetch(self, sql: str, *args: Any) -> list[Any]:
-        raise NotImplementedError
-
-    def barrier(self) -> Future[None]:
-        raise NotImplementedError
-
-    @property
-    def available(self) -> bool:
-        raise NotImplementedError
 
     def save_client_key(self, rec: ClientKeyRecord) -> None:
         self._submit((_SAVE_KEY, tuple(encode(c, getattr(rec, c)) for c in CLIENT_KEY_COLS)))

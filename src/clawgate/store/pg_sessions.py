@@ -4,7 +4,6 @@ its session from `session_seqs`), runs, the runs a stopped process left in fligh
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from typing import Any
 
 import orjson
@@ -22,7 +21,7 @@ from clawgate.store.columns import (
     encode,
 )
 from clawgate.store.pg_engine import unavailable
-from clawgate.store.pg_sql import marks, upsert, where_clause
+from clawgate.store.pg_sql import EnginePart, marks, upsert, where_clause
 
 _SAVE_SESSION = upsert("sessions", SESSION_COLS, ("id",))
 _SAVE_RUN = upsert("runs", RUN_COLS, ("id",))
@@ -53,7 +52,7 @@ _MOVE_TO_END = (
 _INSERT_CRON = f"INSERT INTO cron_runs ({', '.join(CRON_COLS)}) VALUES ({marks(len(CRON_COLS))})"
 
 
-class PostgresSessions:
+class PostgresSessions(EnginePart):
     """Sessions, messages, runs and cron runs in the PostgreSQL store."""
 
     host: str
@@ -62,15 +61,6 @@ class PostgresSessions:
     def __init__(self) -> None:
         super().__init__()
         self._known: set[str] = set()  # message ids this process inserted (later saves are plain updates)
-
-    def _submit(self, op: Any) -> None:  # provided by PostgresEngine
-        raise NotImplementedError
-
-    def _fetch(self, sql: str, *args: Any) -> list[Any]:
-        raise NotImplementedError
-
-    def barrier(self) -> Future[None]:
-        raise NotImplementedError
 
     # -- writes ---------------------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
-"""Building the PostgreSQL store's statements: `$n` placeholders, upserts and WHERE clauses from filters."""
+"""Building the PostgreSQL store's statements (`$n` placeholders, upserts and WHERE clauses from filters), and
+`EnginePart`: what each part of the store (attempts, sessions, clients) uses of the engine it is mixed with."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 from clawgate.store.columns import col
@@ -27,3 +29,21 @@ def where_clause(filters: dict[str, Any]) -> tuple[str, list[Any]]:
             args.append(value)
             parts.append(f"{name} = ${len(args)}")
     return (" WHERE " + " AND ".join(parts)) if parts else "", args
+
+
+class EnginePart:
+    """The engine's methods a part of `PostgresStore` calls; `PostgresEngine` comes first in the store's bases,
+    so its own methods are the ones that run (these only say what a part may call)."""
+
+    def _submit(self, op: Any, droppable: bool = False) -> None:
+        raise NotImplementedError
+
+    def _fetch(self, sql: str, *args: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def barrier(self) -> Future[None]:
+        raise NotImplementedError
+
+    @property
+    def available(self) -> bool:
+        raise NotImplementedError
