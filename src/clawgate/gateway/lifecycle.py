@@ -19,6 +19,7 @@ from clawgate import __version__
 from clawgate.errors import ClawgateError
 from clawgate.gateway.pidfile import bind_host, gateways, path_id, read_pidfile, remove_pidfile
 from clawgate.paths import Paths
+from clawgate.processes import pid_alive
 
 
 def alive(pid: int) -> bool:
@@ -31,13 +32,7 @@ def alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def address_for(snap: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from clawgate import __version__
 from clawgate.atomicfile import atomic_write
 from clawgate.paths import Paths
+from clawgate.processes import pid_alive
 
 PIDFILE = "gateway.json"
 
@@ -49,18 +50,6 @@ def read_pidfile(paths: Paths) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _update(paths: Paths, change: Any) -> dict[str, Any] | None:
     """Read-modify-write the pidfile under its lock: `change(gateways)` edits the list of entries (dead ones
     are pruned first). The top level mirrors the oldest entry (what one-gateway readers expect)."""
@@ -71,7 +60,7 @@ def _update(paths: Paths, change: Any) -> dict[str, Any] | None:
     with FileLock(str(path) + ".lock", timeout=10):
         data = read_pidfile(paths) or {}
         gateways = [g for g in data.get("gateways", [data] if data.get("pid") else []) if isinstance(g, dict)]
-        gateways = [g for g in gateways if _alive(int(g.get("pid", 0)))]
+        gateways = [g for g in gateways if pid_alive(int(g.get("pid", 0)))]
         gateways = change(gateways)
         if not gateways:
             with contextlib.suppress(OSError):
@@ -125,8 +114,8 @@ def gateways(paths: Paths) -> list[dict[str, Any]]:
         return []
     out = []
     for g in data.get("gateways", [data]):
-        if isinstance(g, dict) and _alive(int(g.get("pid", 0))):
-            out.append({**g, "workers": [w for w in g.get("workers") or [] if _alive(int(w))]})
+        if isinstance(g, dict) and pid_alive(int(g.get("pid", 0))):
+            out.append({**g, "workers": [w for w in g.get("workers") or [] if pid_alive(int(w))]})
     return out
 
 

@@ -19,6 +19,7 @@ from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
 from clawgate.gateway.pidfile import bind_host, is_loopback_host, remove_pidfile, write_pidfile
 from clawgate.gateway.routes import build_routes
+from clawgate.gateway.sockets import bind
 from clawgate.gateway.token import resolve_gateway_token
 from clawgate.paths import Paths, display_path
 
@@ -108,21 +109,7 @@ def prepare(
 
 
 def _check_port(host: str, port: int) -> None:
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(fam, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as exc:
-            raise ClawgateError(
-                f"cannot listen on {host}:{port}: {exc.strerror}",
-                code="gateway.port_in_use",
-                owner="environment",
-                next_steps=[
-                    "clawgate gateway status   # is a gateway already running?",
-                    "clawgate gateway run --port 18800",
-                ],
-            ) from None
+    bind(host, port).close()  # gateway.port_in_use before anything starts
 
 
 async def _reload_loop(rt: Runtime, app: GatewayApp, interval: float) -> None:

@@ -18,33 +18,11 @@ import time
 from typing import Any
 
 from clawgate import logs as log
-from clawgate.errors import ClawgateError
 from clawgate.gateway.pidfile import remove_pidfile, write_pidfile
+from clawgate.gateway.sockets import listen
 from clawgate.paths import Paths
 
 MAX_RESTARTS = 5  # per minute; beyond that the supervisor stops (something is wrong with the config)
-
-
-def listen(host: str, port: int) -> socket.socket:
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(fam, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ClawgateError(
-            f"cannot listen on {host}:{port}: {exc.strerror}",
-            code="gateway.port_in_use",
-            owner="environment",
-            next_steps=[
-                "clawgate gateway status   # is a gateway already running?",
-                "clawgate gateway run --port 18800",
-            ],
-        ) from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
 
 
 class Supervisor:

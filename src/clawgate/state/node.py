@@ -11,6 +11,7 @@ import secrets
 import socket
 from typing import Any
 
+from clawgate.processes import pid_alive
 from clawgate.state.base import LEASE_PREFIX, SharedState, StateUnavailable
 from clawgate.state.lease import Lease
 
@@ -20,16 +21,6 @@ PEERS_EVERY = 2.0
 
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Node:
@@ -79,7 +70,7 @@ class Node:
         host, _, rest = worker.partition(":")
         pid = rest.partition(":")[0]
         if host == self.host and pid.isdigit():
-            return _pid_alive(int(pid))
+            return pid_alive(int(pid))
         try:
             return await self.shared.holder("proc:" + worker) is not None
         except StateUnavailable:
