@@ -163,3 +163,18 @@ def test_harness_end_to_end(tmp_path: Path) -> None:
     again = report.summarize({**doc["raw"], "meta": doc["meta"]})
     assert again["cells"]["clawgate"]["plain"][4]["requests"] > 0
     assert len(again["targets"]) == len(doc["summary"]["targets"])
+
+
+def test_icount_reads_callgrind_totals_and_reports_ratios() -> None:
+    from types import SimpleNamespace
+
+    from gwbench import icount
+
+    dump = b"events: Ir\nsummary: 0\n\nfn=(1) f\n3 100\n\ntotals: 123456\n"
+    assert [int(m) for m in icount._TOTALS.findall(dump)] == [123456]
+    rows = [
+        {"target": "floor", "mode": "plain", "instructions_per_request": 500_000},
+        {"target": "clawgate", "mode": "plain", "instructions_per_request": 950_000},
+    ]
+    md = icount.report(rows, SimpleNamespace(requests=10, warmup=2), __import__("datetime").datetime.now())
+    assert "| non-stream | clawgate | 0.950 | 1.90× |" in md and "| non-stream | floor | 0.500 | 1.00× |" in md

@@ -24,7 +24,7 @@ from clawgate.gateway import aux_calls, streaming
 from clawgate.gateway.access import RATE, WHO, Access, caller
 from clawgate.gateway.auth import AuthSettings, GatewayAuth
 from clawgate.gateway.errors import error_response, request_error
-from clawgate.gateway.requests import BodyTooLarge, ClientGone, read_body, validate_body, wait_disconnect
+from clawgate.gateway.requests import BodyTooLarge, ClientGone, ClientWatch, read_body, validate_body
 from clawgate.gateway.responses_state import ResponseMemory
 from clawgate.gateway.streaming import STARTED
 from clawgate.gateway.token import resolve_gateway_token
@@ -321,19 +321,20 @@ class GatewayApp:
 
     async def call(
         self, scope: Scope, receive: Receive, send: Send, api: str, t0: float, plan: Plan, req: CallRequest
-    ) -> tuple[CallOutcome, asyncio.Future[None]] | None:
+    ) -> tuple[CallOutcome, ClientWatch] | None:
         """Run the plan while watching the client: (outcome, the watcher — cancel it once answered), or
         None when a failure (or the client leaving) was already answered."""
         # The client may leave while the provider is still working (a slow first byte, a long non-streaming
         # answer): watch for that from now on and cancel the upstream call with it, so the provider stops. The
         # plan runs in this request's own task (no task of its own: one less per request); the watcher, or the
-        # drain window closing (`abort_streams`), cancels this task while the call is in flight.
-        watcher = asyncio.ensure_future(wait_disconnect(receive))
+        # drain window closing (`abort_streams`), cancels this task while the call is in flight. The watch
+        # itself starts only once the call has run a moment (requests.ClientWatch).
+        watcher = ClientWatch(receive)
         task = asyncio.current_task()
         assert task is not None
         in_flight = True
 
-        def client_gone(_w: asyncio.Future[None]) -> None:
+        def client_gone(_w: ClientWatch) -> None:
             if in_flight:
                 task.cancel()
 
@@ -349,7 +350,7 @@ class GatewayApp:
                         in_flight = False
                         await self._fail(send, _SHUTDOWN, api, t0, scope)
                         return None
-                elif watcher.done() and not watcher.cancelled() and task.uncancel() == 0:
+                elif watcher.done() and task.uncancel() == 0:
                     self._log(scope, 499, t0, None, 0.0, _CLIENT_GONE)
                     return None
                 raise  # we are being cancelled ourselves, not (only) by the client leaving

@@ -22,6 +22,7 @@ from clawgate.gateway.responses_state import ResponseMemory, completed_response
 
 if TYPE_CHECKING:
     from clawgate.gateway.app import GatewayApp, Scope, Send
+    from clawgate.gateway.requests import ClientWatch
 
 STARTED = "clawgate.response_started"  # scope key: the response has begun (an error can no longer be sent)
 _SSE_HEADERS = [
@@ -34,7 +35,7 @@ _SSE_HEADERS = [
 async def answer(
     gw: GatewayApp,
     scope: Scope,
-    watcher: asyncio.Future[None],
+    watcher: ClientWatch,
     send: Send,
     api: str,
     outcome: StreamOutcome,
@@ -82,7 +83,7 @@ async def answer(
     finished: list[bool] = []
     pumping = True
 
-    def client_gone(_w: asyncio.Future[None]) -> None:
+    def client_gone(_w: ClientWatch) -> None:
         if pumping and not finished:
             task.cancel()
 
