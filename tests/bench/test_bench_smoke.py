@@ -177,4 +177,6 @@ def test_icount_reads_callgrind_totals_and_reports_ratios() -> None:
         {"target": "clawgate", "mode": "plain", "instructions_per_request": 950_000},
     ]
     md = icount.report(rows, SimpleNamespace(requests=10, warmup=2), __import__("datetime").datetime.now())
-    assert "| non-stream | clawgate | 0.950 | 1.90× |" in md and "| non-stream | floor | 0.500 | 1.00× |" in md
+    assert (
+        "| non-stream | clawgate | 0.950 | 1.90× |" in md and "| non-stream | floor | 0.500 | 1.00× |" in md
+    )
