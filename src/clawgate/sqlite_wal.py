@@ -4,12 +4,22 @@ shared.db): `connect()`.
 WAL is a property of the file, set once. Switching to it needs an exclusive lock, and SQLite answers that
 switch with `database is locked` at once — without waiting on the busy timeout — when another process holds
 the file at the same moment (two gateway workers or a CLI starting together on a fresh home). So the mode is
-read first (a file already in WAL needs no lock), and the switch is tried again until `timeout` passes."""
+read first (a file already in WAL needs no lock), and the switch is tried again until `timeout` passes.
+
+Importing this module also registers two adapters with the sqlite3 module (process-wide): None and bools are
+bound exactly as before (NULL, 0/1), but without the sqlite3 module's fallback for a type it has no adapter
+for, which builds and discards a `ProgrammingError` for every such value bound. A row of attempts (29 columns,
+half of them None or bools) cost 58k instructions to bind and insert that way, 35k with the adapters
+(callgrind; docs/performance.md)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+
+_EMPTY: set[None] = set()  # (stays empty: `discard` only ever removes)
+sqlite3.register_adapter(bool, int)
+sqlite3.register_adapter(type(None), _EMPTY.discard)  # a C callable returning None for its one argument
 
 
 def connect(path: str, timeout: float, *, check_same_thread: bool = False) -> sqlite3.Connection:

@@ -178,5 +178,6 @@ def test_icount_reads_callgrind_totals_and_reports_ratios() -> None:
     ]
     md = icount.report(rows, SimpleNamespace(requests=10, warmup=2), __import__("datetime").datetime.now())
     assert (
-        "| non-stream | clawgate | 0.950 | 1.90× |" in md and "| non-stream | floor | 0.500 | 1.00× |" in md
+        "| non-stream | clawgate | 0.950 | 1.90× | 0.000 |" in md
+        and "| non-stream | floor | 0.500 | 1.00× |" in md
     )

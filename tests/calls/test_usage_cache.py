@@ -95,10 +95,11 @@ def test_anthropic_cache_tokens_are_stored_per_attempt(home, emu, stream, passth
         body, ctype = orjson.dumps(MESSAGE), "application/json"
     emu.add_fault("custom", dialect="anthropic", status=200, body=body, content_type=ctype)
     rt = runtime(home)
+    req = _request(passthrough, stream)
 
     async def go():
         try:
-            out = await rt.run(rt.plan(), _request(passthrough, stream))
+            out = await rt.run(rt.plan(), req)
             assert out.ok, out.failure
             if stream:
                 async for _ in out:
@@ -114,6 +115,15 @@ def test_anthropic_cache_tokens_are_stored_per_attempt(home, emu, stream, passth
     (rec,) = [r for r in rt.store.recent_attempts(10) if r.ok]
     assert (rec.input_tokens, rec.output_tokens) == (2510, 5)
     assert (rec.cache_read_tokens, rec.cache_write_tokens) == (2000, 500)
+    # every column of the row the recorder builds lands in its own field (records.py builds it by position)
+    att, cred = out.attempt, out.cred
+    assert (rec.call_id, rec.purpose, rec.ref, rec.provider, rec.model, rec.api) == (
+        out.call_id, req.purpose, att.ref, att.provider, att.model, att.api,
+    )  # fmt: skip
+    assert (rec.cred_source, rec.fingerprint) == (cred.source, cred.fingerprint)
+    assert (rec.ok, rec.status, rec.stream, rec.try_no, rec.sent) == (True, 200, stream, 0, True)
+    assert (rec.owner, rec.code, rec.message, rec.client, rec.session_id, rec.run_id) == (None,) * 6
+    assert rec.latency_ms is not None and rec.latency_ms > 0 and rec.ts > 0
 
 
 def test_an_existing_state_db_gains_the_cache_columns(tmp_path):

@@ -15,7 +15,7 @@ from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
 from clawgate.failures.classify import IOErrors
 from clawgate.plan.types import Attempt
-from clawgate.store.base import AttemptRecord, Store
+from clawgate.store.base import Store
 
 
 @dataclass(slots=True)
@@ -70,37 +70,39 @@ class Recorder:
             self.meter.ended(req.client, att, t.cred, t.sent, tokens, cost)
         if self.store is None:
             return
-        self.store.record_attempt(
-            AttemptRecord(
-                ts=time.time(),
-                call_id=call_id,
-                purpose=req.purpose,
-                agent=req.agent,
-                ref=att.ref,
-                provider=att.provider,
-                model=att.model,
-                api=att.api,
-                cred_source=t.cred.source if t.cred else None,
-                fingerprint=t.cred.fingerprint if t.cred else None,
-                ok=t.ok,
-                status=t.status,
-                owner=f.owner if f else None,
-                code=f.code if f else None,
-                message=(f.message[:500] if f else None),
-                latency_ms=t.latency_ms,
-                first_byte_ms=t.first_byte_ms,
-                input_tokens=usage.input_tokens if usage else None,
-                output_tokens=usage.output_tokens if usage else None,
-                stream=req.stream,
-                try_no=t.try_no,
-                sent=t.sent,
-                session_id=req.session_id,
-                run_id=req.run_id,
-                request_id=request_id or (f.request_id if f else None),
-                cache_read_tokens=usage.cached_tokens if usage else None,
-                cache_write_tokens=usage.cache_write_tokens if usage else None,
-                client=req.client.ref if req.client is not None else None,
-                cost_usd=cost,
+        cred = t.cred
+        # the store's row, in AttemptRecord's field order (store/columns.ATTEMPT_COLS): no record object made
+        self.store.record_attempt_row(
+            (
+                time.time(),  # ts
+                call_id,
+                req.purpose,
+                req.agent,
+                att.ref,
+                att.provider,
+                att.model,
+                att.api,
+                cred.source if cred else None,
+                cred.fingerprint if cred else None,
+                t.ok,
+                t.status,
+                f.owner if f else None,
+                f.code if f else None,
+                f.message[:500] if f else None,
+                t.latency_ms,
+                t.first_byte_ms,
+                usage.input_tokens if usage else None,
+                usage.output_tokens if usage else None,
+                req.stream,
+                t.try_no,
+                t.sent,
+                req.session_id,
+                req.run_id,
+                request_id or (f.request_id if f else None),  # request_id
+                usage.cached_tokens if usage else None,  # cache_read_tokens
+                usage.cache_write_tokens if usage else None,
+                req.client.ref if req.client is not None else None,  # client
+                cost,  # cost_usd
             )
         )
 

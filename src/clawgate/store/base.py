@@ -291,6 +291,10 @@ class Store(Protocol):
 
     def record_attempt(self, rec: AttemptRecord) -> None: ...
 
+    def record_attempt_row(self, row: tuple[Any, ...]) -> None:
+        """`record_attempt(AttemptRecord(*row))` without the record: the values in the record's field order
+        (`columns.ATTEMPT_COLS`, `id` left out). The executor records every try this way."""
+
     def recent_attempts(
         self, limit: int = 100, since: float | None = None, failures_only: bool = False
     ) -> list[AttemptRecord]: ...

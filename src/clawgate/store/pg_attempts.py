@@ -33,6 +33,9 @@ class PostgresAttempts(EnginePart):
     def record_attempt(self, rec: AttemptRecord) -> None:
         self._submit((_INSERT_ATTEMPT, _attempt_values(rec)), droppable=True)
 
+    def record_attempt_row(self, row: tuple[Any, ...]) -> None:
+        self._submit((_INSERT_ATTEMPT, row), droppable=True)
+
     def save_health(self, rec: HealthRecord) -> None:
         self._submit((_SAVE_HEALTH, tuple(astuple(rec)[: len(HEALTH_COLS)])))
 

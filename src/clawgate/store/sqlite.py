@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import operator
 import os
 import queue
@@ -82,6 +83,7 @@ _attempt_values = operator.attrgetter(*_ATTEMPT_COLS)
 # attempts are inserted many rows per statement: one step (one release of the GIL, which the serving loop then
 # has to give back) per ROWS_PER_INSERT rows instead of one per row
 ROWS_PER_INSERT = 50
+_flat = itertools.chain.from_iterable
 _ROW = "(" + ", ".join("?" * len(_ATTEMPT_COLS)) + ")"
 
 
@@ -97,7 +99,7 @@ def _many(conn: sqlite3.Connection, sql: str, args: list[tuple[Any, ...]]) -> No
         return
     for i in range(0, len(args), ROWS_PER_INSERT):
         part = args[i : i + ROWS_PER_INSERT]
-        conn.execute(_insert_attempts(len(part)), [v for row in part for v in row])
+        conn.execute(_insert_attempts(len(part)), list(_flat(part)))
 
 
 class SQLiteStore(ResponsesStore, SQLiteClients):
@@ -124,8 +126,6 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
         # barrier, flush or close cuts the wait short (`_urgent`)
         self._coalesce = coalesce_seconds
         self._urgent = threading.Event()
-        self._pending = 0
-        self._pending_lock = threading.Condition()
         self._closed = False
         self.retries = 0  # batches tried again (busy/locked file)
         self.failed_writes = 0  # ops that failed on their own (each reported in the log)
@@ -143,40 +143,44 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
     def _submit(self, op: Callable[[sqlite3.Connection], None] | tuple[str, tuple[Any, ...]]) -> None:
         if self._closed:
             return
-        with self._pending_lock:
-            self._pending += 1
         self._q.put(op)
         if not isinstance(op, tuple) and not callable(op):  # a barrier or the stop marker: commit now
             self._urgent.set()
 
     def _run(self) -> None:
         conn = self._writer_conn
+        q = self._q
         inserted = 0
         while True:
-            item = self._q.get()
-            if self._coalesce > 0 and isinstance(item, tuple) and not self._urgent.is_set():
+            item = q.get()
+            if self._coalesce > 0 and item.__class__ is tuple and not self._urgent.is_set():
                 self._urgent.wait(self._coalesce)  # let more writes arrive: one commit for many requests
             self._urgent.clear()
             batch = [item]
-            while len(batch) < 1000:
-                try:
-                    batch.append(self._q.get_nowait())
-                except queue.Empty:
-                    break
-            ops = [op for op in batch if isinstance(op, tuple) or (callable(op) and op is not _STOP)]
-            stop = any(op is _STOP for op in batch)
-            barriers = [op for op in batch if isinstance(op, _Barrier)]
+            for _ in range(min(q.qsize(), 999)):
+                batch.append(q.get_nowait())
+            # one pass: writes (SQL tuples, callables) in order; barriers and the stop marker after the commit
+            ops: list[Any] = []
+            barriers: list[_Barrier] = []
+            stop = False
+            for op in batch:
+                if op.__class__ is tuple:
+                    ops.append(op)
+                    if op[0] is _INSERT_ATTEMPT:
+                        inserted += 1
+                elif op is _STOP:
+                    stop = True
+                elif op.__class__ is _Barrier:
+                    barriers.append(op)
+                else:
+                    ops.append(op)
             try:
                 self._write(conn, ops)
-                inserted += sum(1 for op in ops if isinstance(op, tuple) and op[0] is _INSERT_ATTEMPT)
                 if inserted > 5000:
                     inserted = 0
                     with contextlib.suppress(sqlite3.Error):
                         self._trim(conn)
             finally:
-                with self._pending_lock:
-                    self._pending -= len(batch)
-                    self._pending_lock.notify_all()
                 for b in barriers:
                     if b.future.set_running_or_notify_cancel():  # False: the waiter gave up (cancelled)
                         b.future.set_result(None)
@@ -254,14 +258,9 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
             conn.execute("DELETE FROM attempts WHERE id <= ?", (row[0] - self._retention,))
 
     def flush(self, timeout: float = 5.0) -> None:
-        self._urgent.set()
-        deadline = time.monotonic() + timeout
-        with self._pending_lock:
-            while self._pending > 0:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return
-                self._pending_lock.wait(left)
+        """Wait (at most `timeout` seconds) until every write submitted before is committed."""
+        with contextlib.suppress(TimeoutError):
+            self.barrier().result(timeout)
 
     def barrier(self) -> Future[None]:
         b = _Barrier()
@@ -286,6 +285,10 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
 
     def record_attempt(self, rec: AttemptRecord) -> None:
         self._submit((_INSERT_ATTEMPT, _attempt_values(rec)))
+
+    def record_attempt_row(self, row: tuple[Any, ...]) -> None:
+        if not self._closed:
+            self._q.put((_INSERT_ATTEMPT, row))
 
     def _query(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._read_lock:
@@ -516,7 +519,7 @@ class SQLiteStore(ResponsesStore, SQLiteClients):
             "path": self.path,
             "reachable": True,
             "error": None,
-            "queued": self._pending,
+            "queued": self._q.qsize(),
             "retries": self.retries,
             "failed_writes": self.failed_writes,
         }
