@@ -285,9 +285,9 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
     # the background writers (logs, SQLite) run Python code; with the default 5 ms switch interval a request
-    # arriving while one of them works can wait that long for the GIL. 1 ms bounds it (measured: p99 at c=1
-    # ~2.2 ms -> ~1.6 ms added; docs/performance.md)
-    sys.setswitchinterval(0.001)
+    # arriving while one of them works can wait that long for the GIL. 0.5 ms bounds it (the log writer also
+    # lets go of the GIL every few events; docs/performance.md)
+    sys.setswitchinterval(0.0005)
     snap = rt.snapshot
 
     def with_credential() -> list[str]:  # resolving credentials may run exec SecretRefs: not on the loop
