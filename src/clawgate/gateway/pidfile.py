@@ -167,3 +167,20 @@ def path_id(path: str | Path) -> str:
     """A short, non-reversible id of a path (its real path): /healthz publishes the gateway's home and config
     this way, so a CLI can tell "another home" apart without a token and without the gateway showing paths."""
     return hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:12]
+
+
+def health_body(paths: Paths) -> bytes:
+    """What GET /healthz answers: ids (not paths) of the home and config this gateway runs from (`gateway status`
+    compares them without a token) and which process answered (one of `gateway run --workers N`)."""
+    import orjson
+
+    return orjson.dumps(
+        {
+            "ok": True,
+            "service": "clawgate",
+            "version": __version__,
+            "home_id": path_id(paths.home),
+            "config_id": path_id(paths.config),
+            "pid": os.getpid(),
+        }
+    )
