@@ -247,16 +247,6 @@ def _websocket_protocol(**kwargs: Any) -> Any:
     return WebSocketsSansIOProtocol(**kwargs)
 
 
-def _trim_heap() -> None:
-    """Give the memory freed after start-up (config parsing, schema building) back to the OS (glibc only)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _run_uvloop(main: Any) -> None:
     import uvloop
 
@@ -326,7 +316,6 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
         await asyncio.sleep(0.02)
     # everything loaded at start-up is long-lived: keep it out of the garbage collector's way
     gc.collect()
-    _trim_heap()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
     # the background writers (logs, SQLite) run Python code; with the default 5 ms switch interval a request
