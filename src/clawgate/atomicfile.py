@@ -9,8 +9,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from clawgate.errors import ClawgateError
 from clawgate.paths import ensure_private_dir
 
@@ -66,6 +64,8 @@ def _sweep_stale_temps(path: Path) -> None:
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = 15.0) -> Iterator[None]:
     """Hold an exclusive lock for read-modify-write of `path` (a sibling `.lock` file)."""
+    from filelock import FileLock, Timeout  # only writers load it (a gateway that only serves never does)
+
     ensure_private_dir(path.parent)
     lock = FileLock(str(path.parent / f".{path.name}.lock"), timeout=timeout, mode=0o600)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from clawgate.call.sse import SSEEvent, is_done
-from clawgate.dialects.anthropic_stream import usage_in as anthropic_usage_in
+from clawgate.dialects.common import anthropic_usage_in
 from clawgate.dialects.internal import Usage
 from clawgate.failures import Failure
 from clawgate.failures.classify import classify_stream_error

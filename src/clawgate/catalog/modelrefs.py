@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from clawgate.catalog.presets import canonical_provider_id
@@ -84,6 +83,8 @@ def parse_ref(raw: str, catalog: Catalog, aliases: dict[str, str] | None = None)
         view, pattern = families[0]
         return ModelRef(view.id, text, raw, profile, via_alias, via_family=pattern)
     known = [f"{p.id}/{m}" for p in catalog.providers.values() for m in p.models] + list(aliases or {})
+    import difflib  # only for this error's hint
+
     guess = difflib.get_close_matches(text, known, n=1, cutoff=0.5)
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""
     raise ModelRefError(

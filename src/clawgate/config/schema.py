@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Literal
 
@@ -437,6 +436,8 @@ def validate(data: Any, filename: str, text: str | None = None) -> Config:
                 key = str(loc[-1])
                 parent = _model_at(loc[:-1])
                 allowed = _allowed_keys(parent) if parent else []
+                import difflib  # only for this error's hint
+
                 guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 if not guess:
                     lowered = {a.lower(): a for a in allowed}

@@ -7,7 +7,7 @@ from typing import Any
 
 from clawgate.call.sse import SSEEvent, is_done
 from clawgate.dialects.base import StreamFailure
-from clawgate.dialects.common import StreamContext, as_dict, input_to_args, merge_usage
+from clawgate.dialects.common import StreamContext, anthropic_usage_in, as_dict, input_to_args, merge_usage
 from clawgate.dialects.envelope import anthropic_error_body
 from clawgate.dialects.ids import new_id
 from clawgate.dialects.internal import FinishReason, StreamEvent, Usage
@@ -38,22 +38,7 @@ def tool_id(call_id: str | None) -> str:
     return _BAD_ID.sub("_", call_id) if call_id else "toolu_missing"
 
 
-def usage_in(u: dict[str, Any]) -> Usage:
-    """Anthropic counts cache reads/writes apart from `input_tokens`; the internal count includes them."""
-    inp, read, write = (
-        u.get("input_tokens"),
-        u.get("cache_read_input_tokens"),
-        u.get("cache_creation_input_tokens"),
-    )
-    total = None
-    if isinstance(inp, int):
-        total = inp + (read if isinstance(read, int) else 0) + (write if isinstance(write, int) else 0)
-    return Usage(
-        input_tokens=total,
-        output_tokens=u.get("output_tokens"),
-        cached_tokens=read if isinstance(read, int) else None,
-        cache_write_tokens=write if isinstance(write, int) else None,
-    )
+usage_in = anthropic_usage_in  # (dialects/common.py: model-call inspection reads it without this module)
 
 
 def usage_out(u: Usage) -> dict[str, Any]:

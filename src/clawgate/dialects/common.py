@@ -163,6 +163,24 @@ def merge_usage(old: Usage | None, new: Usage) -> Usage:
     )
 
 
+def anthropic_usage_in(u: dict[str, Any]) -> Usage:
+    """Anthropic counts cache reads/writes apart from `input_tokens`; the internal count includes them."""
+    inp, read, write = (
+        u.get("input_tokens"),
+        u.get("cache_read_input_tokens"),
+        u.get("cache_creation_input_tokens"),
+    )
+    total = None
+    if isinstance(inp, int):
+        total = inp + (read if isinstance(read, int) else 0) + (write if isinstance(write, int) else 0)
+    return Usage(
+        input_tokens=total,
+        output_tokens=u.get("output_tokens"),
+        cached_tokens=read if isinstance(read, int) else None,
+        cache_write_tokens=write if isinstance(write, int) else None,
+    )
+
+
 # --- streams -----------------------------------------------------------------------------------------------
 
 

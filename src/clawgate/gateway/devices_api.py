@@ -25,7 +25,7 @@ from clawgate.clients import tokens
 from clawgate.clients.admin import PENDING_PER_ADDRESS
 from clawgate.clients.views import device_json
 from clawgate.failures import Failure, failure
-from clawgate.gateway import extensions
+from clawgate.gateway import access_hooks, extensions  # noqa: F401  (access_hooks: the lifecycle hooks)
 from clawgate.gateway.auth import presented_token
 from clawgate.gateway.errors import request_error
 from clawgate.gateway.ui_api.respond import fail, json_response
@@ -162,14 +162,4 @@ def _routes(gw: GatewayApp) -> list[Route]:
     ]
 
 
-async def _start(gw: GatewayApp) -> None:
-    await gw.access.start()
-
-
-async def _stop(gw: GatewayApp) -> None:
-    await gw.access.stop()
-
-
 extensions.register(_routes)
-extensions.on_start(_start)
-extensions.on_stop(_stop)

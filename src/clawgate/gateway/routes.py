@@ -117,20 +117,9 @@ def state_findings(gw: GatewayApp) -> list[dict[str, Any]]:
 
 
 def build_routes(gw: GatewayApp, more: list[Any] | None = None) -> Starlette:
-    from clawgate.gateway.pidfile import path_id
+    from clawgate.gateway.pidfile import health_body
 
-    # ids (not paths) of the home and config this gateway runs from: `gateway status` compares them without
-    # a token; the body is built once
-    health = orjson.dumps(
-        {
-            "ok": True,
-            "service": "clawgate",
-            "version": __version__,
-            "home_id": path_id(gw.rt.paths.home),
-            "config_id": path_id(gw.rt.paths.config),
-            "pid": os.getpid(),  # which process answered (one of `gateway run --workers N`)
-        }
-    )
+    health = health_body(gw.rt.paths)  # built once
 
     async def healthz(request: Request) -> Response:
         return Response(health, media_type="application/json")

@@ -18,7 +18,6 @@ from clawgate.call.runtime import Runtime
 from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
 from clawgate.gateway.pidfile import bind_host, is_loopback_host, remove_pidfile, write_pidfile
-from clawgate.gateway.routes import build_routes
 from clawgate.gateway.sockets import bind
 from clawgate.gateway.token import resolve_gateway_token
 from clawgate.paths import Paths, display_path
@@ -161,7 +160,8 @@ def run(
     cfg = rt.snapshot.config.gateway
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     gateway = GatewayApp(rt, address=url)
-    gateway.extra = build_routes(gateway, _extra_routes(gateway))
+    _lifecycle_hooks()
+    gateway.extra = LazyRoutes(gateway)
     config = uvicorn.Config(
         gateway,
         host=host,
@@ -247,20 +247,55 @@ def _websocket_protocol(**kwargs: Any) -> Any:
     return WebSocketsSansIOProtocol(**kwargs)
 
 
-def _trim_heap() -> None:
-    """Give the memory freed after start-up (config parsing, schema building) back to the OS (glibc only)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _run_uvloop(main: Any) -> None:
     import uvloop
 
     uvloop.run(main())
+
+
+def _lifecycle_hooks() -> None:
+    """What must start and stop with the gateway whether or not its other endpoints are ever asked for: the
+    clients layer (access_hooks) and the agent service (sessions, cron: agents/service.py installs its hooks
+    when imported). In this order, as when the route modules registered them: the clients layer starts first."""
+    from importlib import import_module
+
+    import_module("clawgate.gateway.access_hooks")
+    import_module("clawgate.agents.service")
+
+
+class LazyRoutes:
+    """The non-model endpoints (status, models, UI, sessions, pairing, WebSocket: Starlette), built on the first
+    request for one of them: a gateway that only serves model calls and `/healthz` never loads Starlette or the
+    modules behind those endpoints (~0.9 MB of a worker's memory). Until then GET /healthz gets the same answer
+    (the same body and headers) without them."""
+
+    def __init__(self, gateway: GatewayApp) -> None:
+        from clawgate.gateway.pidfile import health_body
+
+        self.gateway = gateway
+        self.app: Any = None
+        self.health = health_body(gateway.rt.paths)  # what routes.py's /healthz answers too
+
+    def build(self) -> Any:
+        if self.app is None:
+            from clawgate.gateway.routes import build_routes
+
+            self.app = build_routes(self.gateway, _extra_routes(self.gateway))
+        return self.app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            self.app is None
+            and scope["type"] == "http"
+            and scope["path"] == "/healthz"
+            and scope["method"] == "GET"
+        ):
+            body = self.health
+            headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.build()(scope, receive, send)
 
 
 def _extra_routes(gateway: GatewayApp) -> list[Any]:
@@ -281,7 +316,6 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
         await asyncio.sleep(0.02)
     # everything loaded at start-up is long-lived: keep it out of the garbage collector's way
     gc.collect()
-    _trim_heap()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
     # the background writers (logs, SQLite) run Python code; with the default 5 ms switch interval a request

@@ -9,12 +9,14 @@ avoid: label children are cached, spans are not made."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clawgate.call.types import StreamOutcome
 from clawgate.observability import names as n
 from clawgate.observability.metrics import Metrics
-from clawgate.observability.tracing import Tracing
+
+if TYPE_CHECKING:  # loaded by observability/setup.py when tracing is configured
+    from clawgate.observability.tracing import Tracing
 
 SPAN = "clawgate.span"  # ASGI scope keys (the scope is the request's own dict)
 MODEL = "clawgate.model"

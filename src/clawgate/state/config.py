@@ -13,7 +13,6 @@ from clawgate.errors import ConfigError
 from clawgate.paths import Paths
 from clawgate.redaction import register_secret
 from clawgate.state.base import SharedState
-from clawgate.state.redis import url_host
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,11 @@ class EngineUrl:
 
     @property
     def host(self) -> str | None:
-        return url_host(self.url) if self.url else None
+        if not self.url:
+            return None
+        from clawgate.state.redis import url_host  # loaded when Redis is configured
+
+        return url_host(self.url)
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "host": self.host, "origin": self.origin, "error": self.error}

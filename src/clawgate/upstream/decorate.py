@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from clawgate.auth.oauth.broker import BROKER, Token
-from clawgate.auth.oauth.errors import OAuthError
-from clawgate.auth.oauth.grants import COPILOT_HEADERS
-from clawgate.auth.oauth.jwt import chatgpt_identity
-from clawgate.auth.oauth.specs import spec_for
 from clawgate.auth.resolve import Candidate
 from clawgate.dialects.registry import get_dialect
 from clawgate.failures import Failure
 from clawgate.plan.types import Attempt
-from clawgate.upstream import anthropic_oauth, codex
 from clawgate.upstream.apikinds import CODEX_KINDS, path_prefix, url_for
+
+# The OAuth broker and the backends' rules (clawgate.auth.oauth, upstream/codex.py, upstream/anthropic_oauth.py)
+# are imported by the tries that need them (`decorated`): a gateway with API keys only never loads them.
+if TYPE_CHECKING:
+    from clawgate.auth.oauth.broker import Token
+    from clawgate.auth.oauth.errors import OAuthError
 
 
 @dataclass
@@ -53,6 +54,9 @@ async def prepare(
     kind = att.api_kind
     if not decorated(att, cred):
         return None
+    from clawgate.auth.oauth.errors import OAuthError
+    from clawgate.upstream import anthropic_oauth
+
     if kind in _ROUTED_KINDS and path_prefix(kind, att.base_url or ""):
         url = url_for(kind, att.base_url or "", get_dialect(att.api).path)
     try:
@@ -78,12 +82,17 @@ async def prepare(
 def finish_body(att: Attempt, data: bytes) -> bytes:
     """A non-stream answer as the client expects it (ChatGPT always streams: fold it into one body)."""
     if att.api_kind in CODEX_KINDS:
+        from clawgate.upstream import codex
+
         return codex.fold(data)
     return data
 
 
 async def _access(att: Attempt, cred: Candidate) -> Token:
     """The credential's access token, refreshed first when a stored OAuth profile is about to expire."""
+    from clawgate.auth.oauth.broker import BROKER, Token
+    from clawgate.auth.oauth.specs import spec_for
+
     current = Token(cred.secret() or "", cred.expires, cred.account_id)
     spec = spec_for(att.provider, att.view.oauth if att.view else None)
     if not cred.refreshable or cred.profile_path is None or cred.profile_id is None or spec is None:
@@ -94,6 +103,9 @@ async def _access(att: Attempt, cred: Candidate) -> Token:
 async def _codex(
     att: Attempt, cred: Candidate | None, url: str, body: bytes, headers: dict[str, str]
 ) -> Outgoing:
+    from clawgate.auth.oauth.jwt import chatgpt_identity
+    from clawgate.upstream import codex
+
     if cred is None:
         return Outgoing(url, codex.body(body), headers)
     token = await _access(att, cred)
@@ -104,6 +116,10 @@ async def _codex(
 async def _copilot(
     att: Attempt, cred: Candidate | None, url: str, body: bytes, headers: dict[str, str]
 ) -> Outgoing:
+    from clawgate.auth.oauth.broker import BROKER
+    from clawgate.auth.oauth.grants import COPILOT_HEADERS
+    from clawgate.auth.oauth.specs import spec_for
+
     spec = spec_for("github-copilot", att.view.oauth if att.view else None)
     github = _github_token(cred)
     if spec is None or not github:
