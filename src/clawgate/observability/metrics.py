@@ -17,6 +17,7 @@ from typing import Any
 
 from clawgate import __version__
 from clawgate.observability import names as n
+from clawgate.observability.recorders import WRAPPERS, Level, LocalValue
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's
 METRICS_DIR_ENV = "CLAWGATE_METRICS_DIR"  # set by `gateway run --workers N` (observability.multiprocess)
@@ -46,18 +47,20 @@ class LabelCap:
 
 
 class Family:
-    """One instrument and its label children, cached by label values (a dict lookup on the hot path)."""
+    """One instrument and its label children, cached by label values (a dict lookup on the hot path); each
+    child is handed out wrapped in its kind's recorder (`recorders`: the cheap `observe()` / `inc()`)."""
 
-    __slots__ = ("children", "metric")
+    __slots__ = ("children", "metric", "wrap")
 
-    def __init__(self, metric: Any) -> None:
+    def __init__(self, metric: Any, wrap: Callable[[Any], Any]) -> None:
         self.metric = metric
+        self.wrap = wrap
         self.children: dict[tuple[str, ...], Any] = {}
 
     def child(self, *values: str) -> Any:
         c = self.children.get(values)
         if c is None:
-            c = self.children[values] = self.metric.labels(*values)
+            c = self.children[values] = self.wrap(self.metric.labels(*values))
         return c
 
 
@@ -88,7 +91,8 @@ class Metrics:
             os.environ[MULTIPROC_ENV] = mp_dir
             values.ValueClass = values.MultiProcessValue()
         else:
-            values.ValueClass = values.MutexValue  # in memory, whatever PROMETHEUS_MULTIPROC_DIR says
+            # in memory, whatever PROMETHEUS_MULTIPROC_DIR says; no lock (recorders.LocalValue)
+            values.ValueClass = LocalValue
         self.registry = CollectorRegistry(auto_describe=False)  # the instruments (in-process values)
         self.models = LabelCap(max_models)
         kinds: dict[str, Callable[..., Any]] = {"histogram": Histogram, "counter": Counter, "gauge": Gauge}
@@ -102,7 +106,7 @@ class Metrics:
             if inst.kind == "gauge":
                 kw["multiprocess_mode"] = "livesum" if inst is n.ACTIVE else "max"
             metric = kinds[inst.kind](inst.prom, inst.doc, list(inst.labels), **kw)
-            self.families[inst.otel] = Family(metric)
+            self.families[inst.otel] = Family(metric, WRAPPERS[inst.kind])
         f = self.families
         self.tokens = f[n.TOKEN_USAGE.otel]
         self.client_duration = f[n.CLIENT_DURATION.otel]
@@ -119,7 +123,7 @@ class Metrics:
         self.clients = LabelCap(
             max_models
         )  # client key and device names (operator-made; capped all the same)
-        self.active = f[n.ACTIVE.otel].metric  # no labels: the metric is its own child
+        self.active = Level(f[n.ACTIVE.otel].metric)  # no labels: the metric is its own child
         f[n.BUILD_INFO.otel].child(__version__).set(1)
         self.exposed = self._exposition_registry()
         self.refreshers: list[Any] = []
