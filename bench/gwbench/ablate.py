@@ -39,6 +39,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "no attempt records": ("records", None),
     "no metrics": ("", OBSERVABILITY_OFF),
     "none of the three": ("log,records", OBSERVABILITY_OFF),
+    "5 ms switch interval": ("switch", None),  # (Python's default; not in gwbench.icount: no time there)
 }
 TCK = os.sysconf("SC_CLK_TCK")
 
@@ -87,7 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--before", help="a directory holding an older clawgate's src/: measured as 'clawgate (before)'"
     )
+    p.add_argument(
+        "--variants",
+        help=f"comma-separated names of the clawgate variants to run (default: all of {', '.join(VARIANTS)})",
+    )
     a = p.parse_args(argv)
+    chosen = [v.strip() for v in a.variants.split(",")] if a.variants else list(VARIANTS)
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown variant(s): {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
+    if "clawgate" not in chosen:
+        chosen.insert(0, "clawgate")  # the Δ column is against it
     exe = wrk.find_wrk()
     if exe is None:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
@@ -101,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         procs.append(up.proc)
         targets = [start_floor(work, up.port)]
         procs.append(targets[0].proc)
-        for name, (switches, obs) in VARIANTS.items():
+        for name in chosen:
+            switches, obs = VARIANTS[name]
             t = _start(work, up, name, switches, obs)
             t.name = name
             procs.append(t.proc)

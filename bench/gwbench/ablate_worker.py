@@ -9,6 +9,8 @@ Bench only: the switches patch clawgate in this process before the CLI runs; cla
 - `log`: the one `request` event per answered request is not written (logs.event).
 - `records`: tries are not written to the store (the AttemptRecord is not made either); metrics, spend and the
   clients' meter still see every try.
+- `switch`: the GIL switch interval stays Python's default (5 ms) instead of the 0.5 ms the gateway sets
+  (gateway/server.py): what the shorter interval costs in throughput under load.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import argparse
 import sys
 from typing import Any
 
-SWITCHES = ("log", "records")
+SWITCHES = ("log", "records", "switch")
 
 
 def switch_off(names: list[str]) -> None:
@@ -40,6 +42,8 @@ def switch_off(names: list[str]) -> None:
             init(self, None)
 
         records.Recorder.__init__ = no_store  # type: ignore[method-assign]
+    if "switch" in names:
+        sys.setswitchinterval = lambda _interval: None  # type: ignore[assignment]
 
 
 def main() -> None:

@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
             variants.append(("clawgate (before)", str(Path(a.before).resolve() / "src"), "", None))
         if a.ablate:
             variants += [
-                (name, None, off, obs) for name, (off, obs) in VARIANTS.items() if name != "clawgate"
+                (name, None, off, obs)
+                for name, (off, obs) in VARIANTS.items()
+                if name != "clawgate" and "switch" not in off  # (the switch interval is about time)
             ]
         for i, (name, src, off, obs) in enumerate(variants):
             c = start_clawgate(work, up.port, name=f"clawgate-{i}", observability=obs)

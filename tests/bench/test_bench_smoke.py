@@ -181,3 +181,27 @@ def test_icount_reads_callgrind_totals_and_reports_ratios() -> None:
         "| non-stream | clawgate | 0.950 | 1.90× | 0.000 |" in md
         and "| non-stream | floor | 0.500 | 1.00× |" in md
     )
+
+
+def test_callcount_profiles_the_floor_and_clawgate_and_counts_exact_calls(tmp_path: Path) -> None:
+    """The whole of gwbench.callcount on a few requests: both processes profiled, every call counted once
+    per window (a second window is not added to the first), and the package table rendered."""
+    from gwbench import callcount
+
+    assert callcount.package_of("/x/.venv/lib/python3.11/site-packages/aiohttp/client.py") == "aiohttp"
+    assert callcount.package_of("/repo/src/clawgate/call/executor.py") == "clawgate.call"
+    assert callcount.package_of("/repo/src/clawgate/logs.py") == "clawgate.logs"
+    assert callcount.package_of("~") == "(builtins)"
+    assert callcount.main(["--requests", "20", "--warmup", "5", "--out-dir", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "callcount-latest.json").read_text())
+    by = {(r["target"], r["mode"]): r for r in doc["rows"]}
+    assert set(by) == {(t, m) for t in ("floor", "clawgate") for m in ("plain", "stream")}
+    for (_t, _m), r in by.items():
+        assert r["calls_per_request"] > 50
+    # the floor's own module runs 3 calls per request whichever window (nothing left over from the last one)
+    assert by["floor", "plain"]["packages"]["gwbench.floor_proxy"]["calls"] == pytest.approx(3.0)
+    assert by["floor", "stream"]["packages"]["gwbench.floor_proxy"]["calls"] == pytest.approx(3.0)
+    assert by["clawgate", "plain"]["packages"]["clawgate.gateway"]["calls"] > 0
+    assert "gwbench.floor_proxy" not in by["clawgate", "plain"]["packages"]
+    md = (tmp_path / "callcount-latest.md").read_text()
+    assert "## non-stream" in md and "## stream" in md and "| clawgate.call |" in md
