@@ -163,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--modes", default="plain,stream")
     p.add_argument("--out-dir", default=None)
+    p.add_argument(
+        "--off",
+        default="",
+        help="clawgate's costs to switch off (gwbench.ablate_worker: log,records): without the writer "
+        "threads, no GIL wait is charged to the loop thread's functions",
+    )
     a = p.parse_args(argv)
     from gwbench.procs import Proc, free_port, wait_ready
     from gwbench.targets import (
@@ -198,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         cg.proc.stop()  # the home is made; run it again under the profiler
         c_out = work / "clawgate.prof"
         env = clean_env(CLAWGATE_HOME=cg.info["home"], PYTHONPATH=str(BENCH))
-        cmd = [*me, str(c_out), "--", "gwbench.ablate_worker", "--off", "", "--",
+        cmd = [*me, str(c_out), "--", "gwbench.ablate_worker", "--off", a.off, "--",
                "gateway", "run", "--port", str(cg.port), "--quiet"]  # fmt: skip
         cg.proc = Proc("clawgate", cmd, env=env, cwd=cg.info["home"], log=work / "clawgate-prof.log")
         procs.append(cg.proc)
