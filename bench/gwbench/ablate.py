@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gwbench import wrk
+from gwbench.ablate_worker import worker_args
 from gwbench.procs import Proc, settle
 from gwbench.targets import (
     BENCH,
@@ -68,8 +69,7 @@ def _start(
         return t
     # the same home, run again through the worker that switches costs off (or from the older source tree)
     t.proc.stop()
-    argv = [sys.executable, "-m", "gwbench.ablate_worker", "--off", switches, "--",
-            "gateway", "run", "--port", str(t.port), "--quiet"]  # fmt: skip
+    argv = [sys.executable, *worker_args(switches, t.port)]
     env = clean_env(CLAWGATE_HOME=t.info["home"], PYTHONPATH=f"{before}:{BENCH}" if before else str(BENCH))
     t.proc = Proc(t.name, argv, env=env, cwd=t.info["home"], log=work / f"{t.name}.log")
     from gwbench.procs import wait_ready

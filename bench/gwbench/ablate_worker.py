@@ -46,6 +46,22 @@ def switch_off(names: list[str]) -> None:
         sys.setswitchinterval = lambda _interval: None  # type: ignore[assignment]
 
 
+def worker_args(off: str, port: int) -> list[str]:
+    """`-m gwbench.ablate_worker` arguments that run `gateway run` on `port` with the costs `off` switched off."""
+    return [
+        "-m",
+        "gwbench.ablate_worker",
+        "--off",
+        off,
+        "--",
+        "gateway",
+        "run",
+        "--port",
+        str(port),
+        "--quiet",
+    ]
+
+
 def main() -> None:
     argv = sys.argv[1:]
     cut = argv.index("--") if "--" in argv else len(argv)

@@ -170,16 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         "threads, no GIL wait is charged to the loop thread's functions",
     )
     a = p.parse_args(argv)
+    from gwbench.ablate_worker import worker_args
     from gwbench.procs import Proc, free_port, wait_ready
-    from gwbench.targets import (
-        BENCH,
-        FLOOR_KEY,
-        UPSTREAM_KEY,
-        Target,
-        clean_env,
-        start_clawgate,
-        start_upstream,
-    )
+    from gwbench.targets import BENCH, FLOOR_KEY, Target, clean_env, floor_env, start_clawgate, start_upstream
 
     ts = datetime.now(UTC)
     work = BENCH / ".work" / f"callcount-{ts:%Y%m%d-%H%M%S}"
@@ -191,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         up = start_upstream(work, 20, 0.0, 5, 200.0)
         procs.append(up.proc)
         port = free_port()
-        env = clean_env(PYTHONPATH=str(BENCH), GATEWAY_PORT=str(port),
-                        FAKE_UPSTREAM_API_BASE=f"http://127.0.0.1:{up.port}/v1", FAKE_UPSTREAM_KEY=UPSTREAM_KEY,
-                        BENCH_GATEWAY_KEY=FLOOR_KEY, FLOOR_MODELS="openai/gpt-4o=gpt-4o,openai/slow=slow")  # fmt: skip
+        env = floor_env(port, up.port)
         f_out = work / "floor.prof"
         proc = Proc("floor", [*me, str(f_out), "--", "gwbench.floor_proxy"], env=env, cwd=BENCH,
                     log=work / "floor.log")  # fmt: skip
@@ -204,8 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         cg.proc.stop()  # the home is made; run it again under the profiler
         c_out = work / "clawgate.prof"
         env = clean_env(CLAWGATE_HOME=cg.info["home"], PYTHONPATH=str(BENCH))
-        cmd = [*me, str(c_out), "--", "gwbench.ablate_worker", "--off", a.off, "--",
-               "gateway", "run", "--port", str(cg.port), "--quiet"]  # fmt: skip
+        cmd = [*me, str(c_out), "--", *worker_args(a.off, cg.port)[1:]]  # (the module, without "-m")
         cg.proc = Proc("clawgate", cmd, env=env, cwd=cg.info["home"], log=work / "clawgate-prof.log")
         procs.append(cg.proc)
         wait_ready(cg.proc, f"http://127.0.0.1:{cg.port}/healthz", 60)

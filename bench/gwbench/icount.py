@@ -24,13 +24,14 @@ from typing import Any
 
 from gwbench import clients
 from gwbench.ablate import VARIANTS
+from gwbench.ablate_worker import worker_args
 from gwbench.procs import Proc, free_port, wait_ready
 from gwbench.targets import (
     BENCH,
     FLOOR_KEY,
-    UPSTREAM_KEY,
     Target,
     clean_env,
+    floor_env,
     start_clawgate,
     start_upstream,
 )
@@ -124,9 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         targets: list[tuple[Target, Path]] = []
         # the floor
         port = free_port()
-        env = clean_env(PYTHONPATH=str(BENCH), GATEWAY_PORT=str(port),
-                        FAKE_UPSTREAM_API_BASE=f"http://127.0.0.1:{up.port}/v1", FAKE_UPSTREAM_KEY=UPSTREAM_KEY,
-                        BENCH_GATEWAY_KEY=FLOOR_KEY, FLOOR_MODELS="openai/gpt-4o=gpt-4o,openai/slow=slow")  # fmt: skip
+        env = floor_env(port, up.port)
         out = work / "floor" / "cg.out"
         out.parent.mkdir()
         proc = Proc("floor", _callgrind(out, [sys.executable, "-m", "gwbench.floor_proxy"]), env=env, cwd=BENCH,
@@ -152,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             out = work / c.proc.name / "cg.out"
             out.parent.mkdir()
             env = clean_env(CLAWGATE_HOME=c.info["home"], PYTHONPATH=f"{src}:{BENCH}" if src else str(BENCH))
-            cmd = [sys.executable, "-m", "gwbench.ablate_worker", "--off", off, "--",
-                   "gateway", "run", "--port", str(c.port), "--quiet"]  # fmt: skip
+            cmd = [sys.executable, *worker_args(off, c.port)]
             c.proc = Proc(c.proc.name, _callgrind(out, cmd), env=env, cwd=c.info["home"],
                           log=work / f"{c.proc.name}.log")  # fmt: skip
             procs.append(c.proc)

@@ -111,10 +111,9 @@ def start_upstream(
 FLOOR_KEY = "sk-test-bench-floor-client-000000000000"
 
 
-def start_floor(workdir: Path, upstream_port: int) -> Target:
-    """The Python floor (raw ASGI + aiohttp, gc frozen) on this Python, sent the same bodies as clawgate."""
-    port = free_port()
-    env = clean_env(
+def floor_env(port: int, upstream_port: int) -> dict[str, str]:
+    """The floor's environment: its port, the upstream, the client key and the same model table as clawgate."""
+    return clean_env(
         PYTHONPATH=str(BENCH),
         GATEWAY_PORT=str(port),
         FAKE_UPSTREAM_API_BASE=f"http://127.0.0.1:{upstream_port}/v1",
@@ -122,6 +121,12 @@ def start_floor(workdir: Path, upstream_port: int) -> Target:
         BENCH_GATEWAY_KEY=FLOOR_KEY,
         FLOOR_MODELS="openai/gpt-4o=gpt-4o,openai/slow=slow",
     )
+
+
+def start_floor(workdir: Path, upstream_port: int) -> Target:
+    """The Python floor (raw ASGI + aiohttp, gc frozen) on this Python, sent the same bodies as clawgate."""
+    port = free_port()
+    env = floor_env(port, upstream_port)
     argv = [sys.executable, "-m", "gwbench.floor_proxy"]
     proc = Proc("floor", argv, env=env, cwd=BENCH, log=workdir / "floor.log")
     # the floor has no health route: any HTTP answer (its 404) means it is listening
