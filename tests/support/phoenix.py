@@ -1,6 +1,8 @@
 """A real OTLP receiver for the tracing tests: Arize Phoenix (an OpenTelemetry trace backend from PyPI, installed
-into .venv-phoenix by scripts/otlp-receiver.sh), on free loopback ports with a temp working dir, telemetry off,
-readiness polled with a deadline, stopped by its handle. It takes OTLP/HTTP protobuf at /v1/traces, stores the
+into .venv-phoenix by scripts/otlp-receiver.sh), on free loopback ports below the kernel's ephemeral range (it takes
+many seconds to bind them, and an ephemeral port can be handed to someone else meanwhile; a start that still finds
+its port taken is retried on fresh ones), with a temp working dir, telemetry and every external fetch off, readiness
+polled with a deadline, stopped by its handle. It takes OTLP/HTTP protobuf at /v1/traces, stores the
 spans (SQLite) and serves them back over its REST API with their trace ids, parent ids and attributes."""
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import httpx
 
 from . import procs
 from .env import SCRUB
-from .ports import free_port, wait_until
+from .ports import quiet_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 EXE = REPO / ".venv-phoenix" / "bin" / "phoenix"
@@ -84,13 +86,42 @@ def available() -> bool:
     return EXE.exists()
 
 
+PORT_TRIES = 3
+
+
+class PortTaken(AssertionError):
+    """Phoenix could not bind a port: another process took it after it was chosen."""
+
+
 @contextlib.contextmanager
 def running_phoenix(
     workdir: Path, environ: dict[str, str], timeout: float = 180.0
 ) -> Iterator[PhoenixServer]:
     assert available(), f"{EXE} is missing: run scripts/otlp-receiver.sh"
     workdir.mkdir(parents=True, exist_ok=True)
-    port, grpc = free_port(), free_port()
+    for attempt in range(1, PORT_TRIES + 1):
+        server = _start(workdir, environ)
+        try:
+            _wait_ready(server, timeout)
+        except PortTaken:
+            server.stop()
+            if attempt == PORT_TRIES:
+                raise
+            continue
+        except BaseException:
+            server.stop()
+            raise
+        break
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _start(workdir: Path, environ: dict[str, str]) -> PhoenixServer:
+    port, grpc = quiet_port(), quiet_port()
+    while grpc == port:
+        grpc = quiet_port()
     env = {k: v for k, v in environ.items() if k not in SCRUB and not k.startswith(("PHOENIX_", "OTEL_"))}
     env.update(
         PHOENIX_HOST="127.0.0.1",
@@ -98,9 +129,11 @@ def running_phoenix(
         PHOENIX_GRPC_PORT=str(grpc),
         PHOENIX_WORKING_DIR=str(workdir),
         PHOENIX_TELEMETRY_ENABLED="false",
+        PHOENIX_ALLOW_EXTERNAL_RESOURCES="false",
+        PHOENIX_DISABLE_AGENT_ASSISTANT="true",
         HOME=str(workdir),
     )
-    log_path = workdir / "phoenix.log"
+    log_path = workdir / f"phoenix-{port}.log"
     with log_path.open("ab") as out:
         proc = subprocess.Popen(
             [str(EXE), "serve"],
@@ -110,9 +143,15 @@ def running_phoenix(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = PhoenixServer(proc, port, log_path)
+    return PhoenixServer(proc, port, log_path)
+
+
+def _wait_ready(server: PhoenixServer, timeout: float) -> None:
     try:
-        procs.wait_answering(proc, f"{server.url}/healthz", "Phoenix", server.output, timeout, interval=0.2)
-        yield server
-    finally:
-        server.stop()
+        procs.wait_answering(
+            server.proc, f"{server.url}/healthz", "Phoenix", server.output, timeout, interval=0.2
+        )
+    except AssertionError as e:
+        if server.proc.poll() is not None and "address already in use" in server.output().lower():
+            raise PortTaken(str(e)) from e
+        raise
