@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .ports import free_port, wait_until
+from .ports import quiet_port, wait_until
 
 READY_SECONDS = 60.0
 # passwords in the URLs (obviously fake): what clawgate shows of an engine must never contain them
@@ -119,7 +119,7 @@ def redis_server() -> Iterator[Engine]:
     binary = redis_binary()
     assert binary, "redis-server is not installed"
     data = Path(tempfile.mkdtemp(prefix="clawgate-redis-"))
-    port = free_port()
+    port = quiet_port()  # below the ephemeral range: it binds only after start-up
     argv = [
         binary,
         "--port",
@@ -205,7 +205,7 @@ def postgres_server() -> Iterator[Engine]:
         cwd=str(data),
         timeout=120,
     )
-    port = free_port()
+    port = quiet_port()  # below the ephemeral range: it binds only after start-up
     argv = [
         str(bindir / "postgres"),
         "-D",

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from . import procs
-from .ports import free_port, wait_until
+from .ports import quiet_port, wait_until
 
 CONFIG = """\
 global:
@@ -119,7 +119,7 @@ def running_prometheus(workdir: Path, timeout: float = 90.0) -> Iterator[Prometh
     (workdir / "targets.json").write_text("[]")
     cfg = workdir / "prometheus.yml"
     cfg.write_text(CONFIG.format(token=workdir / "token", targets=workdir / "targets.json"))
-    port = free_port()
+    port = quiet_port()  # below the ephemeral range: it binds only after start-up
     log_path = workdir / "prometheus.log"
     argv = [
         exe,
