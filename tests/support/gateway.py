@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from .env import SCRUB, home_env
-from .ports import free_port, wait_until
+from .ports import PORT_TRIES, PortTaken, free_port, port_taken, wait_until
 from .timing import limit
 
 # The gateway suites also drop NO_PROXY (the proxies themselves are in SCRUB).
@@ -160,13 +160,6 @@ def spawn_gateway(
     return _spawn(home, port or free_port(), token, quiet, args, env, extra_env, cwd, wait, timeout)
 
 
-PORT_TRIES = 3
-
-
-class PortTaken(AssertionError):
-    """The gateway could not bind its port: another process took it after it was chosen."""
-
-
 def _spawn(
     home: Any,
     port: int,
@@ -213,7 +206,7 @@ def wait_ready(gw: GatewayProcess, timeout: float = 20.0) -> None:
     def ready() -> bool:
         if gw.proc.poll() is not None:
             out = gw.output()
-            kind = PortTaken if "Address already in use" in out else AssertionError
+            kind = PortTaken if port_taken(out) else AssertionError
             raise kind(f"the gateway exited with {gw.proc.returncode}:\n{out}")
         try:
             return httpx.get(gw.url + "/healthz", timeout=limit(2)).status_code == 200

@@ -18,7 +18,7 @@ import httpx
 
 from . import procs
 from .env import SCRUB
-from .ports import quiet_port, wait_until
+from .ports import PORT_TRIES, PortTaken, port_taken, quiet_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 EXE = REPO / ".venv-phoenix" / "bin" / "phoenix"
@@ -86,13 +86,6 @@ def available() -> bool:
     return EXE.exists()
 
 
-PORT_TRIES = 3
-
-
-class PortTaken(AssertionError):
-    """Phoenix could not bind a port: another process took it after it was chosen."""
-
-
 @contextlib.contextmanager
 def running_phoenix(
     workdir: Path, environ: dict[str, str], timeout: float = 180.0
@@ -152,6 +145,6 @@ def _wait_ready(server: PhoenixServer, timeout: float) -> None:
             server.proc, f"{server.url}/healthz", "Phoenix", server.output, timeout, interval=0.2
         )
     except AssertionError as e:
-        if server.proc.poll() is not None and "address already in use" in server.output().lower():
+        if server.proc.poll() is not None and port_taken(server.output()):
             raise PortTaken(str(e)) from e
         raise

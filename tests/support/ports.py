@@ -29,9 +29,9 @@ def _ephemeral_range() -> tuple[int, int]:
 
 
 def quiet_port() -> int:
-    """A free TCP port on 127.0.0.1 *below* the kernel's ephemeral range, for a server that takes many seconds to
-    bind (Phoenix): ports from `free_port` are ephemeral, and in that time an outgoing connection or another test
-    worker's `bind(0)` can be given the same one."""
+    """A free TCP port on 127.0.0.1 *below* the kernel's ephemeral range, for a server that binds only after its
+    start-up (Phoenix, Redis, PostgreSQL, Prometheus): ports from `free_port` are ephemeral, and in that time an
+    outgoing connection or another test worker's `bind(0)` can be given the same one."""
     low, _ = _ephemeral_range()
     for _ in range(200):
         port = random.randrange(max(1024, low - 12000), low)
@@ -42,6 +42,18 @@ def quiet_port() -> int:
                 continue
             return port
     return free_port()
+
+
+PORT_TRIES = 3  # starts of a server whose chosen port another process took before it bound it
+
+
+class PortTaken(AssertionError):
+    """A server could not bind its port: another process took it after it was chosen (start it on a fresh one)."""
+
+
+def port_taken(output: str) -> bool:
+    """Does a server's output say it could not bind its port?"""
+    return "address already in use" in output.lower()
 
 
 def wait_until(
