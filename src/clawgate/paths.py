@@ -102,8 +102,10 @@ class Paths:
         ensure_private_dir(self.home)
 
 
-def ensure_private_dir(path: Path) -> None:
-    """Create `path` and any missing parents as 0700 (mkdir's mode applies only to the last component)."""
+def create_private_dirs(path: Path) -> None:
+    """Create `path` and any missing parents as 0700 (mkdir's mode applies only to the last component). A
+    directory that exists already keeps its mode: it is not clawgate's to change (a project folder, the
+    folder of a `CLAWGATE_CONFIG` outside the home)."""
     missing = []
     p = path
     while not p.exists() and p != p.parent:
@@ -115,6 +117,12 @@ def ensure_private_dir(path: Path) -> None:
         except FileExistsError:
             pass
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` like `create_private_dirs`, and tighten it to 0700 if it is open to group or others: only
+    for clawgate's own directories (the home, folders inside it)."""
+    create_private_dirs(path)
     try:
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:

@@ -149,6 +149,7 @@ def move_cmd(name: str, source: str, as_json: bool) -> None:
     from clawgate.envfile import move_variable
 
     st = state()
+    st.paths.ensure_home()
     result = move_variable(Path(source), st.paths.env_file, name)
     if as_json:
         emit_json(result)
@@ -180,7 +181,9 @@ def set_cmd(name: str, as_json: bool) -> None:
             next_steps=[f"clawgate env set {name}"],
             hint=f"paste the value at the prompt, or pipe it: printf '%s' \"$VALUE\" | clawgate env set {name}",
         )
-    result = set_variable(state().paths.env_file, name, value)
+    st = state()
+    st.paths.ensure_home()
+    result = set_variable(st.paths.env_file, name, value)
     if as_json:
         emit_json(result)
         return
@@ -194,7 +197,9 @@ def dedupe_cmd(name: str, as_json: bool) -> None:
     """Keep only the definition of NAME in effect in $CLAWGATE_HOME/.env (the last line), dropping the others."""
     from clawgate.envfile import dedupe_variable
 
-    result = dedupe_variable(state().paths.env_file, name)
+    st = state()
+    st.paths.ensure_home()
+    result = dedupe_variable(st.paths.env_file, name)
     if as_json:
         emit_json(result)
         return
@@ -208,7 +213,9 @@ def unset_cmd(name: str, as_json: bool) -> None:
     """Remove NAME from $CLAWGATE_HOME/.env (the gateway picks the change up without a restart)."""
     from clawgate.envfile import unset_variable
 
-    result = unset_variable(state().paths.env_file, name)
+    st = state()
+    st.paths.ensure_home()
+    result = unset_variable(st.paths.env_file, name)
     if as_json:
         emit_json(result)
         return
