@@ -1,7 +1,8 @@
 """Crash-safe file writes: temp file + fsync + rename under a lock, 0600, so a kill never leaves half a file.
 
-Directories that exist keep their mode (only ones created here are made 0700), and the lock file beside the
-written file is removed when the lock is released.
+A symlink is written through: the temp file goes next to the link's target and is renamed over it, so the
+link stays. Directories that exist keep their mode (only ones created here are made 0700), and the lock file
+beside the written file is removed when the lock is released.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ _STALE_TMP_SECONDS = 60.0
 _LOCK_POLL_SECONDS = 0.05
 
 
+def write_target(path: Path) -> Path:
+    """The file a write of `path` replaces: the final target when `path` is a symlink (or sits under one)."""
+    return Path(os.path.realpath(path))
+
+
 def atomic_write(path: Path, data: bytes | str, mode: int = 0o600) -> None:
     """Replace `path` with `data` atomically: readers see the old or the new content, never a mix."""
     if isinstance(data, str):
         data = data.encode("utf-8")
+    path = write_target(path)
     create_private_dirs(path.parent)
     _sweep_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=str(path.parent))
@@ -68,10 +75,11 @@ def _sweep_stale_temps(path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = 15.0) -> Iterator[None]:
-    """Hold an exclusive lock for read-modify-write of `path`: flock on a sibling `.<name>.lock`, which is removed
-    again on release."""
-    create_private_dirs(path.parent)
-    lock_file = path.parent / f".{path.name}.lock"
+    """Hold an exclusive lock for read-modify-write of `path`: flock on a sibling `.<name>.lock` (of the link's
+    target when `path` is a symlink), which is removed again on release."""
+    target = write_target(path)
+    create_private_dirs(target.parent)
+    lock_file = target.parent / f".{target.name}.lock"
     fd = _acquire(lock_file, timeout)
     if fd is None:
         raise ClawgateError(

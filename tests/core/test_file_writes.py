@@ -1,5 +1,5 @@
 """What clawgate's writes leave on disk: no mode change to a directory it did not create, no lock file left
-behind, and the lock still exclusive across processes."""
+behind, a symlinked file written through to its target, and the lock still exclusive across processes."""
 
 from __future__ import annotations
 
@@ -64,6 +64,34 @@ def test_the_home_is_still_made_private(home, cli):
     home.path.chmod(0o755)
     assert cli("env", "set", "GROQ_API_KEY", input=KEY).code == 0
     assert _mode(home.path) == 0o700
+
+
+def test_config_symlink_is_kept_and_its_target_written(home, cli, tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "clawgate.json"
+    target.write_text("{gateway: {port: 19001}}\n")
+    link = home.path / "clawgate.json"
+    link.symlink_to(target)
+    r = cli("config", "set", "gateway.port", "19002")
+    assert r.code == 0, r.err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text())["gateway"]["port"] == 19002
+    # the previous file is kept beside the path clawgate was given, not in the link's folder
+    assert (home.path / "clawgate.json.bak").read_text() == "{gateway: {port: 19001}}\n"
+    assert not (dotfiles / "clawgate.json.bak").exists()
+    assert _locks(dotfiles) == [] and not list(dotfiles.glob(".clawgate.json.tmp-*"))
+
+
+def test_env_symlink_is_kept_and_its_target_written(home, cli, tmp_path):
+    target = tmp_path / "secrets.env"
+    target.write_text("OTHER=1\n")
+    link = home.path / ".env"
+    link.symlink_to(target)
+    r = cli("env", "set", "GROQ_API_KEY", input=KEY)
+    assert r.code == 0, r.err
+    assert link.is_symlink()
+    assert target.read_text() == f"OTHER=1\nGROQ_API_KEY={KEY}\n"
 
 
 def _bump(path: str, rounds: int, start: mp.synchronize.Event) -> None:  # runs in a child process
