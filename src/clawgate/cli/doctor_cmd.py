@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,22 +12,6 @@ from clawgate.cli.context import json_option, state
 from clawgate.cli.findings_view import render_findings
 from clawgate.cli.output import console, emit_json, esc
 from clawgate.paths import display_path
-
-if TYPE_CHECKING:
-    from clawgate.diagnose.findings import Finding
-
-
-def collect(
-    agent_id: str | None, probe: bool = False, check_gateway: bool = False
-) -> tuple[list[Finding], dict[str, Any]]:
-    """(ordered findings, meta) for this CLI's home."""
-    from clawgate.diagnose.run import doctor_for_cli
-
-    st = state()
-    run = doctor_for_cli(
-        st.paths, st.environ, agent_id, probe=probe, check_gateway=check_gateway, cwd=Path.cwd()
-    )
-    return run.findings, run.meta
 
 
 @click.command("doctor")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from clawgate.cli.context import json_option
@@ -29,17 +31,25 @@ def secrets() -> None:
 @json_option
 def audit(check: bool, as_json: bool) -> None:
     """List plaintext keys in the config, unresolved ${VAR}/SecretRef references, credentials that shadow a
-    different key, variables defined more than once, and secret files readable by others."""
-    from clawgate.cli.doctor_cmd import collect
+    different key, variables defined more than once, and secret files readable by others.
 
-    findings, meta = collect(None)
-    items = [f for f in findings if f.code in AUDIT_CODES]
-    data = {"ok": not items, "items": [f.to_json() for f in items], **meta}
+    A config that does not load (not JSON5, or an invalid value) is reported with its file and line, and the
+    audit exits 1 with or without --check: nothing in it could be checked."""
+    from clawgate.cli.context import state
+    from clawgate.diagnose.run import doctor_for_cli
+
+    st = state()
+    run = doctor_for_cli(st.paths, st.environ, None, probe=False, check_gateway=False, cwd=Path.cwd())
+    unread = run.snapshot is None  # then doctor's findings are the config's load error alone
+    items = run.findings if unread else [f for f in run.findings if f.code in AUDIT_CODES]
+    data = {"ok": not items, "checked": not unread, "items": [f.to_json() for f in items], **run.meta}
     if as_json:
         emit_json(data)
     else:
+        if unread:
+            console().print("[red]the config does not load, so its secrets were not checked[/]")
         render_findings(data["items"])
-    if check and items:
+    if unread or (check and items):
         raise click.exceptions.Exit(1)
 
 
