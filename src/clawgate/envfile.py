@@ -35,6 +35,11 @@ def _split(text: str, name: str) -> tuple[str, list[str], str | None]:
     return "".join(kept), found, value
 
 
+def defines(text: str, name: str) -> bool:
+    """Whether the .env text `text` has a line defining NAME."""
+    return bool(_split(text, name)[1])
+
+
 _PLAIN = re.compile(r"^[A-Za-z0-9_\-./:@+=,~%^]*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -89,7 +89,21 @@ class Paths:
 
     @property
     def backups_dir(self) -> Path:
+        """`doctor --fix` / `secrets configure` copy what they change into backups/<stamp>/ (0700)."""
         return self.home / "backups"
+
+    @property
+    def config_backup(self) -> Path:
+        """The previous config, kept by every config write (`clawgate.json.bak`, beside the config)."""
+        return self.config.with_name(self.config.name + ".bak")
+
+    def backup_copy(self, stamp_dir: Path, file: Path) -> Path:
+        """Where a copy of `file` sits in the backup folder `stamp_dir` (its path inside the home, else its
+        name)."""
+        try:
+            return stamp_dir / file.relative_to(self.home)
+        except ValueError:
+            return stamp_dir / file.name
 
     def agent_dir(self, agent_id: str) -> Path:
         return self.agents_dir / normalize_agent_id(agent_id)

@@ -121,7 +121,8 @@ def configure(yes: bool, plan_out: str | None, as_json: bool) -> None:
 def move(path: str, variable: str | None, as_json: bool) -> None:
     """Move the literal secret at config PATH into $CLAWGATE_HOME/.env (as VARIABLE) and make PATH a
     ${VARIABLE} reference — e.g. `clawgate secrets move models.providers.openrouter.apiKey`. The value is
-    never printed; the old config is kept as clawgate.json.bak."""
+    never printed; the old config is kept as clawgate.json.bak, with the literal replaced by the reference there
+    too (and in the config copies under backups/)."""
     from clawgate.cli.context import state
     from clawgate.config.secret_move import move_literal
 
@@ -139,6 +140,11 @@ def move(path: str, variable: str | None, as_json: bool) -> None:
         f"moved {esc(path)} to {esc(result['variable'])} in {esc(result['file'])} ({result['fingerprint']}); "
         f"{esc(path)}: {esc(result['config'])}"
     )
+    if result["backups_scrubbed"]:
+        console().print(
+            f"the literal is replaced by ${{{esc(result['variable'])}}} in the backups too: "
+            + ", ".join(esc(b) for b in result["backups_scrubbed"])
+        )
 
 
 def _openclaw_refusals() -> None:

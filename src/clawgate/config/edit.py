@@ -159,6 +159,6 @@ def modify_config(paths: Paths, mutate: Any) -> tuple[dict[str, Any], dict[str, 
         rendered = json5io.dumps(new)
         cfg = validate(new, name, rendered)
         if text is not None and text != rendered:
-            atomic_write(paths.config.with_name(paths.config.name + ".bak"), text)
+            atomic_write(paths.config_backup, text)
         atomic_write(paths.config, rendered)
     return old, new, cfg

@@ -1,19 +1,25 @@
 """Move a literal secret out of the config file into `$CLAWGATE_HOME/.env`, leaving a `${VAR}` reference.
 
-`clawgate secrets move PATH` and `doctor --fix` both use it. For `models.providers.<id>.apiKey`,
+`clawgate secrets move PATH`, `secrets configure` and `doctor --fix` use it. For `models.providers.<id>.apiKey`,
 `models.providers.<id>.headers.<name>` and `gateway.auth.token` the config keeps `${VAR}`; for an `env` entry
 (`env.vars.X`, `env.X`) the variable itself moves and the entry goes. The value is never printed, and a
 variable that already holds a *different* value in the .env is left alone (moving would change the key in use).
+
+The backups clawgate wrote of the config (`clawgate.json.bak`, `backups/<stamp>/clawgate.json`) would still hold
+the literal: it is replaced there by the same `${VAR}`, and a backup folder's copy of the .env gets the moved
+line, so a restored backup uses the same key without holding it in the config.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
-from clawgate.atomicfile import locked, read_text_if_exists
+from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
 from clawgate.config.edit import get_path, is_missing, modify_config, parse_path, set_path, unset_path
-from clawgate.envfile import dotenv_line
+from clawgate.envfile import defines, dotenv_line
 from clawgate.errors import NotFoundError, UsageError
 from clawgate.paths import Paths, display_path
 from clawgate.redaction import fingerprint, register_secret
@@ -68,8 +74,6 @@ def move_literal(
                 hint=f"or, if the .env value is the right one: clawgate config unset {path}",
             )
         if existing is None:
-            from clawgate.atomicfile import atomic_write
-
             text = read_text_if_exists(env_file) or ""
             if text and not text.endswith("\n"):
                 text += "\n"
@@ -82,6 +86,7 @@ def move_literal(
             set_path(data, parts, "${" + name + "}")
 
     modify_config(paths, mutate)
+    scrubbed = scrub_backups(paths, key, name)
     return {
         "ok": True,
         "path": path,
@@ -89,4 +94,45 @@ def move_literal(
         "file": display_path(env_file),
         "config": "removed" if is_env_entry else "${" + name + "}",
         "fingerprint": fingerprint(key),
+        "backups_scrubbed": [display_path(p) for p in scrubbed],
     }
+
+
+def scrub_backups(paths: Paths, key: str, name: str) -> list[Path]:
+    """Replace the literal `key` with `${name}` in every config backup clawgate wrote; returns those changed.
+    Only whole string values are replaced (a quoted `key`, spaces around it allowed), never object keys."""
+    ref = "${" + name + "}"
+    forms = "|".join(re.escape(f) for f in sorted({key, json.dumps(key)[1:-1]}, key=len, reverse=True))
+    literal = re.compile(rf"([\"'])\s*(?:{forms})\s*\1(?!\s*:)")
+    changed: list[Path] = []
+
+    def scrub(file: Path) -> bool:
+        try:
+            text = read_text_if_exists(file)
+        except (OSError, UnicodeDecodeError):
+            return False
+        if text is None:
+            return False
+        new = literal.sub(lambda m: m.group(1) + ref + m.group(1), text)
+        if new == text:
+            return False
+        atomic_write(file, new)
+        changed.append(file)
+        return True
+
+    with locked(paths.config):  # the .bak is written under the config's lock
+        scrub(paths.config_backup)
+    try:
+        stamps = sorted(d for d in paths.backups_dir.iterdir() if d.is_dir())
+    except OSError:
+        stamps = []
+    for stamp in stamps:
+        if scrub(paths.backup_copy(stamp, paths.config)):
+            env_copy = paths.backup_copy(stamp, paths.env_file)
+            text = read_text_if_exists(env_copy)
+            if text is not None and not defines(text, name):
+                atomic_write(
+                    env_copy,
+                    text + ("" if not text or text.endswith("\n") else "\n") + dotenv_line(name, key),
+                )
+    return changed

@@ -18,7 +18,7 @@ from clawgate.auth.profiles import delete_profile
 from clawgate.config.edit import modify_config, parse_path, unset_path
 from clawgate.diagnose.findings import Finding
 from clawgate.envfile import dedupe_variable
-from clawgate.paths import Paths, display_path
+from clawgate.paths import Paths, create_private_dirs, display_path, ensure_private_dir
 from clawgate.plan.snapshot import Snapshot
 from clawgate.store.base import HealthRecord
 
@@ -175,21 +175,19 @@ def _move_plaintext(snap: Snapshot, f: Finding) -> Fix | None:
 
 
 def backup(paths: Paths, files: list[Path]) -> Path:
-    """Copy every file a fix will touch into backups/<timestamp>/ (0700 dir, files keep 0600)."""
+    """Copy every file a fix will touch into backups/<timestamp>/ (0700 dirs, files 0600). A secret moved out of
+    the config afterwards is replaced in these copies too (config/secret_move.py)."""
+    ensure_private_dir(paths.backups_dir)
     dest = paths.backups_dir / time.strftime("%Y%m%d-%H%M%S")
     n = 0
     while dest.exists():
         n += 1
         dest = paths.backups_dir / (time.strftime("%Y%m%d-%H%M%S") + f"-{n}")
-    dest.mkdir(parents=True, mode=0o700)
+    dest.mkdir(mode=0o700)
     for f in files:
         if f.exists():
-            try:
-                rel = f.relative_to(paths.home)
-            except ValueError:
-                rel = Path(f.name)
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            target = paths.backup_copy(dest, f)
+            create_private_dirs(target.parent)
             shutil.copy2(f, target)
             target.chmod(0o600)
     return dest
