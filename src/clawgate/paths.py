@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from clawgate.errors import UsageError
+from clawgate.errors import ConfigError, Location, UsageError
 
 DEFAULT_HOME = "~/.clawgate"
 CONFIG_NAME = "clawgate.json"
@@ -113,7 +113,39 @@ class Paths:
 
     def ensure_home(self) -> None:
         """Create the state dir (0700) on first use; tighten it if it is open to others."""
+        self.check_home()
         ensure_private_dir(self.home)
+
+    def check_home(self) -> None:
+        """Raise a ConfigError naming the file when the home, or a folder above it, is a file: nothing clawgate
+        keeps there could be read or written."""
+        blocker = blocking_file(self.home)
+        if blocker is None:
+            return
+        where = "CLAWGATE_HOME" if self.home_from == "env:CLAWGATE_HOME" else "the default home"
+        what = (
+            f"the clawgate home ({where}) is a file, not a directory"
+            if blocker == self.home
+            else f"this is a file, so the clawgate home {display_path(self.home)} ({where}) cannot be a directory"
+        )
+        raise ConfigError(
+            what,
+            location=Location(file=display_path(blocker)),
+            next_steps=["clawgate config path"],
+            hint="point CLAWGATE_HOME at a directory (it is created when missing), or move the file away"
+            if self.home_from == "env:CLAWGATE_HOME"
+            else "move the file away (clawgate keeps its state in that directory), or set CLAWGATE_HOME",
+        )
+
+
+def blocking_file(path: Path) -> Path | None:
+    """The nearest of `path` and the folders above it that exists but is not a directory, if any."""
+    for p in (path, *path.parents):
+        if p.is_dir():
+            return None
+        if p.exists() or p.is_symlink():
+            return p
+    return None
 
 
 def create_private_dirs(path: Path) -> None:

@@ -53,21 +53,35 @@ def _mask(value: Any, path: str) -> Any:
 @json_option
 def path_cmd(as_json: bool) -> None:
     """Show which config file and state dir this CLI uses, and why."""
+    from clawgate.config.loader import check_config_path
+    from clawgate.errors import ClawgateError
+
     p = state().paths
+    try:
+        check_config_path(p)
+        problem = None
+    except ClawgateError as exc:
+        problem = exc
     data = {
         "config": str(p.config),
         "config_from": p.config_from,
-        "config_exists": p.config.exists(),
+        "config_exists": p.config.is_file(),
         "home": str(p.home),
         "home_from": p.home_from,
+        "problem": None if problem is None else f"{problem.location}: {problem.message}",
     }
     if as_json:
         emit_json(data)
-        return
-    c = console()
-    exists = "" if data["config_exists"] else " [yellow](does not exist yet)[/]"
-    c.print(f"config: {esc(display_path(p.config))}{exists}  [dim]({p.config_from})[/]")
-    c.print(f"home:   {esc(display_path(p.home))}  [dim]({p.home_from})[/]")
+        if problem is not None:
+            raise click.exceptions.Exit(problem.exit_code)
+    else:
+        c = console()
+        exists = "" if data["config_exists"] or problem else " [yellow](does not exist yet)[/]"
+        c.print(f"config: {esc(display_path(p.config))}{exists}  [dim]({p.config_from})[/]")
+        c.print(f"home:   {esc(display_path(p.home))}  [dim]({p.home_from})[/]")
+    if problem is not None:
+        problem.next_steps = []  # (its next step is this command)
+        raise problem
 
 
 @config.command("get")

@@ -198,7 +198,7 @@ def _write_crash(exc: BaseException) -> str | None:
         from clawgate.paths import Paths
 
         paths = Paths.discover(STATE.environ)
-        logs = paths.logs_dir if paths.home.exists() else None
+        logs = paths.logs_dir if paths.home.is_dir() else None
         base = str(logs) if logs else tempfile.gettempdir()
         os.makedirs(base, mode=0o700, exist_ok=True)
         path = os.path.join(base, f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log")

@@ -7,8 +7,9 @@ from typing import Any
 
 import json5
 
-from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
+from clawgate.atomicfile import atomic_write, locked
 from clawgate.config import json5io
+from clawgate.config.loader import check_config_path, read_config_text
 from clawgate.config.schema import Config, validate
 from clawgate.errors import NotFoundError, UsageError
 from clawgate.paths import Paths, display_path
@@ -148,9 +149,10 @@ def modify_config(paths: Paths, mutate: Any) -> tuple[dict[str, Any], dict[str, 
     import copy
 
     name = display_path(paths.config)
+    check_config_path(paths)
     paths.ensure_home()
     with locked(paths.config):
-        text = read_text_if_exists(paths.config)
+        text = read_config_text(paths)
         old = json5io.parse(text, name) if text else {}
         if not isinstance(old, dict):
             old = {}

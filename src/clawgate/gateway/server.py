@@ -150,6 +150,7 @@ def run(
 ) -> int:
     """Run the gateway in the foreground until SIGINT/SIGTERM. Returns the exit status. As a worker of
     `gateway run --workers N` (gateway/workers.py) it serves the supervisor's listening socket `worker_fd`."""
+    paths.ensure_home()  # a home that is a file is a clear error here, not a crash in the log set-up
     log.setup(paths.logs_dir, console=console)
     rt, host, port = prepare(paths, environ, host, port)
     sock = None

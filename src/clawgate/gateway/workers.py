@@ -172,6 +172,7 @@ def run_workers(
     """Check the config as `gateway run` does, then supervise `n` workers on one listening socket."""
     from clawgate.gateway.server import prepare
 
+    paths.ensure_home()
     log.setup(paths.logs_dir, console=console)
     rt, host, port = prepare(paths, environ, host, port)
     drain = rt.snapshot.config.gateway.drain_seconds
