@@ -65,7 +65,12 @@ def _follow_calls(state_db: Path, since: float, poll: float = 0.5) -> Iterator[d
 
 @click.command("logs")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new entries.")
-@click.option("--json", "as_json", is_flag=True, help="Print raw JSON lines.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print raw JSON lines, one entry per line (none when there are none).",
+)
 @click.option("--limit", "-n", default=50, show_default=True, help="How many recent entries.")
 @click.option("--calls", "only_calls", is_flag=True, help="Only model calls (the executor's record).")
 def logs(follow: bool, as_json: bool, limit: int, only_calls: bool) -> None:
@@ -79,7 +84,8 @@ def logs(follow: bool, as_json: bool, limit: int, only_calls: bool) -> None:
     gateway = [] if only_calls else logmod.read(paths.logs_dir, limit)
     entries = sorted([*calls, *gateway], key=lambda e: e.get("ts", 0))[-limit:]
     if not entries and not follow:
-        console().print(
+        # --json is one JSON object per line: no entries is no line (the note goes to stderr)
+        console(stderr=as_json).print(
             f"no calls or log entries in {esc(paths.home)} yet (start the gateway: clawgate gateway start, "
             "or make a call: clawgate infer 'hi')"
         )
