@@ -2,6 +2,11 @@
 
 No source overrides an earlier one. Every definition of a variable is kept (file and line), so the CLI can
 show the winner, what it shadows, and duplicates inside one file.
+
+A process value may be a `GatewayOnly`: the CLI's prediction of a running gateway whose value for the name
+comes from *its* process environment and cannot be read here (diagnose/prediction.py). It is the winner, as
+in the gateway, with the gateway's fingerprint and an empty value: nothing falls back to a shadowed file line,
+and nothing can send it (auth/resolve.py makes it a candidate that is never tried).
 """
 
 from __future__ import annotations
@@ -31,6 +36,20 @@ SOURCE_LABEL = {
 }
 
 
+class GatewayOnly(str):
+    """A process-environment value known only by its fingerprint (the running gateway's report). Its text is
+    empty, so whatever reads it as a string gets no value rather than another one."""
+
+    fingerprint: str
+    origin: str
+
+    def __new__(cls, fingerprint: str, origin: str) -> GatewayOnly:
+        obj = super().__new__(cls, "")
+        obj.fingerprint = fingerprint
+        obj.origin = origin
+        return obj
+
+
 @dataclass(frozen=True)
 class Definition:
     """One place a variable is defined. `value` is never printed; use the fingerprint or `present`."""
@@ -41,6 +60,7 @@ class Definition:
     file: str | None = None
     line: int | None = None
     effective_in_file: bool = True  # False for an earlier duplicate that a later line in the same file beats
+    known_fingerprint: str | None = None  # a GatewayOnly value: its fingerprint (the value is not here)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"source": self.source, "origin": self.origin}
@@ -146,7 +166,11 @@ class Environment:
             return self._cache[name]
         defs: list[Definition] = []
         if name in self._process:
-            defs.append(Definition("process", "process environment", self._process[name]))
+            v = self._process[name]
+            if isinstance(v, GatewayOnly):
+                defs.append(Definition("process", v.origin, "", known_fingerprint=v.fingerprint))
+            else:
+                defs.append(Definition("process", "process environment", v))
         for layer in self._layers:
             for d in reversed(layer.defs.get(name, [])):  # last line in a file wins inside that file
                 defs.append(d)

@@ -9,6 +9,11 @@ provider's conventional environment variables.
 A pin is a pin, not a preference: with one, only that profile of that provider is ever used. A pin to a profile
 that does not exist, or that belongs to another provider, leaves `pin_error` set and no usable candidate —
 the plan refuses the attempt (`auth.pin_invalid`) and no key is sent anywhere.
+
+A key the CLI knows only by the running gateway's fingerprint (`environment.GatewayOnly`: it is in the
+gateway's process environment, not readable here) is a `gateway_only` candidate: the winner, as in the gateway,
+with what it shadows — but never in the list a call tries (`distinct_usable`), so nothing this CLI runs sends
+it or anything it beats.
 """
 
 from __future__ import annotations
@@ -52,10 +57,18 @@ class Candidate:
     profile_path: Path | None = None  # the store a profile candidate came from (OAuth refresh writes there)
     account_id: str | None = None  # OAuth: the account the token is for (ChatGPT: chatgpt-account-id)
     refreshable: bool = False  # an OAuth profile with a refresh token: an expired access token is renewed
+    gateway_only: bool = (
+        False  # the running gateway's key, known here by fingerprint only: never sent from here
+    )
     _secret: str | None = field(default=None, repr=False)
 
     def secret(self) -> str | None:
         return self._secret if self.usable else None
+
+    @property
+    def sendable(self) -> bool:
+        """Usable, and its value is here (a `gateway_only` key is the gateway's to send)."""
+        return self.usable and not self.gateway_only
 
     @property
     def fatal_reason(self) -> str | None:
@@ -72,6 +85,8 @@ class Candidate:
             return out
         out["kind"] = self.kind
         out["usable"] = self.usable
+        if self.gateway_only:
+            out["gateway_only"] = True
         if self.ref:
             out["ref"] = self.ref
         if self.inherited_from:
@@ -116,11 +131,11 @@ class CredentialResolution:
         """Usable candidates in order, one per distinct key (the executor's auth failover list). Pinned: the
         pinned candidate alone, or nothing."""
         if self.pinned:
-            return [c for c in self.candidates if c.usable and self._pin_matches(c)][:1]
+            return [c for c in self.candidates if c.sendable and self._pin_matches(c)][:1]
         seen: set[str] = set()
         out = []
         for c in self.candidates:
-            if c.usable and c.fingerprint not in seen:
+            if c.sendable and c.fingerprint not in seen:
                 seen.add(c.fingerprint or "")
                 out.append(c)
         return out
@@ -194,6 +209,43 @@ def order_for_call(
         else:
             ready.append(c)
     return ready + [c for _, _, c in sorted(near, key=lambda n: (n[0], n[1]))] + down
+
+
+def gateway_only_candidates(
+    source: str, env: Environment, name: str, kind: str = "api_key"
+) -> list[Candidate] | None:
+    """`name` as the running gateway has it when its value is known here only by fingerprint: the gateway's
+    candidate (winner) and, unusable, each line it beats; None for a variable whose value is here."""
+    var = env.var(name)
+    if var is None or var.winner.known_fingerprint is None:
+        return None
+    out = [
+        Candidate(
+            source=source,
+            origin=var.winner.origin,
+            kind=kind,
+            fingerprint=var.winner.known_fingerprint,
+            usable=True,
+            ref=None,
+            gateway_only=True,
+        )
+    ]
+    for d in var.shadowed:
+        if not d.value or not d.effective_in_file:
+            continue
+        register_secret(d.value)
+        out.append(
+            Candidate(
+                source=source,
+                origin=d.origin,
+                kind=kind,
+                fingerprint=fingerprint(d.value),
+                issues=[
+                    KeyIssue("env.shadowed", f"shadowed by {name} in the {var.winner.origin}", fatal=True)
+                ],
+            )
+        )
+    return out
 
 
 def _kind_for(value: str, default: str) -> str:
@@ -342,7 +394,13 @@ def resolve_credentials(
                 cands.append(finish(c, sv.value))
         else:
             exp = expand(raw_cfg, env)
-            if exp.refs:
+            one = exp.refs[0] if len(exp.refs) == 1 and raw_cfg.strip() == "${" + exp.refs[0] + "}" else None
+            whole = one or env_name_ref(raw_cfg)  # the key is one variable's whole value
+            gw_only = gateway_only_candidates(source, env, whole) if whole else None
+            if gw_only is not None:
+                gw_only[0].ref = raw_cfg
+                cands.extend(gw_only)
+            elif exp.refs:
                 c = Candidate(source=source, origin=", ".join(exp.origins.values()) or "config", ref=raw_cfg)
                 if not exp.ok:
                     names = ", ".join(exp.missing)
@@ -400,10 +458,15 @@ def resolve_credentials(
     # 5. conventional environment variables
     for name in provider.env_vars:
         checked.append(f"env:{name}")
+        kind = "token" if name.endswith("OAUTH_TOKEN") else "api_key"
+        gw_only = gateway_only_candidates(f"env:{name}", env, name, kind)
+        if gw_only is not None:  # each line it beats once (a config `${VAR}` of it listed them already)
+            known = {(c.origin, c.fingerprint) for c in cands if not c.usable}
+            cands.extend(c for c in gw_only if c.usable or (c.origin, c.fingerprint) not in known)
+            continue
         var = env.var(name)
         if var is None or var.value == "":
             continue
-        kind = "token" if name.endswith("OAUTH_TOKEN") else "api_key"
         c = Candidate(source=f"env:{name}", origin=var.winner.origin, kind=kind)
         cands.append(finish(c, var.value))
 

@@ -34,6 +34,7 @@ from clawgate.call.wire import ANTHROPIC_VERSION, auth_headers
 from clawgate.clients.meter import Meter
 from clawgate.failures import Failure
 from clawgate.failures.classify import IOErrors, region_hint
+from clawgate.failures.classify.gateway_only import gateway_only_credential
 from clawgate.failures.classify.local import (
     cancelled,
     missing_credential,
@@ -227,6 +228,17 @@ class Executor:
     def _missing(self, att: Attempt) -> Failure:
         cred = att.credential
         agent = cred.agent if cred else "main"
+        theirs = cred.winner if cred else None
+        if (
+            theirs is not None and theirs.gateway_only
+        ):  # the running gateway's key: not this process's to send
+            return gateway_only_credential(
+                provider=att.provider,
+                model=att.model,
+                source=theirs.source,
+                fingerprint=theirs.fingerprint,
+                origin=theirs.origin,
+            )
         unresolved = [
             c for c in (cred.candidates if cred else []) for i in c.issues if i.code == "env.unresolved_ref"
         ]

@@ -162,14 +162,19 @@ def render_plan(data: dict[str, Any]) -> None:
         style = {"ok": "green", "no_credential": "red", "error": "red"}.get(status, "white")
         probe = a.get("probe")
         if probe is not None:
+            by = (
+                f" (by the running gateway, pid {probe['gateway']['pid']})"
+                if probe.get("by") == "gateway"
+                else ""
+            )
             if probe.get("ok"):
-                status = f"probe ok {probe.get('status')} {probe.get('latency_ms')} ms"
+                status = f"probe ok {probe.get('status')} {probe.get('latency_ms')} ms{by}"
                 style = "green"
             elif probe.get("served"):
                 status = f"served by {probe.get('credential')}, but {probe.get('owner')} {probe.get('code')} on the way"
                 style = "yellow"
             else:
-                status = f"probe failed: {probe.get('owner')} {probe.get('code')}"
+                status = f"probe failed: {probe.get('owner')} {probe.get('code')}{by}"
                 style = "red"
         c.print(
             f" {i}. [bold]{esc(a['ref'])}[/] [dim]{esc(a['role'])}, from {esc(a['from'])}[/]  [{style}]{esc(status)}[/]"
@@ -323,6 +328,7 @@ def status_cmd(
 
     from clawgate.cli import models_status_extra as extra
     from clawgate.diagnose.findings import order
+    from clawgate.diagnose.gateway_probe import by_gateway
     from clawgate.diagnose.offline import offline_findings
     from clawgate.diagnose.service_env import environment_findings, settle
 
@@ -356,6 +362,7 @@ def status_cmd(
             data["predicts"] = prediction.to_json()
             if probe and runtime is not None and not profiles:
                 results = extra.run_probes(runtime, plan, probe_provider, probe_all, as_json, probe_timeout)
+                results = by_gateway(st.paths, st.environ, prediction, plan, results)
                 for row, res in zip(data["attempts"], results, strict=True):
                     if res is not None:
                         row["probe"] = res

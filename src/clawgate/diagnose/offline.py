@@ -230,7 +230,7 @@ def _env_findings(snap: Snapshot, used: set[str]) -> list[Finding]:
         var = env.var(name)
         if var is None:
             continue
-        if var.winner.source == "process":
+        if var.winner.source == "process" and var.winner.known_fingerprint is None:  # else: env.gateway_only
             differing = [d for d in var.shadowed if d.value != var.value and d.source != "login_shell"]
             if differing:
                 out.append(

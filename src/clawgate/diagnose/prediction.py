@@ -4,7 +4,9 @@
   `gateway.service_env.env_view`) decides, name by name, what the service has. Values never travel: where the
   gateway's value comes from its process environment, the CLI uses a value it can read itself (its own
   environment, this directory's `.env`, the home `.env`) with the same fingerprint; without one the variable
-  is *unreadable* here, and doctor says so (`env.gateway_only`).
+  is *unreadable* here: it stays the winner as a `GatewayOnly` (the gateway's fingerprint, no value), so
+  nothing falls back to a file line the gateway's value beats, probes of it go to the gateway
+  (`cli/models_gateway_probe.py`), and doctor says so (`env.gateway_only`).
 - **None runs**: exactly what `clawgate gateway start` and the systemd unit give the service
   (`gateway.service_env.service_environ`): no shell variable outside `env.passThrough`, no `./.env`.
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clawgate.environment import Environment
+from clawgate.environment import Environment, GatewayOnly
 from clawgate.errors import ClawgateError
 from clawgate.gateway.service_env import pass_through_names, service_environ
 from clawgate.paths import Paths
@@ -37,6 +39,9 @@ class ServicePrediction:
     gateway_url: str | None = None
     gateway_pid: int | None = None
     unreadable: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> the gateway's view entry
+    launched_by: str | None = (
+        None  # what started the running gateway, when it can tell ("systemd", "container")
+    )
 
     def describe(self) -> str:
         if self.basis == "gateway":
@@ -101,6 +106,7 @@ def predict_service(
     assert isinstance(gw, dict)
     env = dict(base)
     unreadable: dict[str, dict[str, Any]] = {}
+    pid = gw.get("pid")
     for name, info in view.items():
         env.pop(name, None)
         if not isinstance(info, dict) or info.get("source") != "process":
@@ -115,11 +121,18 @@ def predict_service(
             value = shown  # a proxy URL is reported whole when it has no password
         if value is None:
             unreadable[name] = info
+            if want:  # the gateway's value wins over every line the snapshot reads, as in the gateway
+                env[name] = GatewayOnly(str(want), f"process environment of the running gateway (pid {pid})")
         else:
             env[name] = value
-    pid = gw.get("pid")
+    launched = gw.get("launched_by")
     return ServicePrediction(
-        env, "gateway", str(gateway_status.get("url")), int(pid) if pid else None, unreadable
+        env,
+        "gateway",
+        str(gateway_status.get("url")),
+        int(pid) if pid else None,
+        unreadable,
+        launched if isinstance(launched, str) else None,
     )
 
 

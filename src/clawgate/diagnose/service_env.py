@@ -16,6 +16,7 @@ it fails while this shell looks fine); a warning when the service has another va
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,7 @@ from clawgate.diagnose.findings import Finding
 from clawgate.diagnose.plans import needed_vars
 from clawgate.diagnose.prediction import ServicePrediction
 from clawgate.environment import NO_PROXY_NAMES, PROXY_NAMES, Environment
+from clawgate.gateway.service_env import pass_through_names
 from clawgate.plan.snapshot import Snapshot
 from clawgate.redaction import fingerprint
 
@@ -135,21 +137,68 @@ def shell_findings(
     return out
 
 
-def gateway_only_findings(prediction: ServicePrediction) -> list[Finding]:
-    """Variables the running gateway has from its process environment whose value this CLI cannot read."""
+_STARTED_IN = {
+    "systemd": "in the gateway's systemd unit (its Environment=/EnvironmentFile= lines: "
+    "`systemctl --user edit clawgate`)",
+    "container": "in the gateway's container environment (`docker run -e`/`--env-file`, compose "
+    "`environment:`/`env_file:`)",
+}
+
+
+def gateway_only_findings(snap: Snapshot, prediction: ServicePrediction) -> list[Finding]:
+    """Variables the running gateway has from its process environment whose value this CLI cannot read. That
+    value beats every file (the home `.env` too), so the fix is where the gateway is started, never `env set`."""
     out = []
+    passed = pass_through_names(snap.config)
+    where = _STARTED_IN.get(
+        prediction.launched_by or "",
+        "where the gateway is started (a container's environment, a unit's Environment=, the shell that ran "
+        "`clawgate gateway run`)",
+    )
     for name, info in sorted(prediction.unreadable.items()):
+        var = snap.env.var(name)
+        beaten = [
+            d
+            for d in (var.shadowed if var is not None else [])
+            if d.value and d.effective_in_file and d.source != "login_shell"
+        ]
+        over = (
+            f"; it beats {beaten[0].origin} ({fingerprint(beaten[0].value)}), which the gateway ignores"
+            if beaten
+            else ""
+        )
+        then = f" (the gateway then reads {beaten[0].origin})" if beaten else ""
+        if name in passed:
+            rest = [n for n in passed if n != name]
+            steps = [
+                f"clawgate config set env.passThrough '{json.dumps(rest)}'"
+                if rest
+                else "clawgate config unset env.passThrough",
+                "clawgate gateway restart",
+            ]
+            hint = f"env.passThrough hands the starting shell's {name} to the gateway: drop it there{then}"
+        else:
+            steps = []
+            hint = f"remove or replace {name} {where}, then restart the gateway{then}"
+        hint += (
+            f"; `env set` cannot help, the process environment beats $CLAWGATE_HOME/.env. To test the gateway's "
+            f"own {name}: clawgate models status --probe (the running gateway probes it)"
+        )
         out.append(
             Finding(
                 "env.gateway_only",
-                f"{name} ({info.get('fingerprint')}) is in the process environment of {prediction.short()}, "
-                "and this CLI cannot read that value: its predictions and probes for calls that need it do "
-                "not have it (the gateway does)",
+                f"{name} ({info.get('fingerprint')}) is in the process environment of {prediction.short()}{over}; "
+                "this CLI cannot read that value, so it predicts with the gateway's fingerprint and has the gateway "
+                "probe it",
                 subject={"variable": name},
-                evidence={"service": info.get("origin"), "basis": prediction.basis},
-                next_steps=[f"clawgate env set {name}"],
-                hint="`env set` prompts for the value and writes it to $CLAWGATE_HOME/.env, where both "
-                "the gateway and this CLI read it; or run the CLI in the gateway's environment",
+                evidence={
+                    "service": info.get("origin"),
+                    "basis": prediction.basis,
+                    "launched_by": prediction.launched_by,
+                    "shadowed": [d.to_json() for d in beaten],
+                },
+                next_steps=steps,
+                hint=hint,
             )
         )
     return out
@@ -166,7 +215,7 @@ def environment_findings(
     out = cwd_findings(snap, cwd, agent)
     if prediction is not None and cli_environ is not None:
         out.extend(shell_findings(snap, cli_environ, prediction, agent))
-        out.extend(gateway_only_findings(prediction))
+        out.extend(gateway_only_findings(snap, prediction))
     return out
 
 

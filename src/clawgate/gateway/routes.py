@@ -20,7 +20,7 @@ from clawgate import __version__
 from clawgate import logs as log
 from clawgate.failures import Failure, failure
 from clawgate.gateway.errors import error_response, request_error
-from clawgate.gateway.service_env import env_view
+from clawgate.gateway.service_env import env_view, launched_by
 from clawgate.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ def status_payload(gw: GatewayApp) -> dict[str, Any]:
         "health": [h.to_json() for h in rt.health.records()],
         "calls_last_hour": {"total": total, "failures_by_owner": by_owner},
         "env": env_view(snap),
+        "launched_by": launched_by(),
         "inflight": gw.inflight,
         "streams": len(gw.streams),
         "draining": gw.draining,

@@ -12,13 +12,18 @@ that ran `gateway start` is not the gateway's — exactly as under systemd — a
 with this same function (`diagnose/prediction.py`). `clawgate gateway run` *is* the service process: it keeps
 the environment it is given (a container's, a unit's, a terminal's).
 
+`launched_by` says, where the process can tell, what started it (a systemd unit, a container), so a fix for a
+variable in its process environment can name where that variable is set.
+
 `env_view` is the other half: a running gateway reports, for every variable its plans read and every proxy
 variable, where its value comes from and a fingerprint — never a value (proxy URLs with the password masked).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from clawgate.environment import NO_PROXY_NAMES, PROXY_NAMES
@@ -80,3 +85,14 @@ def env_view(snap: Any) -> dict[str, Any]:
             entry["url"] = mask_url(var.value)
         out[name] = entry
     return out
+
+
+def launched_by(environ: Mapping[str, str] | None = None) -> str | None:
+    """ "systemd" (a unit: systemd sets INVOCATION_ID), "container" (Docker's /.dockerenv, Podman's
+    /run/.containerenv), or None (a terminal, `gateway start`: not known from inside)."""
+    env = os.environ if environ is None else environ
+    if env.get("INVOCATION_ID"):
+        return "systemd"
+    if Path("/.dockerenv").exists() or Path("/run/.containerenv").exists():
+        return "container"
+    return None
