@@ -27,6 +27,17 @@ def gateway_options(f: Any) -> Any:
     return f
 
 
+def warn_mismatch() -> None:
+    """Say on stderr when the gateway this CLI reaches runs from another home or config (the same check as
+    doctor's): its replies come from that gateway's setup, not this home's."""
+    from clawgate.diagnose.live import mismatch_findings
+
+    for f in mismatch_findings(state().gateway_status()):
+        click.echo(f"{f.severity} {f.code}: {f.message}", err=True)
+        for n in f.next_steps[:2]:
+            click.echo(f"  next: {n}", err=True)
+
+
 @click.command("chat")
 @gateway_options
 def chat(agent_id: str | None, model_ref: str | None, session_id: str | None, url: str | None) -> None:
@@ -46,6 +57,8 @@ def chat(agent_id: str | None, model_ref: str | None, session_id: str | None, ur
     from clawgate.chat.target import resolve_target
 
     target = resolve_target(state(), url)
+    if not url:
+        warn_mismatch()
     client = GatewayClient(target)
     chat_ = LineChat(client, agent=agent_id, model=model_ref, session_id=session_id)
 

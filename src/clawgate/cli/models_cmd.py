@@ -329,6 +329,7 @@ def status_cmd(
     from clawgate.cli import models_status_extra as extra
     from clawgate.diagnose.findings import order
     from clawgate.diagnose.gateway_probe import by_gateway
+    from clawgate.diagnose.live import mismatch_findings
     from clawgate.diagnose.offline import offline_findings
     from clawgate.diagnose.service_env import environment_findings, settle
 
@@ -356,7 +357,7 @@ def status_cmd(
         for aid in agents:
             plan = snap.plan(aid, model_ref)
             causes = environment_findings(snap, st.environ, prediction, Path.cwd(), aid)
-            findings = settle(offline_findings(snap, aid), causes)
+            findings = settle(offline_findings(snap, aid), causes) + mismatch_findings(st.gateway_status())
             findings = [f for f in findings if f.severity in ("error", "warn")]
             data = plan_json(snap, plan, order(findings))
             data["predicts"] = prediction.to_json()

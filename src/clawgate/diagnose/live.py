@@ -279,7 +279,7 @@ def all_providers_rejected(findings: list[Finding], snap: Snapshot) -> list[Find
     ]
 
 
-def gateway_findings(status: dict[str, Any], snap: Snapshot) -> list[Finding]:
+def gateway_findings(status: dict[str, Any], snap: Snapshot | None) -> list[Finding]:
     """Compare this CLI with the running gateway (from gateway.lifecycle.status()). Where the two
     environments differ is said by diagnose/service_env.py (from the gateway's own env report)."""
     out: list[Finding] = []
@@ -305,3 +305,12 @@ def gateway_findings(status: dict[str, Any], snap: Snapshot) -> list[Finding]:
             )
         )
     return out
+
+
+def mismatch_findings(status: dict[str, Any] | None) -> list[Finding]:
+    """`gateway.config_mismatch` alone (the gateway this CLI reaches runs from another home or config, so
+    what a plan shows here is not what answers): doctor reports it among `gateway_findings`; `models status`
+    and `chat`, which plan or talk through that gateway, say it too."""
+    if not status:
+        return []
+    return [f for f in gateway_findings(status, None) if f.code == "gateway.config_mismatch"]
