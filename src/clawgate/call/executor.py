@@ -43,6 +43,7 @@ from clawgate.failures.classify.local import (
     unplannable,
     unresolved_credential,
 )
+from clawgate.failures.classify.steps import ADD_FALLBACK
 from clawgate.plan.types import Attempt, Plan
 from clawgate.store.base import HealthRecord, Store
 
@@ -120,7 +121,7 @@ class Executor:
                     model=att.model,
                 )
                 tries.append(self.records.refused(call_id, req, att, None, refused))
-                state.note(refused)
+                state.note(refused, ref=att.ref)
                 if refused.try_fallback:
                     leaving = (refused, "")  # an unresolved model: its provider is not a label
                     continue
@@ -129,7 +130,7 @@ class Executor:
             if not creds:
                 refused = self._missing(att)
                 tries.append(self.records.refused(call_id, req, att, None, refused))
-                state.note(refused)
+                state.note(refused, ref=att.ref)
                 leaving = (refused, att.provider)
                 continue
             last: Failure | None = None
@@ -148,7 +149,7 @@ class Executor:
                         agent=att.credential.agent if att.credential else None,
                     )
                     tries.append(self.records.refused(call_id, req, att, cred, refused))
-                    state.note(refused, from_health=True)
+                    state.note(refused, from_health=True, ref=att.ref)
                     last = refused
                     if refused.try_next_credential:
                         continue
@@ -158,7 +159,7 @@ class Executor:
                     limited = await meter.admit(att, cred)  # the credential's own RPM/TPM window
                     if limited is not None:
                         tries.append(self.records.refused(call_id, req, att, cred, limited))
-                        state.note(limited, from_health=True)
+                        state.note(limited, from_health=True, ref=att.ref)
                         last = limited
                         continue
                 try_no = 0
@@ -175,7 +176,7 @@ class Executor:
                         return outcome
                     self._health_failure(f, att, cred)
                     last = f
-                    state.note(f)
+                    state.note(f, ref=att.ref)
                     wait = self._retry_wait(f, try_no)
                     if wait is None:
                         break
@@ -191,8 +192,7 @@ class Executor:
                 break
             if last is not None:
                 leaving = (last, att.provider)
-        assert state.failure is not None
-        return self._failed(call_id, tries, state.failure, upstream_ms)
+        return self._failed(call_id, tries, state.reported(len(plan.attempts) > 1), upstream_ms)
 
     def _failed(self, call_id: str, tries: list[TryResult], f: Failure, upstream_ms: float) -> CallOutcome:
         return CallOutcome(ok=False, call_id=call_id, tries=tries, failure=f, upstream_ms=upstream_ms)
@@ -367,14 +367,36 @@ def _opened(before: HealthRecord | None, after: HealthRecord) -> bool:
 
 class _Reported:
     """The failure a failed call reports: the first one — but a real answer from a provider wins over a
-    refusal made from the health state (the refusal only repeats an older failure)."""
+    refusal made from the health state (the refusal only repeats an older failure). Every other attempt that
+    was skipped (not sent: health, no credential) is named in it with its own reason, so no attempt's first
+    error is hidden behind the reported one."""
 
-    __slots__ = ("failure", "from_health")
+    __slots__ = ("failure", "from_health", "ref", "skipped")
 
     def __init__(self) -> None:
         self.failure: Failure | None = None
         self.from_health = False
+        self.ref = ""
+        self.skipped: dict[str, Failure] = {}  # attempt ref -> its first refusal (not sent)
 
-    def note(self, f: Failure, from_health: bool = False) -> None:
+    def note(self, f: Failure, from_health: bool = False, ref: str = "") -> None:
+        if not f.sent:
+            self.skipped.setdefault(ref, f)
         if self.failure is None or (self.from_health and f.sent):
-            self.failure, self.from_health = f, from_health
+            self.failure, self.from_health, self.ref = f, from_health, ref
+
+    def reported(self, has_fallbacks: bool) -> Failure:
+        """The failure to answer with: the others skipped appended, and no step that adds a fallback to a
+        plan that has one."""
+        f = self.failure
+        assert f is not None
+        others = [(ref, g) for ref, g in self.skipped.items() if ref != self.ref and g is not f]
+        if others:
+            f.message += "".join(f"; {ref} also skipped — {g.message}" for ref, g in others)
+            for _, g in others:
+                f.next_steps += [
+                    s for s in g.next_steps if s.startswith("clawgate health") and s not in f.next_steps
+                ]
+        if has_fallbacks:
+            f.next_steps = [s for s in f.next_steps if s != ADD_FALLBACK]
+        return f

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from clawgate.failures.classify.families import LOCAL, billing_url, family
 
+# The step that suggests a fallback model: the executor drops it from a failure whose plan has one already.
+ADD_FALLBACK = (
+    "add a fallback model: clawgate config set agents.defaults.model.fallbacks '[\"PROVIDER/MODEL\"]'"
+)
+
 
 def next_steps(
     code: str,
@@ -34,7 +39,7 @@ def next_steps(
     if code == "rate_limit.quota":
         return [
             f"raise the quota on {p}'s console, or wait for it to reset",
-            "add a fallback model: clawgate config set agents.defaults.model.fallbacks '[\"PROVIDER/MODEL\"]'",
+            ADD_FALLBACK,
             "clawgate health list",
         ]
     if code in (
