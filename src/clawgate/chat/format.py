@@ -82,6 +82,11 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
         out.append(f"model {m.get('ref')} from {m.get('from') or '?'}")
         for s in m.get("shadows") or []:
             out.append(f"  shadows {s.get('from')} = {s.get('ref')}")
+    if m.get("fallback_shadows"):
+        won = [str(a.get("ref")) for a in plan.get("attempts") or [] if a.get("role") == "fallback"]
+        out.append(f"fallbacks [{', '.join(won)}] from {m.get('fallbacks_from') or '?'}")
+        for s in m["fallback_shadows"]:
+            out.append(f"  shadows {s.get('from')} = [{', '.join(map(str, s.get('refs') or []))}]")
     else:
         out.append(
             "no model configured · next: clawgate config set agents.defaults.model.primary PROVIDER/MODEL"

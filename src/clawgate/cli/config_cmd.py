@@ -22,6 +22,7 @@ from clawgate.config.edit import (
 from clawgate.errors import ClawgateError, NotFoundError
 from clawgate.paths import display_path
 from clawgate.redaction import fingerprint
+from clawgate.shellcmd import command
 
 
 @click.group("config")
@@ -99,7 +100,7 @@ def get_cmd(path: str | None, as_json: bool) -> None:
     if is_missing(value):
         raise NotFoundError(
             f"{path} is not set in {snap.loaded.display}",
-            next_steps=[f"clawgate config set {path} VALUE", "clawgate config get --json"],
+            next_steps=[f"{command('config', 'set', path or '')} VALUE", "clawgate config get --json"],
         )
     shown = _mask(value, path or "")
     if as_json:
@@ -148,11 +149,12 @@ def unset_cmd(path: str, as_json: bool) -> None:
 
 
 def _report_change(path: str, parts: list, before: Any, after: Any, as_json: bool, verb: str) -> None:
+    from clawgate.plan.shadows import shadow_warnings
     from clawgate.plan.snapshot import Snapshot
 
     st = state()
     snap = Snapshot.load(st.paths, st.environ)
-    warnings = _shadow_warnings(snap, format_path(parts))
+    warnings = shadow_warnings(snap, format_path(parts))
     out = {
         "ok": True,
         "path": format_path(parts),
@@ -195,31 +197,11 @@ def _effective(snap: Any) -> dict[str, Any]:
                 "ref": choice.ref,
                 "from": choice.source,
                 "shadows": [{"from": s, "ref": r} for s, r in choice.shadows],
+                "fallbacks": [r for r, _ in choice.fallbacks],
+                **choice.fallback_json(),
             }
         )
     return {"agents": agents}
-
-
-def _shadow_warnings(snap: Any, changed: str) -> list[dict[str, Any]]:
-    """When the changed path is beaten by another (seed 003), say which and how to fix it."""
-    out = []
-    for info in snap.agents():
-        choice = snap.model_choice(info)
-        for spath, sref in choice.shadows:
-            if changed == spath or changed.startswith(spath + ".") or spath.startswith(changed + "."):
-                out.append(
-                    {
-                        "agent": info.id,
-                        "message": f"{changed} is shadowed for agent {info.id}: {choice.source} = {choice.ref} wins",
-                        "winner": {"from": choice.source, "ref": choice.ref},
-                        "next": [
-                            f"clawgate config unset {choice.source}",
-                            f"clawgate config set {choice.source} {sref}",
-                        ],
-                    }
-                )
-    # provider fields shadowed by an explicit profile or a later source are reported by `models status`
-    return out
 
 
 @config.command("validate")

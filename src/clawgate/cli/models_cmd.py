@@ -9,6 +9,7 @@ import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
+from clawgate.plan.shadows import refs_text
 from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Attempt, Plan
 
@@ -157,6 +158,11 @@ def render_plan(data: dict[str, Any]) -> None:
         c.print(f"[bold]model[/] {esc(m['ref'])}  [dim]from {esc(m['from'])}[/]")
         for s in m["shadows"]:
             c.print(f"      [yellow]shadows[/] {esc(s['from'])} = {esc(s['ref'])}")
+    if m.get("fallback_shadows"):
+        won = [a["ref"] for a in data["attempts"] if a.get("role") == "fallback"]
+        c.print(f"[bold]fallbacks[/] {esc(refs_text(won))}  [dim]from {esc(m['fallbacks_from'])}[/]")
+        for s in m["fallback_shadows"]:
+            c.print(f"      [yellow]shadows[/] {esc(s['from'])} = {esc(refs_text(s['refs']))}")
     for i, a in enumerate(data["attempts"], 1):
         status = a.get("status", "")
         style = {"ok": "green", "no_credential": "red", "error": "red"}.get(status, "white")

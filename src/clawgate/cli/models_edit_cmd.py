@@ -53,6 +53,24 @@ def _write(mutate: Any) -> None:
     modify_config(state().paths, mutate)
 
 
+def _shadowed(changed: str) -> list[dict[str, Any]]:
+    """After a write to the defaults: the agents whose own setting still beats `changed` (as `config set` says)."""
+    from clawgate.plan.shadows import shadow_warnings
+
+    return shadow_warnings(state().snapshot(), changed)
+
+
+def _print_shadowed(shadowed: list[dict[str, Any]]) -> None:
+    for w in shadowed:
+        console().print(f"[yellow]warning:[/] {esc(w['message'])}")
+        for n in w["next"]:
+            console().print(f"  next: {esc(n)}")
+
+
+_PRIMARY = "agents.defaults.model.primary"
+_FALLBACKS = "agents.defaults.model.fallbacks"
+
+
 def _fallbacks() -> list[str]:
     spec = state().snapshot().config.agents.defaults.model
     return list(getattr(spec, "fallbacks", None) or [])
@@ -66,13 +84,15 @@ def register(models: click.Group) -> None:
         """Make MODEL (provider/model or an alias) the default agent model (`agents.defaults.model.primary`)."""
         ref, warnings = _resolve(model)
         _write(lambda d: _defaults_model(d).__setitem__("primary", ref))
-        out = {"ok": True, "primary": ref, "warnings": warnings}
+        shadowed = _shadowed(_PRIMARY)
+        out = {"ok": True, "primary": ref, "warnings": warnings, "shadowed": shadowed}
         if as_json:
             emit_json(out)
             return
         console().print(f"[green]default model[/] {esc(ref)}")
         for w in warnings:
             console().print(f"[yellow]warning:[/] {esc(w)}")
+        _print_shadowed(shadowed)
 
     @models.group("fallbacks")
     def fallbacks() -> None:
@@ -105,10 +125,20 @@ def register(models: click.Group) -> None:
             cur["fallbacks"] = refs
 
         _write(mutate)
-        out: dict[str, Any] = {"ok": True, "fallbacks": _fallbacks(), "warnings": warnings}
-        emit_json(out) if as_json else console().print(
-            f"[green]fallbacks[/] {esc(', '.join(out['fallbacks']))}"
-        )
+        shadowed = _shadowed(_FALLBACKS)
+        out: dict[str, Any] = {
+            "ok": True,
+            "fallbacks": _fallbacks(),
+            "warnings": warnings,
+            "shadowed": shadowed,
+        }
+        if as_json:
+            emit_json(out)
+            return
+        console().print(f"[green]fallbacks[/] {esc(', '.join(out['fallbacks']))}")
+        for w in warnings:
+            console().print(f"[yellow]warning:[/] {esc(w)}")
+        _print_shadowed(shadowed)
 
     @fallbacks.command("remove")
     @click.argument("model")
@@ -123,14 +153,24 @@ def register(models: click.Group) -> None:
             cur["fallbacks"] = [r for r in cur.get("fallbacks") or [] if r != ref]
 
         _write(mutate)
-        out = {"ok": True, "fallbacks": _fallbacks()}
-        emit_json(out) if as_json else console().print(f"[green]removed[/] {esc(ref)}")
+        shadowed = _shadowed(_FALLBACKS)
+        out = {"ok": True, "fallbacks": _fallbacks(), "shadowed": shadowed}
+        if as_json:
+            emit_json(out)
+            return
+        console().print(f"[green]removed[/] {esc(ref)}")
+        _print_shadowed(shadowed)
 
     @fallbacks.command("clear")
     @json_option
     def fb_clear(as_json: bool) -> None:
         _write(lambda d: _defaults_model(d).__setitem__("fallbacks", []))
-        emit_json({"ok": True, "fallbacks": []}) if as_json else console().print("[green]no fallbacks[/]")
+        shadowed = _shadowed(_FALLBACKS)
+        if as_json:
+            emit_json({"ok": True, "fallbacks": [], "shadowed": shadowed})
+            return
+        console().print("[green]no fallbacks[/]")
+        _print_shadowed(shadowed)
 
     @models.group("aliases")
     def aliases() -> None:

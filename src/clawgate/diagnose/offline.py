@@ -10,14 +10,18 @@ import shlex
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from clawgate.config.substitution import env_name_ref
 from clawgate.diagnose.base_urls import base_url_findings
 from clawgate.diagnose.credentials import credential_findings
 from clawgate.diagnose.findings import Finding
 from clawgate.diagnose.plans import plans_to_check, vars_behind
 from clawgate.errors import ClawgateError
+from clawgate.plan.shadows import refs_text
 from clawgate.plan.snapshot import Snapshot, looks_secret_name, looks_secret_value
 from clawgate.plan.types import Attempt, Plan
+from clawgate.shellcmd import command
 
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
@@ -121,10 +125,30 @@ def _model_findings(snap: Snapshot, plan: Plan) -> list[Finding]:
                         "winner": {"from": plan.model.source, "ref": plan.model.ref},
                         "shadowed": {"from": path, "ref": ref},
                     },
-                    next_steps=[f"clawgate config unset {shlex.quote(plan.model.source)}"],
+                    next_steps=[command("config", "unset", plan.model.source)],
                     hint=f"unsetting it makes agent {plan.agent} inherit {ref}; to keep {plan.model.ref} on "
-                    f"purpose and silence this, make the default the same: clawgate config set {path} "
-                    f"{plan.model.ref}",
+                    f"purpose and silence this, make the default the same: "
+                    f"{command('config', 'set', path, plan.model.ref)}",
+                )
+            )
+    won = [r for r, _ in plan.model.fallbacks]
+    for path, refs in plan.model.fallback_shadows:
+        if path.startswith("agents.defaults.model"):
+            src = plan.model.fallbacks_from
+            out.append(
+                Finding(
+                    "model.override_shadows_default",
+                    f"agent {plan.agent} uses the fallbacks {refs_text(won)} from {src}, which beat {path} = "
+                    f"{refs_text(refs)}",
+                    subject=subj,
+                    evidence={
+                        "winner": {"from": src, "refs": won},
+                        "shadowed": {"from": path, "ref": refs_text(refs), "refs": refs},
+                    },
+                    next_steps=[command("config", "unset", src)],
+                    hint=f"unsetting it makes agent {plan.agent} inherit {refs_text(refs)}; to keep its own on "
+                    f"purpose and silence this, make the default the same: "
+                    f"{command('config', 'set', path, orjson.dumps(won).decode())}",
                 )
             )
     return out

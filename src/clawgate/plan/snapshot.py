@@ -126,13 +126,13 @@ class Snapshot:
     ) -> ModelChoice:
         d = self.config.agents.defaults
         default_primary, default_fallbacks = _split_spec(d.model)
-        def_fb = [(r, f"agents.defaults.model.fallbacks[{i}]") for i, r in enumerate(default_fallbacks or [])]
         candidates: list[tuple[str, str]] = []  # (path, ref) in precedence order
-        fallbacks = def_fb
+        # the fallback lists that are set, in precedence order: (path of the list, refs)
+        fb_lists: list[tuple[str, list[str]]] = []
         entry = agent.entry
         if explicit:
             candidates.append((explicit_from, explicit))
-        own_fallbacks: dict[str, list[tuple[str, str]]] = {}  # a subagent model's own fallbacks, by its path
+        own_fallbacks: dict[str, tuple[str, list[str]]] = {}  # a subagent model's own fallbacks, by its path
         if subagent:
             for spec, base in (
                 (
@@ -148,14 +148,14 @@ class Snapshot:
                     path = base if isinstance(spec, str) else f"{base}.primary"
                     candidates.append((path, p))
                     if f is not None:
-                        own_fallbacks[path] = [(r, f"{base}.fallbacks[{i}]") for i, r in enumerate(f)]
+                        own_fallbacks[path] = (f"{base}.fallbacks", list(f))
         if entry is not None and entry.model is not None:
             p, f = _split_spec(entry.model)
             base = f"{agent.path}.model"
             if p:
                 candidates.append((base if isinstance(entry.model, str) else f"{base}.primary", p))
             if f is not None:
-                fallbacks = [(r, f"{base}.fallbacks[{i}]") for i, r in enumerate(f)]
+                fb_lists.append((f"{base}.fallbacks", list(f)))
         if default_primary:
             candidates.append(
                 (
@@ -163,12 +163,16 @@ class Snapshot:
                     default_primary,
                 )
             )
-        if not candidates:
-            return ModelChoice(None, "none", [], fallbacks)
-        win_path, win_ref = candidates[0]
-        fallbacks = own_fallbacks.get(win_path, fallbacks)  # a subagent model with fallbacks of its own
+        if default_fallbacks is not None:
+            fb_lists.append(("agents.defaults.model.fallbacks", list(default_fallbacks)))
+        win_path, win_ref = candidates[0] if candidates else ("none", None)
+        if win_path in own_fallbacks:  # a subagent model with fallbacks of its own
+            fb_lists.insert(0, own_fallbacks[win_path])
+        fb_from, fb_refs = fb_lists[0] if fb_lists else ("none", [])
+        fallbacks = [(r, f"{fb_from}[{i}]") for i, r in enumerate(fb_refs)]
+        fb_shadows = [(p, refs) for p, refs in fb_lists[1:] if refs != fb_refs]
         shadows = [(p, r) for p, r in candidates[1:] if r != win_ref]
-        return ModelChoice(win_ref, win_path, shadows, fallbacks)
+        return ModelChoice(win_ref, win_path, shadows, fallbacks, fb_from, fb_shadows)
 
     def parse(self, ref: str) -> ModelRef:
         return parse_ref(ref, self.catalog, self.aliases())

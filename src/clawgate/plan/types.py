@@ -32,6 +32,17 @@ class ModelChoice:
     source: str
     shadows: list[tuple[str, str]] = field(default_factory=list)  # (config path, ref)
     fallbacks: list[tuple[str, str]] = field(default_factory=list)  # (ref, config path)
+    fallbacks_from: str = "none"  # the config path of the fallback list that wins ("none": no list is set)
+    fallback_shadows: list[tuple[str, list[str]]] = field(
+        default_factory=list
+    )  # (config path, refs) it beats
+
+    def fallback_json(self) -> dict[str, Any]:
+        """Where the fallback list comes from and the (different) lists it shadows."""
+        return {
+            "fallbacks_from": self.fallbacks_from,
+            "fallback_shadows": [{"from": s, "refs": list(r)} for s, r in self.fallback_shadows],
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +50,7 @@ class ModelChoice:
             "from": self.source,
             "shadows": [{"from": s, "ref": r} for s, r in self.shadows],
             "fallbacks": [{"ref": r, "from": s} for r, s in self.fallbacks],
+            **self.fallback_json(),
         }
 
 
@@ -120,6 +132,7 @@ class Plan:
                 "ref": self.model.ref,
                 "from": self.model.source,
                 "shadows": [{"from": s, "ref": r} for s, r in self.model.shadows],
+                **self.model.fallback_json(),
             },
             "attempts": [a.to_json() for a in self.attempts],
         }
