@@ -45,21 +45,32 @@ class Paths:
     config_from: str
 
     @classmethod
-    def discover(cls, environ: Mapping[str, str] | None = None) -> Paths:
+    def discover(
+        cls, environ: Mapping[str, str] | None = None, flags: Mapping[str, str] | None = None
+    ) -> Paths:
+        """`flags`: the variables a command-line flag set (`{"CLAWGATE_HOME": "--home"}`), labelled as the flag."""
         env = os.environ if environ is None else environ
+        flags = flags or {}
         if env.get("CLAWGATE_HOME"):
             home = Path(os.path.expanduser(env["CLAWGATE_HOME"])).absolute()
-            home_from = "env:CLAWGATE_HOME"
+            home_from = f"flag:{flags['CLAWGATE_HOME']}" if "CLAWGATE_HOME" in flags else "env:CLAWGATE_HOME"
         else:
             home = Path(os.path.expanduser(DEFAULT_HOME)).absolute()
             home_from = "default"
         if env.get("CLAWGATE_CONFIG"):
             config = Path(os.path.expanduser(env["CLAWGATE_CONFIG"])).absolute()
-            config_from = "env:CLAWGATE_CONFIG"
+            config_from = (
+                f"flag:{flags['CLAWGATE_CONFIG']}" if "CLAWGATE_CONFIG" in flags else "env:CLAWGATE_CONFIG"
+            )
         else:
             config = home / CONFIG_NAME
             config_from = home_from if home_from != "default" else "default"
         return cls(home=home, home_from=home_from, config=config, config_from=config_from)
+
+    @property
+    def config_explicit(self) -> bool:
+        """The config file was named on its own ($CLAWGATE_CONFIG or --config), not found in the home."""
+        return self.config_from in ("env:CLAWGATE_CONFIG", "flag:--config")
 
     @property
     def env_file(self) -> Path:

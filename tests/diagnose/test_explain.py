@@ -399,7 +399,7 @@ def test_agent_override_holds_when_the_provider_is_not_the_default(home, cli):
     data = cli("explain", "--json", "401 Missing Authentication header").json()
     over = _cause(data, "model.override_shadows_default")
     assert over["holds"] is True and "agents.list[0].model" in over["evidence"]
-    assert "clawgate config unset agents.list[0].model   # inherit openai/gpt-4o" in data["next"]
+    assert "clawgate config unset 'agents.list[0].model'   # inherit openai/gpt-4o" in data["next"]
 
 
 def test_gateway_token_overridden_by_the_process(home, cli, monkeypatch):

@@ -17,12 +17,13 @@ from clawgate.paths import Paths
 class CliState:
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     json: bool = False
+    flags: dict[str, str] = field(default_factory=dict)  # variable -> the flag that set it (`--home`)
     _service: Any = field(default=None, repr=False)
     _gateway_status: Any = field(default=None, repr=False)
 
     @property
     def paths(self) -> Paths:
-        return Paths.discover(self.environ)
+        return Paths.discover(self.environ, self.flags)
 
     def snapshot(self, cli_env: bool = False):  # -> Snapshot
         """This CLI's own setup: its process environment, no `.env` of the current directory — what it uses

@@ -132,8 +132,10 @@ def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
     st = CliState(environ=dict(os.environ))
     if home:
         st.environ["CLAWGATE_HOME"] = os.path.abspath(os.path.expanduser(home))
+        st.flags["CLAWGATE_HOME"] = "--home"
     if config_path:
         st.environ["CLAWGATE_CONFIG"] = os.path.abspath(os.path.expanduser(config_path))
+        st.flags["CLAWGATE_CONFIG"] = "--config"
     ctx.obj = st
 
 

@@ -23,6 +23,7 @@ from clawgate.envfile import defines, dotenv_line
 from clawgate.errors import NotFoundError, UsageError
 from clawgate.paths import Paths, display_path
 from clawgate.redaction import fingerprint, register_secret
+from clawgate.shellcmd import command
 
 
 def default_variable(path: str, preset_env: str | None = None) -> str | None:
@@ -70,8 +71,8 @@ def move_literal(
             raise UsageError(
                 f"{name} in {display_path(env_file)} already holds a different value ({fingerprint(existing)}); "
                 f"moving {path} there would change which key is used",
-                next_steps=[f"clawgate secrets move {path} --to {name}_2"],
-                hint=f"or, if the .env value is the right one: clawgate config unset {path}",
+                next_steps=[command("secrets", "move", path, "--to", f"{name}_2")],
+                hint=f"or, if the .env value is the right one: {command('config', 'unset', path)}",
             )
         if existing is None:
             text = read_text_if_exists(env_file) or ""

@@ -142,7 +142,7 @@ def start(
     out_path = paths.logs_dir / "gateway.out"
     env = service_environ(environ, pass_through or [])
     env["CLAWGATE_HOME"] = str(paths.home)
-    if paths.config_from == "env:CLAWGATE_CONFIG":
+    if paths.config_explicit:
         env["CLAWGATE_CONFIG"] = str(paths.config)
     with out_path.open("ab") as out:
         os.chmod(out_path, 0o600)
@@ -447,7 +447,7 @@ def unit_text(paths: Paths, drain: float, pass_through: list[str] | None = None,
     if workers > 1:
         cmd += f" --workers {workers}"
     env_lines = [f"Environment=CLAWGATE_HOME={paths.home}"]
-    if paths.config_from == "env:CLAWGATE_CONFIG":
+    if paths.config_explicit:
         env_lines.append(f"Environment=CLAWGATE_CONFIG={paths.config}")
     if pass_through:
         env_lines.append(f"PassEnvironment={' '.join(pass_through)}")

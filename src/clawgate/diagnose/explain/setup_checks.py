@@ -7,6 +7,7 @@ from typing import Any
 
 from clawgate.diagnose.explain.context import Check, CheckContext, CheckResult, needs_view
 from clawgate.failures.describe import COOLDOWN_NEXT
+from clawgate.shellcmd import command
 
 
 def proxy(ctx: CheckContext) -> CheckResult:
@@ -151,8 +152,8 @@ def model_override(ctx: CheckContext) -> CheckResult:
             True,
             f"{where}, which beats {path} = {ref}",
             [
-                f"clawgate config unset {plan.model.source}   # inherit {ref}",
-                f"clawgate config set {plan.model.source} {ref}",
+                f"{command('config', 'unset', plan.model.source)}   # inherit {ref}",
+                command("config", "set", plan.model.source, ref),
             ],
         )
     if ctx.view is not None and ctx.view.id not in used:
