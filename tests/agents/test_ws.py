@@ -137,3 +137,28 @@ def test_clawgate_gateway_run_upgrades_to_the_websocket(home, emu, gateway_proce
         assert json.loads(ws.recv(5))["type"] == "connected"
         ws.send(json.dumps({"type": "ping"}))
         assert json.loads(ws.recv(5)) == {"type": "pong"}
+
+
+def test_status_says_not_sent_for_a_rejected_key(home, emu, gateway):
+    """/status shows what a call would do now (call/readiness.py): a rejected key is not "ok"."""
+    from clawgate.chat.format import plan_lines
+
+    from .conftest import WRONG_KEY
+
+    home.config(agent_config(emu))
+    home.dotenv(f"OPENAI_API_KEY={WRONG_KEY}\nCLAWGATE_GATEWAY_TOKEN={TOKEN}\n")
+    gw = gateway(TOKEN)
+    with _ws(gw) as ws:
+        ws.send(json.dumps({"type": "connect", "token": TOKEN}))
+        assert json.loads(ws.recv(5))["type"] == "connected"
+        ws.send(json.dumps({"type": "new"}))
+        sid = json.loads(ws.recv(5))["session_id"]
+        ws.send(json.dumps({"type": "send", "session_id": sid, "content": "echo: hi"}))
+        assert _frames_until(ws, "run.finished")[-1]["status"] != "completed"
+        ws.send(json.dumps({"type": "send", "session_id": sid, "content": "/status"}))
+        status = _frames_until(ws, "session.status")[-1]
+    first = status["plan"]["attempts"][0]
+    assert first["status"] == "rejected" and first["health"]["sendable"] is False
+    lines = plan_lines(status["plan"])
+    assert any(line.strip().startswith("1. openai/gpt-4o") and line.endswith("rejected") for line in lines)
+    assert any("next: clawgate health clear --provider openai" in line for line in lines)

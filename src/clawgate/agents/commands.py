@@ -84,22 +84,14 @@ async def handle(mgr: SessionManager, state: SessionState, name: str, arg: str) 
 
 def status_plan(mgr: SessionManager, state: SessionState) -> dict[str, Any]:
     """The session's plan as `clawgate models status --json` shows it (attempt status and health included)."""
+    from clawgate.call.readiness import readiness
+
     plan = mgr.plan_for_session(state)
     data = plan.to_json()
     for att, row in zip(plan.attempts, data["attempts"], strict=True):
-        if att.error or att.credential is None:
-            row["status"] = "error"
-        elif att.credential.winner is None:
-            row["status"] = "ok" if att.credential.optional else "no_credential"
-        else:
-            row["status"] = "ok"
-        winner = att.credential.winner if att.credential else None
-        rec = (
-            mgr.rt.health.get(att.provider, winner.fingerprint, att.model)
-            if winner and winner.fingerprint
-            else None
-        )
-        row["health"] = rec.to_json() if rec is not None else {"state": "ok"}
+        ready = readiness(att, mgr.rt.health)
+        row["status"] = ready.status
+        row["health"] = ready.health_json()
     data["model_pin"] = state.rec.model_pin
     return data
 

@@ -97,6 +97,10 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
             f" {i}. {a.get('ref')} ({a.get('role', '?')}, from {a.get('from', '?')})"
             + (f"  {status}" if status else "")
         )
+        health = a.get("health") if isinstance(a.get("health"), dict) else {}
+        if health.get("sendable") is False:  # the executor would answer without sending
+            out.append(f"    {health.get('message')}")
+            out.extend(f"    next: {n}" for n in health.get("next") or [])
         if a.get("error"):
             e = a["error"]
             out.append(f"    {e.get('message', e)}")

@@ -119,20 +119,25 @@ def list_cmd(
         c.print("[bold]aliases[/]  " + ", ".join(f"{esc(a)} → {esc(r)}" for a, r in aliases.items()))
 
 
-def attempt_status(att: Attempt) -> str:
-    if att.error:
-        return "error"
-    if att.credential is None:
-        return "error"
-    if att.credential.winner is None:
-        return "ok" if att.credential.optional else "no_credential"
-    return "ok"
+def attempt_status(att: Attempt, health: Any = None) -> str:
+    """ok | error | no_credential | rejected | blocked | cooling: what a call would do with this attempt now."""
+    from clawgate.call.readiness import readiness
+
+    return readiness(att, health).status
 
 
-def plan_json(snap: Snapshot, plan: Plan, findings: list[Any] | None = None) -> dict[str, Any]:
+def plan_json(
+    snap: Snapshot, plan: Plan, findings: list[Any] | None = None, health: Any = None
+) -> dict[str, Any]:
+    """A plan as `models status --json` shows it: each attempt's status and, with `health` (a HealthRegistry),
+    its health record — both from the executor's own verdict (call/readiness.py)."""
+    from clawgate.call.readiness import readiness
+
     data = plan.to_json()
     for att, row in zip(plan.attempts, data["attempts"], strict=True):
-        row["status"] = attempt_status(att)
+        ready = readiness(att, health)
+        row["status"] = ready.status
+        row["health"] = ready.health_json()
     if findings is not None:
         data["findings"] = [f.to_json() for f in findings]
     return data
@@ -165,7 +170,15 @@ def render_plan(data: dict[str, Any]) -> None:
             c.print(f"      [yellow]shadows[/] {esc(s['from'])} = {esc(refs_text(s['refs']))}")
     for i, a in enumerate(data["attempts"], 1):
         status = a.get("status", "")
-        style = {"ok": "green", "no_credential": "red", "error": "red"}.get(status, "white")
+        style = {
+            "ok": "green",
+            "no_credential": "red",
+            "error": "red",
+            "rejected": "red",
+            "blocked": "red",
+        }.get(status, "yellow")
+        if status in ("rejected", "blocked", "cooling"):
+            status = f"not sent: {status}"
         probe = a.get("probe")
         if probe is not None:
             by = (
@@ -226,6 +239,9 @@ def render_plan(data: dict[str, Any]) -> None:
                 f"    health: [yellow]{esc(health['state'])}[/] until {until}; first failure {first}: "
                 f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('code'))}: {esc(ff.get('message'))}"
             )
+            if probe is None:
+                for n in health.get("next") or []:
+                    c.print(f"    next: {esc(n)}")
         if probe:
             for t in probe.get("credentials", []):
                 cred_txt = (
@@ -254,34 +270,19 @@ def render_plan(data: dict[str, Any]) -> None:
                 c.print(f"  next: {esc(n)}")
 
 
-def _health_json(rt_health: Any, att: Attempt) -> dict[str, Any]:
-    cred = att.credential.winner if att.credential else None
-    if rt_health is None or cred is None:
-        return {"state": "ok", "until": None, "first_failure": None}
-    rec = rt_health.get(att.provider, cred.fingerprint, att.model)
-    if rec is None:
-        return {"state": "ok", "until": None, "first_failure": None}
-    data = rec.to_json()
-    return {
-        "state": rec.state,
-        "until": rec.until,
-        "first_failure": data["first_failure"],
-        "failures": rec.count,
-    }
-
-
-def _existing_health(st: Any) -> Any:
-    """Health from state.db when it exists (reading never creates the state dir)."""
+def _existing_health(st: Any) -> tuple[Any, Any]:
+    """Health from state.db when it exists (reading never creates the state dir): (registry, store to close)."""
     if not st.paths.state_db.exists():
-        return None
+        return None, None
     from clawgate.call.health import HealthRegistry
     from clawgate.store import open_store
 
     store = open_store(str(st.paths.state_db))
     try:
-        return HealthRegistry(store)
-    finally:
+        return HealthRegistry(store), store
+    except BaseException:
         store.close()
+        raise
 
 
 @models.command("status")
@@ -308,7 +309,8 @@ def _existing_health(st: Any) -> Any:
 @click.option(
     "--check",
     is_flag=True,
-    help="Exit 1 when a credential is missing or expired, 2 when one expires within 3 days.",
+    help="Exit 1 when the primary's credential is missing, expired or refused by the health state (rejected, "
+    "cooling), 2 when one expires within 3 days.",
 )
 @click.option("--plain", is_flag=True, help="One tab-separated line per attempt.")
 @json_option
@@ -351,7 +353,7 @@ def status_cmd(
         raise NotFoundError(f"no provider {probe_provider!r}", next_steps=["clawgate models list --all"])
     datas = []
     probe_failed = False
-    health = None if probe else _existing_health(st)
+    health, health_store = (None, None) if probe else _existing_health(st)
     runtime = None
     if probe:
         from clawgate.call.runtime import Runtime
@@ -365,7 +367,7 @@ def status_cmd(
             causes = environment_findings(snap, st.environ, prediction, Path.cwd(), aid)
             findings = settle(offline_findings(snap, aid), causes) + mismatch_findings(st.gateway_status())
             findings = [f for f in findings if f.severity in ("error", "warn")]
-            data = plan_json(snap, plan, order(findings))
+            data = plan_json(snap, plan, order(findings), health)
             data["predicts"] = prediction.to_json()
             if probe and runtime is not None and not profiles:
                 results = extra.run_probes(runtime, plan, probe_provider, probe_all, as_json, probe_timeout)
@@ -377,12 +379,16 @@ def status_cmd(
             if profiles and runtime is not None:
                 data["profiles"] = extra.probe_profiles(runtime, aid, model_ref, profiles, probe_timeout)
                 probe_failed = probe_failed or any(not p["ok"] for p in data["profiles"])
-            for att, row in zip(plan.attempts, data["attempts"], strict=True):
-                row["health"] = _health_json(health, att)
+            if probe:  # the health the probes left
+                after = plan_json(snap, plan, None, health)["attempts"]
+                for row, now in zip(data["attempts"], after, strict=True):
+                    row["status"], row["health"] = now["status"], now["health"]
             datas.append(data)
     finally:
         if runtime is not None:
             runtime.close()
+        if health_store is not None:
+            health_store.close()
     if as_json:
         emit_json(datas[0] if not all_agents else {"agents": datas})
     elif plain:

@@ -76,15 +76,6 @@ def overview(gw: GatewayApp) -> dict[str, Any]:
     }
 
 
-def _health_json(gw: GatewayApp, provider: str, fp: str | None, model: str) -> dict[str, Any]:
-    if not fp:
-        return {"state": "ok"}
-    rec = gw.rt.health.get(provider, fp, model)
-    if rec is None or rec.state == "ok":
-        return {"state": "ok"}
-    return rec.to_json()
-
-
 def _limits(snap: Snapshot, agent: str, plan: Any) -> dict[str, Any] | None:
     try:
         from clawgate.agents.watchdog import limits_for
@@ -114,12 +105,9 @@ def agents(gw: GatewayApp) -> dict[str, Any]:
         }
         try:
             plan = gw.rt.plan(info.id)
-            data = plan_json(snap, plan)
+            data = plan_json(snap, plan, health=gw.rt.health)
             choice = snap.model_choice(info)
             data["model"]["fallbacks"] = [{"ref": r, "from": s} for r, s in choice.fallbacks]
-            for att, a in zip(plan.attempts, data["attempts"], strict=True):
-                fp = att.credential.winner.fingerprint if att.credential and att.credential.winner else None
-                a["health"] = _health_json(gw, att.provider, fp, att.model)
             row["plan"] = data
             row["watchdog"] = _limits(snap, info.id, plan)
             # this agent's own findings (its model, its attempts); the global ones are the Doctor view's

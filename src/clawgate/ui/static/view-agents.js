@@ -2,7 +2,7 @@
 // agent's own model beating agents.defaults.model is the classic trap), and the plan a call follows.
 import { h, api, render, kv, fromNote, errorBox, nextSteps, badge, sevBadge, stateBadge, loading, heading, fp, timeAt } from "./lib.js";
 
-const STATUS_TONE = { ok: "ok", no_credential: "err", error: "err" };
+const STATUS_TONE = { ok: "ok", no_credential: "err", error: "err", rejected: "err", blocked: "err", cooling: "warn" };
 
 export function credentialLine(c) {
   if (!c || c.source === "none") {
