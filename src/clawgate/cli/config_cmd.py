@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -19,7 +20,7 @@ from clawgate.config.edit import (
     set_path,
     unset_path,
 )
-from clawgate.errors import ClawgateError, NotFoundError
+from clawgate.errors import ClawgateError, ConfigError, NotFoundError
 from clawgate.paths import display_path
 from clawgate.redaction import fingerprint
 from clawgate.shellcmd import command
@@ -125,9 +126,53 @@ def set_cmd(path: str, value: str, as_string: bool, as_json: bool) -> None:
     parts = parse_path(path)
     parsed = parse_value(value, as_string)
     st = state()
-    old, _new, _cfg = modify_config(st.paths, lambda d: set_path(d, parts, parsed))
+    try:
+        old, _new, _cfg = modify_config(st.paths, lambda d: set_path(d, parts, parsed))
+    except ConfigError as exc:
+        if exc.evidence.get("written") is not False:
+            raise
+        raise _refused_set(format_path(parts), value, parsed, exc) from None
     before = get_path(old, parts)
     _report_change(path, parts, None if is_missing(before) else before, parsed, as_json, "set")
+
+
+def _refused_set(path: str, raw: str, parsed: Any, exc: ConfigError) -> ConfigError:
+    """A `config set` the schema refuses: the key and value, that nothing was written, the corrected command."""
+    problems = exc.evidence.get("problems") or []
+    mine = [p for p in problems if _within(p["path"], path)] or problems
+    fixes = [f for f in (_corrected(path, raw, parsed, p) for p in mine) if f]
+    shown = json.dumps(_mask(parsed, path), ensure_ascii=False)
+    what = "; ".join(f"{p['path'] or '(top level)'}: {p['message']}" for p in mine)
+    unknown = any(p.get("type") == "unknown_key" and p["path"] == path for p in mine)
+    look = path.rsplit(".", 1)[0] if unknown and "." in path else path  # the key itself does not exist
+    return ConfigError(
+        f"config set {path} {shown} refused, nothing was written: {what}",
+        evidence={**exc.evidence, "path": path},
+        next_steps=[*dict.fromkeys(fixes), command("config", "get", look), "clawgate config schema"][:3],
+    )
+
+
+def _within(inner: str, outer: str) -> bool:
+    return inner == outer or inner.startswith((outer + ".", outer + "["))
+
+
+def _corrected(path: str, raw: str, parsed: Any, prob: dict[str, Any]) -> str | None:
+    """The command that does what `config set path raw` meant, when the problem says what that is."""
+    kind, at = prob.get("type"), prob["path"]
+    if kind == "unknown_key" and prob.get("guess") and at == path:
+        parent = at.rsplit(".", 1)[0] if "." in at else ""
+        return command("config", "set", f"{parent}.{prob['guess']}" if parent else prob["guess"], raw)
+    if at != path:
+        return None
+    if kind in ("list_type",) and isinstance(parsed, str):
+        return command("config", "set", path, json.dumps([parsed]))
+    if kind in ("string_type",) and not isinstance(parsed, (dict, list)):
+        return command("config", "set", path, raw, "--string")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{command('config', 'set', path)} <INTEGER>"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{command('config', 'set', path)} true"
+    return None
 
 
 @config.command("unset")

@@ -11,7 +11,7 @@ from clawgate.atomicfile import atomic_write, locked
 from clawgate.config import json5io
 from clawgate.config.loader import check_config_path, read_config_text
 from clawgate.config.schema import Config, validate
-from clawgate.errors import NotFoundError, UsageError
+from clawgate.errors import ConfigError, NotFoundError, UsageError
 from clawgate.paths import Paths, display_path
 
 _TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
@@ -145,7 +145,11 @@ def _looks_number(s: str) -> bool:
 
 
 def modify_config(paths: Paths, mutate: Any) -> tuple[dict[str, Any], dict[str, Any], Config]:
-    """Lock, re-read, apply `mutate(data)`, validate, back up, write atomically. Returns (old, new, cfg)."""
+    """Lock, re-read, apply `mutate(data)`, validate, back up, write atomically. Returns (old, new, cfg).
+
+    A change that would make the config invalid raises ConfigError naming the keys (no line: the candidate
+    is not a file) and that nothing was written; `evidence.problems` lets the caller give the corrected
+    command."""
     import copy
 
     name = display_path(paths.config)
@@ -159,7 +163,14 @@ def modify_config(paths: Paths, mutate: Any) -> tuple[dict[str, Any], dict[str, 
         new = copy.deepcopy(old)
         mutate(new)
         rendered = json5io.dumps(new)
-        cfg = validate(new, name, rendered)
+        try:
+            cfg = validate(new, name, written=False)
+        except ConfigError as exc:  # the candidate: nothing was written, so no line of the file is named
+            raise ConfigError(
+                f"{exc.message}; nothing was written to {name}",
+                evidence={**exc.evidence, "written": False},
+                next_steps=exc.next_steps,
+            ) from None
         if text is not None and text != rendered:
             atomic_write(paths.config_backup, text)
         atomic_write(paths.config, rendered)

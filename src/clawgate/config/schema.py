@@ -408,62 +408,94 @@ def _is_branch_label(part: str) -> bool:
     } or (part.startswith(("function-", "tagged-union", "literal[")))
 
 
-def validate(data: Any, filename: str, text: str | None = None) -> Config:
-    """Validate parsed config; the first problems become one ConfigError naming key, line and fix."""
+def validate(data: Any, filename: str, text: str | None = None, written: bool = True) -> Config:
+    """Validate parsed config; the first problems become one ConfigError naming key, line and fix.
+
+    `written=False`: `data` is a candidate that was not written (an edit being checked): the messages name the
+    keys only, never a line of `filename`, and carry no next steps (the edit's caller knows the fix);
+    `evidence.problems` holds each problem as {path, message, type, guess}."""
     from clawgate.config.json5io import locate_key
 
     if not isinstance(data, dict):
         raise ConfigError(
             "the top level must be an object ({ ... })",
-            location=Location(file=filename, line=1),
-            next_steps=["clawgate config validate"],
+            location=Location(file=filename, line=1) if written else None,
+            next_steps=["clawgate config validate"] if written else [],
         )
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        messages: list[str] = []
-        first_loc: Location | None = None
-        seen: set[str] = set()
-        for err in exc.errors():
-            loc = _clean_loc(tuple(err["loc"]))
-            msg = err["msg"]
-            etype = err["type"]
-            ctx_err = str((err.get("ctx") or {}).get("error", ""))
-            if etype == "extra_forbidden" or "__unknown_key__" in ctx_err:
-                if "__unknown_key__" in ctx_err:
-                    key = ctx_err.split("__unknown_key__:", 1)[1]
-                    loc = (*loc, key)
-                key = str(loc[-1])
-                parent = _model_at(loc[:-1])
-                allowed = _allowed_keys(parent) if parent else []
-                import difflib  # only for this error's hint
+        problems = _problems(exc)
+    messages: list[str] = []
+    first_loc: Location | None = None
+    for prob in problems:
+        line = locate_key(text, list(prob["loc"])) if text and written else None
+        where = (f"{filename}:{line}" if line else filename) + ": " if written else ""
+        messages.append(f"{where}{prob['path'] or '(top level)'}: {prob['message']}")
+        if first_loc is None:
+            first_loc = Location(file=filename, line=line, key=prob["path"] or None)
+    body = messages[0] if len(messages) == 1 else "\n  ".join(["invalid configuration:", *messages])
+    raise ConfigError(
+        body,
+        location=None,
+        evidence={
+            "errors": messages,
+            "first": first_loc.to_json() if first_loc and written else {},
+            "problems": [{k: v for k, v in p.items() if k != "loc"} for p in problems],
+        },
+        next_steps=[
+            "clawgate config validate",
+            f"edit {filename} (or use: clawgate config set PATH VALUE)",
+        ]
+        if written
+        else [],
+    )
 
-                guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                if not guess:
-                    lowered = {a.lower(): a for a in allowed}
-                    if key.lower() in lowered:
-                        guess = [lowered[key.lower()]]
-                msg = "unknown key" + (f" (did you mean {guess[0]!r}?)" if guess else "")
-                if allowed:
-                    msg += f"; allowed here: {', '.join(allowed)}"
-            elif msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
-            path = _fmt_path(loc)
-            if path in seen:
-                continue
-            seen.add(path)
-            line = locate_key(text, list(loc)) if text else None
-            where = f"{filename}:{line}" if line else filename
-            messages.append(f"{where}: {path or '(top level)'}: {msg}")
-            if first_loc is None:
-                first_loc = Location(file=filename, line=line, key=path or None)
-        body = messages[0] if len(messages) == 1 else "\n  ".join(["invalid configuration:", *messages])
-        raise ConfigError(
-            body,
-            location=None,
-            evidence={"errors": messages, "first": first_loc.to_json() if first_loc else {}},
-            next_steps=[
-                "clawgate config validate",
-                f"edit {filename} (or use: clawgate config set PATH VALUE)",
-            ],
-        ) from None
+
+def _problems(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors as {loc, path, message, type, guess}, one per key; a union's branch that failed only
+    because another branch fits deeper (`model: {primry: …}` is no string either) is dropped as noise."""
+    raw: list[tuple[dict[str, Any], bool]] = []
+    for err in exc.errors():
+        branch = any(isinstance(p, str) and _is_branch_label(p) for p in err["loc"])
+        loc = _clean_loc(tuple(err["loc"]))
+        msg = err["msg"]
+        etype = err["type"]
+        guess: str | None = None
+        ctx_err = str((err.get("ctx") or {}).get("error", ""))
+        if etype == "extra_forbidden" or "__unknown_key__" in ctx_err:
+            etype = "unknown_key"
+            if "__unknown_key__" in ctx_err:
+                key = ctx_err.split("__unknown_key__:", 1)[1]
+                loc = (*loc, key)
+            key = str(loc[-1])
+            parent = _model_at(loc[:-1])
+            allowed = _allowed_keys(parent) if parent else []
+            import difflib  # only for this error's hint
+
+            guesses = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            if not guesses:
+                lowered = {a.lower(): a for a in allowed}
+                if key.lower() in lowered:
+                    guesses = [lowered[key.lower()]]
+            guess = guesses[0] if guesses else None
+            msg = "unknown key" + (f" (did you mean {guess!r}?)" if guess else "")
+            if allowed:
+                msg += f"; allowed here: {', '.join(allowed)}"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        raw.append(
+            ({"loc": loc, "path": _fmt_path(loc), "message": msg, "type": etype, "guess": guess}, branch)
+        )
+    deeper = [p["loc"] for p, _ in raw]
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for prob, branch in raw:
+        loc = prob["loc"]
+        if branch and any(len(d) > len(loc) and d[: len(loc)] == loc for d in deeper):
+            continue
+        if prob["path"] in seen:
+            continue
+        seen.add(prob["path"])
+        out.append(prob)
+    return out
