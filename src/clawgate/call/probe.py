@@ -1,14 +1,17 @@
 """Probes: the exact runtime plan, one minimal request per attempt (concurrently), through the executor.
 
 A probe differs from a real call in one way only: it ignores health state (it exists to re-test a credential)
-and records its results, so a passing probe clears a stale rejection just as a real success would.
+and records its results, so a passing probe clears a stale rejection just as a real success would. Only a probe's
+own verdict is recorded: when one probe of a run raises, the others still in flight are cancelled (a cancelled try
+leaves health alone) before the error goes on and the caller closes the connections under them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, TypeVar
 
 from clawgate.auth.resolve import CredentialResolution
 from clawgate.call.executor import CallRequest, TryResult
@@ -17,6 +20,20 @@ from clawgate.dialects.internal import ChatRequest, Message, Part
 from clawgate.plan.types import Attempt, Plan
 
 PROBE_PROMPT = "Reply with the single word: ok"
+T = TypeVar("T")
+
+
+async def together(aws: Iterable[Awaitable[T]]) -> list[T]:
+    """`asyncio.gather`, except that the first error (or a cancellation) cancels the rest and waits for them to
+    finish before it goes on: no probe is left running against connections its caller is about to close."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def probe_request(agent: str | None) -> CallRequest:
@@ -52,9 +69,7 @@ async def probe_attempt(rt: Runtime, plan: Plan, att: Attempt, every_credential:
         if not idx:
             outcomes = [await rt.run(_single(plan, att), probe_request(plan.agent))]
         else:
-            outcomes = await asyncio.gather(
-                *(rt.run(_single(plan, att, i), probe_request(plan.agent)) for i in idx)
-            )
+            outcomes = await together(rt.run(_single(plan, att, i), probe_request(plan.agent)) for i in idx)
     else:
         outcomes = [await rt.run(_single(plan, att), probe_request(plan.agent))]
     tries = [t for o in outcomes for t in o.tries]
@@ -91,4 +106,4 @@ async def probe_plan(
             return None
         return await probe_attempt(rt, plan, att, every_credential)
 
-    return list(await asyncio.gather(*(one(a) for a in plan.attempts)))
+    return await together(one(a) for a in plan.attempts)

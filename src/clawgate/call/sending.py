@@ -52,7 +52,8 @@ async def open_answer(
                     url, body, headers = out.url, out.body, out.headers
             dl.wait("first_byte", timeouts.first_byte)
             io.phase = "first_byte"
-            resp = await transport.session(att.provider).post(
+            session = io.session = transport.session(att.provider)
+            resp = await session.post(
                 url,
                 data=body,
                 headers=headers,

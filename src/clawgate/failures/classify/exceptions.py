@@ -143,9 +143,13 @@ _MAPPED = (TimeoutError, aiohttp.ClientError, OSError)
 class IOErrors:
     """`with io:` around an I/O step: an aiohttp/asyncio/OS error inside becomes `CallFailed` with the
     Failure for the current `phase` (connect | first_byte | idle | total | body). One instance per try; set
-    `phase` as the exchange moves on. Cheap to enter (a plain class, no generator)."""
+    `phase` as the exchange moves on. Cheap to enter (a plain class, no generator).
 
-    __slots__ = ("deadline", "host", "model", "phase", "provider")
+    `session`, once set, is the connection pool the try uses: an error that comes after it was closed (the command
+    or gateway closing it under an answer still in flight) is clawgate's own doing, not the provider's answer, and
+    is `runtime.cancelled` (which leaves health alone)."""
+
+    __slots__ = ("deadline", "host", "model", "phase", "provider", "session")
 
     def __init__(self, provider: str, host: str | None, model: str | None, phase: str = "connect") -> None:
         self.provider = provider
@@ -154,6 +158,7 @@ class IOErrors:
         self.phase = phase
         # the try's timer (call/deadline.py): a CancelledError it caused is that phase's timeout
         self.deadline: Any = None
+        self.session: Any = None  # aiohttp.ClientSession (anything with `closed`)
 
     def __enter__(self) -> IOErrors:
         return self
@@ -164,6 +169,8 @@ class IOErrors:
         if exc is None:
             return
         if isinstance(exc, _MAPPED):
+            if self.session is not None and self.session.closed:
+                raise CallFailed(self._closed_under(exc)) from exc
             f = classify_exception(
                 exc, provider=self.provider, host=self.host, phase=self.phase, model=self.model
             )
@@ -176,6 +183,16 @@ class IOErrors:
                     timeout, provider=self.provider, host=self.host, phase=phase, model=self.model
                 )
                 raise CallFailed(f) from timeout
+
+    def _closed_under(self, exc: BaseException) -> Failure:
+        return make(
+            "runtime.cancelled",
+            f"clawgate closed its connections to {who(self.provider, self.host)} while the request was in flight "
+            f"(the command or gateway was stopping: {_exc_text(exc)}); this is not an answer from {self.provider}",
+            provider=self.provider,
+            host=self.host,
+            model=self.model,
+        )
 
     def failure(self, exc: BaseException, phase: str | None = None) -> Failure:
         """The Failure for `exc` at `phase` (default: the current one), without raising."""

@@ -19,7 +19,7 @@ async def probe(gw: GatewayApp, provider: str, agent: str | None) -> dict[str, A
     """The probe `clawgate models status --probe --probe-provider P --probe-all` runs, in the gateway's own
     runtime (executor, health, attempt log): every attempt on `provider` of every agent's plan (or one agent's),
     every usable credential, deduplicated by (model ref, credential)."""
-    from clawgate.call.probe import probe_plan
+    from clawgate.call.probe import probe_plan, together
     from clawgate.catalog.presets import canonical_provider_id
 
     rt = gw.rt
@@ -50,7 +50,7 @@ async def probe(gw: GatewayApp, provider: str, agent: str | None) -> dict[str, A
             next_steps=["clawgate models status --all-agents"],
         )
     async with asyncio.timeout(PROBE_TIMEOUT):
-        results = await asyncio.gather(*(probe_plan(rt, p, pid, True) for _, _, p in jobs))
+        results = await together(probe_plan(rt, p, pid, True) for _, _, p in jobs)
     out = []
     for (aid, att, _), res in zip(jobs, results, strict=True):
         r = res[0] or {}
