@@ -101,14 +101,40 @@ REDACTOR = Redactor()
 
 def mask_url(url: str) -> str:
     """A URL with the password of its user:password part shown as `****` (proxy URLs are shown, their
-    passwords never)."""
+    passwords never); a user name alone (`https://TOKEN@host`, how tokens ride in URLs) is shown as `****` too."""
     from urllib.parse import urlsplit
 
     try:
-        password = urlsplit(url).password
+        parts = urlsplit(url)
+        password, user = parts.password, parts.username
     except ValueError:
         return url
-    return url.replace(password, "****") if password else url
+    if password:
+        return url.replace(f":{password}@", ":****@", 1)
+    if user and "@" in parts.netloc:
+        return url.replace(f"{user}@", "****@", 1)
+    return url
+
+
+def url_userinfo(url: str) -> bool:
+    """Does `url` carry a user name or password (`scheme://user:pass@host`)?"""
+    from urllib.parse import urlsplit
+
+    try:
+        return "@" in urlsplit(url.strip()).netloc
+    except ValueError:
+        return False
+
+
+def strip_userinfo(url: str) -> str:
+    """`url` without its `user:pass@` part (what to set instead)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def register_secret(secret: str | None) -> None:

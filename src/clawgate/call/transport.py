@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from clawgate import __version__
+from clawgate.redaction import mask_url
 
 USER_AGENT = f"clawgate/{__version__}"
 
@@ -42,20 +43,11 @@ class ProxyInfo:
 
     def to_json(self) -> dict[str, str | None]:
         return {
-            "url": _mask_userinfo(self.url),
+            "url": mask_url(self.url) if self.url else self.url,
             "variable": self.variable,
             "origin": self.origin,
             "bypassed_by": self.bypassed_by,
         }
-
-
-def _mask_userinfo(url: str | None) -> str | None:
-    if not url:
-        return url
-    p = urlsplit(url)
-    if p.password:
-        return url.replace(p.password, "****")
-    return url
 
 
 def _is_loopback(host: str) -> bool:

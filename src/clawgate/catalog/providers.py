@@ -5,7 +5,14 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from clawgate.catalog.presets import PRESETS, PRESETS_BY_ID, ModelInfo, Preset, canonical_provider_id
+from clawgate.catalog.presets import (
+    PRESETS,
+    PRESETS_BY_ID,
+    ModelInfo,
+    Preset,
+    canonical_provider_id,
+    key_variables,
+)
 from clawgate.catalog.prices import Price
 from clawgate.config.schema import (
     Config,
@@ -61,9 +68,7 @@ class ProviderView:
 
     @property
     def env_vars(self) -> tuple[str, ...]:
-        if self.preset:
-            return self.preset.env_vars
-        return (self.id.upper().replace("-", "_").replace(".", "_") + "_API_KEY",)
+        return key_variables(self.id, self.preset)
 
     @property
     def name(self) -> str:

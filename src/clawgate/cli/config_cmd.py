@@ -140,7 +140,10 @@ def _refused_set(path: str, raw: str, parsed: Any, exc: ConfigError) -> ConfigEr
     """A `config set` the schema refuses: the key and value, that nothing was written, the corrected command."""
     problems = exc.evidence.get("problems") or []
     mine = [p for p in problems if _within(p["path"], path)] or problems
-    fixes = [f for f in (_corrected(path, raw, parsed, p) for p in mine) if f]
+    fixes = [
+        step for p in mine for step in p.get("steps", ())
+    ]  # the schema's own fix (a baseUrl's user:password@)
+    fixes += [f for f in (_corrected(path, raw, parsed, p) for p in mine) if f]
     shown = json.dumps(_mask(parsed, path), ensure_ascii=False)
     what = "; ".join(f"{p['path'] or '(top level)'}: {p['message']}" for p in mine)
     unknown = any(p.get("type") == "unknown_key" and p["path"] == path for p in mine)

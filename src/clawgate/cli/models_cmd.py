@@ -12,6 +12,7 @@ from clawgate.cli.output import console, emit_json, esc
 from clawgate.plan.shadows import refs_text
 from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Attempt, Plan
+from clawgate.redaction import mask_url
 
 
 @click.group("models", invoke_without_command=True)
@@ -67,7 +68,7 @@ def list_cmd(
                 "provider": view.id,
                 "name": view.name,
                 "api": view.api.value,
-                "base_url": view.base_url.value,
+                "base_url": mask_url(view.base_url.value) if view.base_url.value else view.base_url.value,
                 "from": view.base_url.source,
                 "credential": cred.winner.source
                 if cred.winner

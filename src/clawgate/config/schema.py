@@ -6,12 +6,14 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from clawgate.config.base import SecretInput, Strict
 from clawgate.config.base import SecretRef as SecretRef  # re-exported: callers import it from here
 from clawgate.config.clients_schema import CredentialTuning, GatewayLimitsConfig, PairingConfig, RateLimits
 from clawgate.config.observability import ObservabilityConfig
 from clawgate.errors import ConfigError, Location
+from clawgate.redaction import mask_url, strip_userinfo, url_userinfo
 
 API_KINDS = (
     "openai-completions",
@@ -32,6 +34,7 @@ ApiKind = Literal[
     "openai-chatgpt-responses",
 ]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+URL_CREDENTIALS = "url_credentials"  # the pydantic error type of a baseUrl with user:password@ in it
 
 
 class SecretProviderConfig(Strict):
@@ -158,6 +161,14 @@ class ProviderConfig(Strict):
     balance: Literal["order", "weighted", "least-busy"] | None = None
     limits: RateLimits | None = None  # per credential of this provider (each its own window)
     credentials: dict[str, CredentialTuning] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_userinfo(cls, v: str | None) -> str | None:
+        if v is not None and url_userinfo(v):
+            # the message (with the provider's key variable) is written by validate(): see _url_credentials
+            raise PydanticCustomError(URL_CREDENTIALS, "credentials in the URL")
+        return v
 
 
 class ModelRoute(Strict):
@@ -444,6 +455,7 @@ def validate(data: Any, filename: str, text: str | None = None, written: bool = 
             "problems": [{k: v for k, v in p.items() if k != "loc"} for p in problems],
         },
         next_steps=[
+            *dict.fromkeys(step for p in problems for step in p.get("steps", ())),
             "clawgate config validate",
             f"edit {filename} (or use: clawgate config set PATH VALUE)",
         ]
@@ -482,11 +494,20 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
             msg = "unknown key" + (f" (did you mean {guess!r}?)" if guess else "")
             if allowed:
                 msg += f"; allowed here: {', '.join(allowed)}"
+        elif etype == URL_CREDENTIALS:
+            msg, steps = _url_credentials(loc, str(err.get("input", "")))
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        raw.append(
-            ({"loc": loc, "path": _fmt_path(loc), "message": msg, "type": etype, "guess": guess}, branch)
-        )
+        prob: dict[str, Any] = {
+            "loc": loc,
+            "path": _fmt_path(loc),
+            "message": msg,
+            "type": etype,
+            "guess": guess,
+        }
+        if etype == URL_CREDENTIALS:
+            prob["steps"] = steps
+        raw.append((prob, branch))
     deeper = [p["loc"] for p, _ in raw]
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -499,3 +520,25 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
         seen.add(prob["path"])
         out.append(prob)
     return out
+
+
+def _url_credentials(loc: tuple[Any, ...], url: str) -> tuple[str, list[str]]:
+    """The error for `models.providers.<id>.baseUrl` with a user name or password in it, and the fix: the URL
+    without them, and the key where clawgate sends it from (a URL's password would be sent as a second
+    Authorization and shown wherever the URL is)."""
+    from clawgate.catalog.presets import PRESETS_BY_ID, canonical_provider_id, key_variables
+    from clawgate.shellcmd import command
+
+    pid = canonical_provider_id(str(loc[-2])) if len(loc) >= 2 else "PROVIDER"
+    path = _fmt_path(loc)
+    variables = key_variables(pid, PRESETS_BY_ID.get(pid))
+    where = f"{variables[0]} in .env (or an auth profile)" if variables else "an auth profile"
+    msg = (
+        f"{mask_url(url)} carries a user name or password; clawgate does not take credentials in a URL — "
+        f"remove the user:password@ part and give the key as {where}"
+    )
+    steps = []
+    if "${" not in url:
+        steps.append(command("config", "set", path, strip_userinfo(url)))
+    steps.append(f"clawgate env set {variables[0]}" if variables else f"clawgate auth add {pid}")
+    return msg, steps

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from clawgate.diagnose.findings import Finding
 from clawgate.diagnose.hosts import known_hosts
 from clawgate.plan.types import Attempt
+from clawgate.redaction import mask_url
 
 
 def base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
@@ -24,7 +25,7 @@ def base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
     problems: list[tuple[str, str, str | None]] = []  # (severity, message, suggested)
     if parts.scheme not in ("http", "https") or not host:
         problems.append(
-            ("error", f"baseUrl {url!r} is not an http(s) URL", preset.base_url if preset else None)
+            ("error", f"baseUrl {mask_url(url)!r} is not an http(s) URL", preset.base_url if preset else None)
         )
     for suffix in ("/chat/completions", "/responses", "/messages", "/completions"):
         if path.endswith(suffix):
@@ -57,7 +58,7 @@ def base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
         problems.append(
             (
                 "warn",
-                f"baseUrl {url!r} has no path; OpenAI-compatible servers usually live under /v1",
+                f"baseUrl {mask_url(url)!r} has no path; OpenAI-compatible servers usually live under /v1",
                 url.rstrip("/") + "/v1",
             )
         )
@@ -68,7 +69,7 @@ def base_url_findings(att: Attempt, subj: dict) -> list[Finding]:
                 f"{att.provider}: {msg}",
                 severity=sev,
                 subject={"provider": att.provider},
-                evidence={"base_url": url, "from": att.base_url_from},
+                evidence={"base_url": mask_url(url), "from": att.base_url_from},
                 next_steps=[fix + (suggested if suggested else "<BASE_URL>")],
                 hint=""
                 if suggested

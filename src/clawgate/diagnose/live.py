@@ -15,6 +15,7 @@ from clawgate.diagnose.findings import Finding
 from clawgate.environment import PROXY_NAMES
 from clawgate.failures.classify import region_hint
 from clawgate.plan.snapshot import Snapshot
+from clawgate.redaction import mask_url
 from clawgate.store.base import HealthRecord
 
 
@@ -124,7 +125,7 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
             region_rule = region_hint(r.provider, urlsplit(where["host"] or "").hostname)
             region = region_rule is not None
             if region_rule:
-                msg += f" — this one was sent to {where['host']}. {region_rule}"
+                msg += f" — this one was sent to {mask_url(where['host'])}. {region_rule}"
             nxt, hint = _rejection_steps(snap, r.provider, where, region, rejected)
             out.append(Finding(code, msg, subject=subject, evidence=evidence, next_steps=nxt, hint=hint))
         elif r.state == "blocked":

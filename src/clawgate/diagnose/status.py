@@ -10,6 +10,7 @@ from typing import Any
 from clawgate import __version__
 from clawgate.paths import Paths
 from clawgate.plan.snapshot import Snapshot
+from clawgate.redaction import mask_url
 
 
 def build_status(
@@ -62,7 +63,7 @@ def build_status(
             {
                 "id": pid,
                 "api": view.api.value,
-                "base_url": view.base_url.value,
+                "base_url": mask_url(view.base_url.value) if view.base_url.value else view.base_url.value,
                 "credential": {"source": w.source, "origin": w.origin, "fingerprint": w.fingerprint}
                 if w
                 else None,

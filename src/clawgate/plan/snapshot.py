@@ -21,13 +21,13 @@ from clawgate.catalog.providers import Catalog, ProviderView, build_catalog
 from clawgate.catalog.routing import AGENT_PREFIX, RouteMatch, route
 from clawgate.config.loader import LoadedConfig, load_config
 from clawgate.config.schema import Config, ModelSelection, SecretRef
-from clawgate.config.substitution import env_name_ref, expand
+from clawgate.config.substitution import env_name_ref, expand, references
 from clawgate.environment import Environment
 from clawgate.errors import NotFoundError
 from clawgate.paths import Paths, display_path, normalize_agent_id
 from clawgate.plan.cache import PlanCache
 from clawgate.plan.types import IMPLICIT_AGENT, AgentInfo, Attempt, ModelChoice, Plan
-from clawgate.redaction import register_secret
+from clawgate.redaction import mask_url, register_secret, url_userinfo
 from clawgate.upstream.apikinds import wire_api
 
 
@@ -333,6 +333,8 @@ class Snapshot:
                     var = self.env.var(name)
                     if var is not None and var.value:
                         register_secret(var.value)
+            if url_userinfo(base_url):  # the schema refuses a literal one; this one came from ${VAR}
+                error = _userinfo_error(view, base_url)
         host = self.host_of(view) if base_url else None
         if status == "unlisted_strict" and error is None:
             known_models = ", ".join(sorted(view.models))
@@ -457,7 +459,6 @@ def load_environment(
 
 def _wanted_names(cfg: Config) -> set[str]:
     from clawgate.catalog.presets import PRESETS
-    from clawgate.config.substitution import references
 
     names = {n for p in PRESETS for n in p.env_vars}
     for pid, pc in cfg.models.providers.items():
@@ -472,3 +473,22 @@ def _wanted_names(cfg: Config) -> set[str]:
             names.update(references(pc.base_url))
     names.update({"CLAWGATE_GATEWAY_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"})
     return names
+
+
+def _userinfo_error(view: ProviderView, base_url: str) -> dict[str, Any]:
+    """A baseUrl whose expansion carries `user:password@`: nothing is sent (the password would go out beside the
+    key's Authorization header, and be shown wherever the URL is)."""
+    refs = sorted(set(references(view.base_url.value or "")))
+    key = view.env_vars[0] if view.env_vars else None
+    return {
+        "code": "config.invalid_value",
+        "owner": "config",
+        "message": f"baseUrl of {view.id} ({view.base_url.source}) expands to {mask_url(base_url)}, which carries "
+        "a user name or password; clawgate does not take credentials in a URL — set "
+        f"{', '.join(refs) or 'it'} without the user:password@ part and give the key as "
+        f"{key + ' (or an auth profile)' if key else 'an auth profile'}",
+        "next": [
+            *(f"clawgate env set {n}" for n in refs),
+            f"clawgate env set {key}" if key else f"clawgate auth add {view.id}",
+        ],
+    }

@@ -11,6 +11,7 @@ from clawgate.catalog.presets import Host
 from clawgate.catalog.providers import CatalogModel, ProviderView
 from clawgate.catalog.routing import RouteMatch
 from clawgate.config.schema import AgentEntry
+from clawgate.redaction import mask_url
 
 IMPLICIT_AGENT = "main"
 
@@ -102,7 +103,7 @@ class Attempt:
             "model": self.model,
             "api": self.api,
             **({"api_kind": self.api_kind} if self.api_kind and self.api_kind != self.api else {}),
-            "base_url": self.base_url,
+            "base_url": mask_url(self.base_url) if self.base_url else self.base_url,
             "catalog": self.catalog_status,
         }
         if self.model_info and self.model_info.info.context_window:

@@ -64,6 +64,14 @@ def canonical_provider_id(raw: str) -> str:
     return PROVIDER_ALIASES.get(pid, pid)
 
 
+def key_variables(pid: str, preset: Preset | None) -> tuple[str, ...]:
+    """The variables a provider's key is read from: its preset's, else the id upper-cased with `_API_KEY`
+    (`alibaba-token-plan` → `ALIBABA_TOKEN_PLAN_API_KEY`)."""
+    if preset is not None:
+        return preset.env_vars
+    return (pid.upper().replace("-", "_").replace(".", "_") + "_API_KEY",)
+
+
 def provider_for_key_shape(key: str) -> str | None:
     """The preset that a key's distinctive prefix belongs to, if any (longest prefix wins)."""
     best: tuple[int, str] | None = None

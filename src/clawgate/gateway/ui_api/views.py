@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from clawgate.errors import ClawgateError
+from clawgate.redaction import mask_url
 
 from .failures import next_commands
 
@@ -145,7 +146,7 @@ def providers(gw: GatewayApp) -> dict[str, Any]:
                 continue
             used.setdefault(att.provider, []).append({"agent": info.id, "ref": att.ref, "role": att.role})
             if att.base_url and att.provider not in expanded:
-                expanded[att.provider] = {"value": att.base_url, "from": att.base_url_from}
+                expanded[att.provider] = {"value": mask_url(att.base_url), "from": att.base_url_from}
     main = snap.main_agent()
     for pv in snap.catalog.providers.values():  # configured ones that no plan uses yet
         if pv.id not in used and (pv.configured or snap.credentials(pv, main).winner is not None):
@@ -163,6 +164,8 @@ def providers(gw: GatewayApp) -> dict[str, Any]:
             g = groups.setdefault(key, {"agents": [], **res})
             g["agents"].append(agent)
         base = view.base_url.to_json()
+        if isinstance(base.get("value"), str):
+            base["value"] = mask_url(base["value"])
         if pid in expanded and expanded[pid]["value"] != base["value"]:
             base["expanded"] = expanded[pid]["value"]
         out.append(
