@@ -75,6 +75,56 @@ def test_invalid_bodies_get_400_naming_the_field(
     assert emu.requests == []  # nothing reached a provider
 
 
+MSGS = [{"role": "user", "content": "hi"}]
+# one model per route: the provider speaks the client's format (pass-through) or another one (translated)
+SAME = {"/v1/chat/completions": "openai/gpt-4o", "/v1/responses": "openai/gpt-4o"}
+SAME["/v1/messages"] = "anthropic/claude-sonnet-4-5"
+CROSS = {
+    "/v1/chat/completions": "anthropic/claude-sonnet-4-5",
+    "/v1/responses": "anthropic/claude-sonnet-4-5",
+}
+CROSS["/v1/messages"] = "openai/gpt-4o"
+BASE = {
+    "/v1/chat/completions": {"messages": MSGS},
+    "/v1/responses": {"input": "hi"},
+    "/v1/messages": {"messages": MSGS, "max_tokens": 16},
+}
+
+
+@pytest.mark.parametrize("route", ["same", "translated"])
+@pytest.mark.parametrize(
+    ("path", "extra", "param", "says"),
+    [
+        ("/v1/chat/completions", {"temperature": "hot"}, "temperature", "must be a number"),
+        ("/v1/chat/completions", {"stop": 5}, "stop", "a string or a list of strings"),
+        ("/v1/chat/completions", {"max_tokens": "lots"}, "max_tokens", "must be an integer"),
+        ("/v1/chat/completions", {"tools": [{"type": "function"}]}, "tools[0].function", "is required"),
+        (
+            "/v1/chat/completions",
+            {"tools": [{"type": "function", "function": {}}]},
+            "tools[0].function.name",
+            "",
+        ),
+        ("/v1/responses", {"temperature": "hot"}, "temperature", "must be a number"),
+        ("/v1/responses", {"max_output_tokens": 1.5}, "max_output_tokens", "must be an integer"),
+        ("/v1/responses", {"tools": [{"type": "function"}]}, "tools[0].name", "is required"),
+        ("/v1/messages", {"temperature": "hot"}, "temperature", "must be a number"),
+        ("/v1/messages", {"stop_sequences": "END"}, "stop_sequences", "a list of strings"),
+    ],
+)
+def test_wrong_typed_fields_get_the_same_400_on_every_route(
+    gw: Gateway, emu: EmulatorThread, route: str, path: str, extra: dict, param: str, says: str
+) -> None:
+    model = (SAME if route == "same" else CROSS)[path]
+    with gw.client() as c:
+        r = c.post(path, json={"model": model, **BASE[path], **extra})
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert (err["owner"], err["code"], err.get("param")) == ("request", "request.invalid", param), err
+    assert f"'{param}'" in err["message"] and says in err["message"], err
+    assert emu.requests == []  # refused before any provider, whichever format it speaks
+
+
 @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe", b"", b"[1, 2]", b'"text"'])
 def test_bodies_that_are_not_a_json_object(gw: Gateway, raw: bytes) -> None:
     with gw.client() as c:

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from clawgate.dialects import fields
 from clawgate.failures import Failure
 from clawgate.gateway.errors import request_error
 
@@ -23,7 +24,8 @@ class ClientGone(Exception):
 
 
 def validate_body(body: Any, api: str) -> Failure | None:
-    """The shape every chat endpoint needs (the provider checks the rest)."""
+    """The shape every chat endpoint needs, and the types of the fields clawgate reads (`dialects/fields.py`),
+    checked the same for every route; the provider checks the rest."""
     if not isinstance(body, dict):
         return request_error("request body must be a JSON object")
     model = body.get("model")
@@ -39,7 +41,7 @@ def validate_body(body: Any, api: str) -> Failure | None:
         prev = body.get("previous_response_id")
         if prev is not None and not isinstance(prev, str):
             return request_error("'previous_response_id' must be a string", "previous_response_id")
-        return None
+        return _field_types(body, api)
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
         return request_error("'messages' must be a non-empty list", "messages")
@@ -48,9 +50,14 @@ def validate_body(body: Any, api: str) -> Failure | None:
             return request_error(f"messages[{i}] must be an object with a 'role'", f"messages[{i}]")
     if api == "anthropic-messages":
         mt = body.get("max_tokens")
-        if mt is not None and (not isinstance(mt, int) or mt < 1):
+        if mt is not None and (not isinstance(mt, int) or isinstance(mt, bool) or mt < 1):
             return request_error("'max_tokens' must be a positive integer", "max_tokens")
-    return None
+    return _field_types(body, api)
+
+
+def _field_types(body: dict[str, Any], api: str) -> Failure | None:
+    bad = fields.invalid(api, body)
+    return request_error(bad[1], bad[0]) if bad is not None else None
 
 
 def validate_count_tokens(body: Any) -> Failure | None:
