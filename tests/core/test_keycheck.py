@@ -54,6 +54,50 @@ def test_unusable_keys_have_a_clear_reason(raw, reason):
 
 
 @pytest.mark.parametrize(
+    "raw",
+    [
+        "sk-xxxx",
+        "sk-XXXXXXXXXXXXXXXXXXXXXXXX",
+        "sk-proj-xxxxxxxxxxxxxxxx",
+        "sk-ant-api03-xxxxxxxx",
+        "xxxxxxxxxxxx",
+        "your-api-key",
+        "your_openrouter_api_key_here",
+        "sk-your-key-here",
+        "<OPENROUTER_API_KEY>",
+        "sk-<your-key>",
+        "changeme",
+        "replace-me",
+        "placeholder",
+        "sk-or-v1-...",
+        "sk-1234...abcd",
+        "null",
+    ],
+)
+def test_placeholders_are_whole_values_of_a_typical_shape(raw):
+    res = check_key(raw, "openrouter")
+    assert res.value is None
+    assert [(i.code, i.reason) for i in res.issues if i.fatal] == [
+        ("auth.key_malformed", "looks like a placeholder, not a real key")
+    ]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sk-or-v1-test-9aXxXxQ2b7c0d1e2f3a4b5c6d7e8f9a0",  # `XxXx` inside a random key
+        "sk-or-v1-test-xxxx0123456789abcdef01234567",
+        "sk-or-v1-test-your-Zk29fj3kd93kd0293kfj29dkkeo29",  # `your-` inside one
+        "sk-or-v1-test-changeme0123456789abcdef012345",
+        "sk-or-v1-test-placeholder0123456789abcdef0123",
+    ],
+)
+def test_real_keys_that_contain_a_placeholder_word_are_sent(key):
+    res = check_key(key, "openrouter")
+    assert res.value == key and res.issues == []
+
+
+@pytest.mark.parametrize(
     "key,provider,owner",
     [
         ("sk-ant-api03-test-000000000000000000000000", "openrouter", "anthropic"),

@@ -17,11 +17,21 @@ _QUOTES = {
     ("\u2018", "\u2019"),
     ("\u00ab", "\u00bb"),
 }
+# A placeholder is a whole value of a typical shape, never a piece of a long random key (which may well contain
+# `XxXx` or `your-`): after an optional key prefix (`sk-`, `sk-ant-api03-`, `gsk_`), only x's or *'s, a "your …
+# key" phrase of short words, or a stock word; or anywhere, what no real key holds (`...`, `…`, `<…>`, `${…}`).
+_KEY_PREFIX = r"(?:[a-z0-9]{1,8}[-_]){0,4}?"
+_PHRASE = r"(?:your|my|insert|enter|paste|put)(?:[-_ ][a-z0-9]{1,12}){1,6}|your(?:api)?key"
+_STOCK = r"change[-_]?me|replace[-_]?me|placeholder|todo|none|null|undefined|api[-_]?key(?:[-_]?here)?"
 _PLACEHOLDER = re.compile(
-    r"(\.\.\.|…|your[_\-\s]?(api[_\-\s]?)?key|your[_\-]|<[^>]*>|^x{4,}$|xxxx|changeme|replace[_\-]?me|"
-    r"placeholder|^sk-\.*$|\$\{[^}]*\}|^todo$|^none$|^null$|^undefined$)",
+    rf"^{_KEY_PREFIX}(?:x{{3,}}|\*{{3,}}|{_PHRASE}|{_STOCK})$|^sk-\.*$|\.\.\.|…|<[^>]*>|\$\{{[^}}]*\}}",
     re.IGNORECASE,
 )
+
+
+def looks_placeholder(value: str) -> bool:
+    """Is `value` (stripped) a placeholder rather than a key: `sk-xxxx`, `your-api-key`, `<KEY>`, `changeme`?"""
+    return _PLACEHOLDER.search(value) is not None
 
 
 @dataclass
@@ -118,7 +128,7 @@ def check_key(
         i, c = non_ascii[0]
         label = unicodedata.name(c, "unknown")
         fatal.append(f"contains a non-ASCII character U+{ord(c):04X} ({label}) at position {i + 1}")
-    if _PLACEHOLDER.search(value):
+    if looks_placeholder(value):
         fatal.append("looks like a placeholder, not a real key")
     for reason in fatal:
         issues.append(KeyIssue("auth.key_malformed", reason, fatal=True))

@@ -37,6 +37,7 @@ from clawgate.failures.classify import IOErrors, region_hint
 from clawgate.failures.classify.gateway_only import gateway_only_credential
 from clawgate.failures.classify.local import (
     cancelled,
+    malformed_credential,
     missing_credential,
     no_model,
     refused_by_health,
@@ -248,6 +249,14 @@ class Executor:
                 provider=att.provider, model=att.model, source=c.source, ref=c.ref, agent=agent
             )
         bad = [c for c in (cred.candidates if cred else []) if not c.usable]
+        if bad and any(i.fatal and i.code == "auth.key_malformed" for i in bad[0].issues):
+            return malformed_credential(  # the key check's own verdict, as doctor reports it
+                provider=att.provider,
+                model=att.model,
+                source=bad[0].source,
+                reason=bad[0].fatal_reason or "malformed",
+                env_name=att.view.env_vars[0] if att.view else "API_KEY",
+            )
         return missing_credential(
             provider=att.provider,
             model=att.model,

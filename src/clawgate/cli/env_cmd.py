@@ -184,10 +184,32 @@ def set_cmd(name: str, as_json: bool) -> None:
     st = state()
     st.paths.ensure_home()
     result = set_variable(st.paths.env_file, name, value)
+    warnings = _key_warnings(name, value)
     if as_json:
-        emit_json(result)
+        emit_json({**result, "warnings": warnings})
         return
-    console().print(f"set {esc(name)} in {esc(result['file'])} ({result['fingerprint']})")
+    c = console()
+    c.print(f"set {esc(name)} in {esc(result['file'])} ({result['fingerprint']})")
+    for w in warnings:
+        c.print(f"[yellow]warning:[/] {esc(w)}")
+
+
+def _key_warnings(name: str, value: str) -> list[str]:
+    """What the key check (auth/keycheck.py, the one the runtime applies) says of `value` as the key of each
+    provider that reads `name`: a key it refuses is stored, but never sent."""
+    from clawgate.auth.keycheck import check_key
+
+    out: list[str] = []
+    for view in state().snapshot().catalog.providers.values():
+        if name not in view.env_vars:
+            continue
+        for issue in check_key(value, view.id, view.preset).issues:
+            reason = f"{issue.code}: {issue.reason}"
+            if issue.fatal:
+                reason += f" — clawgate will not send it to {view.id}"
+            if reason not in out:
+                out.append(reason)
+    return out
 
 
 @env.command("dedupe")

@@ -159,6 +159,21 @@ def missing_credential(
     )
 
 
+def malformed_credential(*, provider: str, model: str, source: str, reason: str, env_name: str) -> Failure:
+    """The only credentials of `provider` are refused by the key check (auth/keycheck.py: a placeholder, quotes,
+    whitespace, a BOM): the same `auth.key_malformed` doctor reports for that key."""
+    name = source[4:] if source.startswith("env:") else env_name
+    fix = f"clawgate auth add {provider}" if source.startswith("profile:") else f"clawgate env set {name}"
+    return failure(
+        "auth.key_malformed",
+        f"the credential for {provider} ({source}) is unusable: {reason}; nothing was sent",
+        provider=provider,
+        model=model,
+        next_steps=[fix, "clawgate doctor"],
+        sent=False,
+    )
+
+
 def cancelled(provider: str, model: str, *, answered: bool) -> Failure:
     """The caller went away (before the provider answered, or in the middle of the stream)."""
     what = (
