@@ -10,6 +10,7 @@ import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
+from clawgate.failures.failure import headline
 from clawgate.paths import display_path
 
 
@@ -18,6 +19,23 @@ def _ago(ts: float | None) -> str:
         return "?"
     s = int(time.time() - ts)
     return f"{s}s ago" if s < 120 else f"{s // 60}m ago" if s < 7200 else f"{s // 3600}h ago"
+
+
+def _first(h: dict[str, Any]) -> str:
+    ff = h["first_failure"]
+    return f"{headline(ff['owner'], ff['status'], ff['code'])}: {(ff['message'] or '')[:80]}"
+
+
+def _last_failure(last: dict[str, Any]) -> str:
+    """An allowed key's last failure: when, on which model, what, and that its window is over."""
+    on = f" on {last['model']}" if last.get("model") else ""
+    until = last.get("until")
+    window = (
+        f"until {time.strftime('%H:%M:%S', time.localtime(until))}"
+        if until and until > time.time()
+        else f"ended {_ago(until)}"
+    )
+    return f"last failure {_ago(last['time'] or last['since'])}{on}: {_first(last)}; {last['state']} {window}"
 
 
 def _observability(c: Any, obs: dict[str, Any]) -> None:
@@ -114,12 +132,11 @@ def status(show_all: bool, as_json: bool) -> None:
         h = p["health"]
         if h["state"] == "ok":
             htxt = "[green]ok[/]" if cred or not p["required"] else "[red]no credential[/]"
+            if h.get("last_failure"):
+                htxt += f" [dim]({esc(_last_failure(h['last_failure']))})[/]"
         else:
-            ff = h["first_failure"]
-            htxt = (
-                f"[red]{esc(h['state'])}[/] since {_ago(h['since'])} (first: {esc(ff['owner'])} "
-                f"{esc(ff['status'])} {esc(ff['code'])}: {esc((ff['message'] or '')[:80])})"
-            )
+            on = f" on {esc(h['model'])}" if h.get("model") else ""
+            htxt = f"[red]{esc(h['state'])}[/]{on} since {_ago(h['since'])} (first: {esc(_first(h))})"
         c.print(f"provider  {esc(p['id']):<11} {esc(cred_txt)}  {htxt}")
     c.print(f"[dim]predicts  {esc(data['predicts']['describes'])}[/]")
     for f in data["environment"]:

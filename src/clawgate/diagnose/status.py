@@ -1,5 +1,9 @@
 """`clawgate status`: one view of gateway, agents, providers (credential, fingerprint, health with its first
-failure), recent failures by owner and stuck runs — built from the same resolver, store and gateway status."""
+failure), recent failures by owner and stuck runs — built from the same resolver, store and gateway status.
+
+A provider's health is the executor's own verdict (call/health.py `HealthRegistry.verdict`) for its winning key
+and each model the agents use it with: a window that has ended, or a record for another model, refuses nothing
+and shows as the last failure, with its model."""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from clawgate import __version__
+from clawgate.call.health import ANY_MODEL, HealthRegistry
 from clawgate.paths import Paths
 from clawgate.plan.snapshot import Snapshot
 from clawgate.redaction import mask_url
+from clawgate.store.base import HealthRecord
 
 
 def build_status(
@@ -31,14 +37,13 @@ def build_status(
     prediction = predict_service(paths, environ, gw, config=client.config, cwd=cwd)
     snap = Snapshot.load(paths, prediction.environ, cwd=None)
     health = load_health(paths, prediction.environ)
-    by_key = {(h.provider, h.fingerprint): h for h in health}
     agents = []
-    used: dict[str, None] = {}
+    used: dict[str, dict[str, None]] = {}  # provider -> the models the agents use it with, in plan order
     for info in snap.agents():
         plan = snap.plan(info.id)
         for att in plan.attempts:
             if att.provider:
-                used[att.provider] = None
+                used.setdefault(att.provider, {})[att.model] = None
         agents.append(
             {
                 "id": info.id,
@@ -52,13 +57,13 @@ def build_status(
         )
     providers = []
     main = snap.main_agent()
-    for pid in used:
+    now = time.time()
+    for pid, models in used.items():
         view = snap.catalog.get(pid)
         if view is None:
             continue
         res = snap.credentials(view, main)
         w = res.winner
-        h = by_key.get((pid, w.fingerprint)) if w and w.fingerprint else None
         providers.append(
             {
                 "id": pid,
@@ -71,7 +76,7 @@ def build_status(
                 "shadowed": [
                     {"source": c.source, "fingerprint": c.fingerprint} for c in res.shadowed if c.fingerprint
                 ],
-                "health": _health(h),
+                "health": provider_health(health, pid, w.fingerprint if w else None, list(models), now),
             }
         )
     failures: dict[str, int] = {}
@@ -158,18 +163,41 @@ def build_status(
     return out
 
 
-def _health(h: Any) -> dict[str, Any]:
-    if h is None:
+RECENT_SECONDS = 3600.0  # an allowed key's last failure is shown this long (the "failures last hour" window)
+
+
+def provider_health(
+    records: list[HealthRecord], provider: str, fingerprint: str | None, models: list[str], now: float
+) -> dict[str, Any]:
+    """The executor's verdict for (provider, key) on each of `models`: the first refusal's record, else "ok"
+    with the key's most recent failure (any model, its window ended or not) when it is recent."""
+    if not fingerprint:
         return {"state": "ok"}
+    mine = [r for r in records if r.provider == provider and r.fingerprint == fingerprint]
+    registry = HealthRegistry(clock=lambda: now)
+    for r in mine:
+        registry.apply(r)
+    for model in models:
+        verdict = registry.verdict(provider, fingerprint, model)
+        if not verdict.allowed and verdict.record is not None:
+            return {"state": verdict.record.state, **_record(verdict.record)}
+    recent = [r for r in mine if (r.last_ts or r.first_ts or 0.0) >= now - RECENT_SECONDS]
+    if not recent:
+        return {"state": "ok"}
+    last = max(recent, key=lambda r: r.last_ts or r.first_ts or 0.0)
+    return {"state": "ok", "last_failure": {"state": last.state, "time": last.last_ts, **_record(last)}}
+
+
+def _record(r: HealthRecord) -> dict[str, Any]:
     return {
-        "state": h.state,
-        "until": h.until,
-        "since": h.first_ts,
+        "model": None if r.model == ANY_MODEL else r.model,  # None: every model of the key
+        "until": r.until,
+        "since": r.first_ts,
         "first_failure": {
-            "status": h.first_status,
-            "owner": h.first_owner,
-            "code": h.first_code,
-            "message": h.first_message,
+            "status": r.first_status,
+            "owner": r.first_owner,
+            "code": r.first_code,
+            "message": r.first_message,
         },
     }
 

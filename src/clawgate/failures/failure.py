@@ -84,6 +84,12 @@ class Failure:
         return out
 
 
+def headline(owner: str | None, status: int | None, code: str | None) -> str:
+    """A failure's who and what in one line — `upstream 500 upstream.server_error`, `network network.connect`:
+    a failure with no HTTP status (network, local) shows none."""
+    return " ".join(str(part) for part in (owner, status, code) if part not in (None, ""))
+
+
 def failure(code: str, message: str, *, retryable: bool | None = None, **fields: Any) -> Failure:
     """A Failure for a registered `code`: the owner comes from the registry, `retryable` (unless given),
     `try_next_credential` and `try_fallback` from the policy."""
