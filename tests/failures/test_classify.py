@@ -658,7 +658,10 @@ def test_connection_refused():
     f = failure_of(fetch(f"http://127.0.0.1:{closed_port()}/v1/models"), phase="connect", provider="ollama")
     assert (f.owner, f.code, f.retryable) == ("network", "network.connect", True)
     assert "refused" in f.message and "127.0.0.1" in f.message
-    assert "clawgate doctor" in f.next_steps and "ollama serve" in f.next_steps
+    assert "ollama serve" in f.next_steps
+    # only a probe finds it (offline doctor reports nothing once the cooldown ends)
+    assert "clawgate models status --probe --probe-provider ollama" in f.next_steps
+    assert "clawgate doctor" not in f.next_steps
     assert f.try_fallback
 
 

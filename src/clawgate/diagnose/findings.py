@@ -44,7 +44,8 @@ REGISTRY: dict[str, tuple[str, str, int]] = {
     "model.no_catalog": ("warn", "config", 53),
     "model.unlisted": ("info", "config", 54),
     "fallback.not_ready": ("warn", "provider_auth", 60),
-    "health.cooling": ("info", "rate_limit", 70),
+    "health.cooling": ("info", "rate_limit", 70),  # its owner is the first failure's (diagnose/live.py)
+    "health.recent_failure": ("warn", "upstream", 71),  # likewise
     "state.database_unreachable": ("error", "runtime", 75),
     "state.redis_unreachable": ("error", "runtime", 76),
     "observability.otlp_rejected": ("warn", "config", 77),

@@ -14,9 +14,12 @@ from urllib.parse import urlsplit
 from clawgate.diagnose.findings import Finding
 from clawgate.environment import PROXY_NAMES
 from clawgate.failures.classify import region_hint
+from clawgate.failures.failure import headline
 from clawgate.plan.snapshot import Snapshot
 from clawgate.redaction import mask_url
 from clawgate.store.base import HealthRecord
+
+RECENT_SECONDS = 900.0  # a cooldown that ended this recently is still reported (as health.recent_failure)
 
 
 def _when(ts: float | None) -> str:
@@ -102,10 +105,17 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
         if where is None:
             continue  # a key that is no longer configured: its old state is irrelevant
         first = (
-            f"first failure {_when(r.first_ts)}: {r.first_owner} {r.first_status or ''} {r.first_code}: "
+            f"first failure {_when(r.first_ts)}: {headline(r.first_owner, r.first_status, r.first_code)}: "
             f"{r.first_message}"
         )
         subject = {"provider": r.provider, "source": where["source"], "fingerprint": r.fingerprint}
+        # a refusal keeps the owner of the failure that started it (docs/failures.md), and so does its finding
+        owner = r.first_owner or ""
+        check = (
+            [f"clawgate models status --probe --probe-provider {r.provider} --agent {where['agent']}"]
+            if owner == "network"
+            else []
+        )  # a network failure is found only by trying the provider again
         evidence = {
             "state": r.state,
             "until": r.until,
@@ -149,14 +159,35 @@ def health_findings(snap: Snapshot, records: list[HealthRecord], agent_ids: list
                     "health.cooling",
                     f"{where['source']} ({r.fingerprint}) on {r.provider} / {r.model} is cooling down "
                     f"until {_when(r.until)}; {first}",
+                    owner=owner,
                     subject=subject,
                     evidence=evidence,
-                    next_steps=[],
+                    next_steps=check,
                     hint=f"it clears by itself at {_when(r.until)}; a fallback model keeps calls going meanwhile "
                     "(clawgate health list shows every state)",
                 )
             )
+        elif r.state == "cooling" and (last := r.last_ts or r.first_ts or 0.0) >= now - RECENT_SECONDS:
+            out.append(
+                Finding(
+                    "health.recent_failure",
+                    f"{where['source']} ({r.fingerprint}) on {r.provider} / {r.model} failed "
+                    f"{_ago(now - last)} ({_when(last)}, {r.count} failure(s)); its cooldown ended "
+                    f"{_when(r.until)}, so the next call tries it again — {first}",
+                    owner=owner,
+                    subject=subject,
+                    evidence={**evidence, "last_failure": {"time": r.last_ts, "code": r.last_code}},
+                    next_steps=check,
+                    hint="nothing refuses calls now; whether the cause is gone shows only when the provider is "
+                    "tried again" + ("" if check else " (clawgate health list shows every state)"),
+                )
+            )
     return out
+
+
+def _ago(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s}s ago" if s < 120 else f"{s // 60} min ago"
 
 
 def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> list[Finding]:
@@ -184,6 +215,10 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
                 continue
             cred = t.get("credential") or {}
             sev = "warn" if att.get("role") == "fallback" and mapped.startswith("auth.") else ""
+            # this probe just ran: running it again is not a next step, only the check after a fix
+            steps = list(t.get("next") or [])
+            again = [n for n in steps if " --probe" in n]
+            steps = [n for n in steps if n not in again]
             out.append(
                 Finding(
                     mapped,
@@ -196,7 +231,8 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
                         "source": cred.get("source"),
                     },
                     evidence={"status": t.get("status"), "probe": True},
-                    next_steps=list(t.get("next") or []),
+                    next_steps=steps,
+                    hint=f"check again after the fix: {again[0]}" if again else "",
                 )
             )
     return out

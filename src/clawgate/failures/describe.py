@@ -127,7 +127,11 @@ _SYMPTOMS: tuple[_Rule, ...] = (
     ),
 )
 
-_NET_NEXT = ("clawgate doctor", "check HTTPS_PROXY / HTTP_PROXY / NO_PROXY in the gateway's environment")
+# a network failure shows only when the provider is tried again: `doctor --probe`, not offline `doctor`
+_NET_NEXT = (
+    "clawgate doctor --probe",
+    "check HTTPS_PROXY / HTTP_PROXY / NO_PROXY in the gateway's environment",
+)
 
 # Network failures as the OS, the HTTP library or the SDK names them (most specific first).
 _NETWORK: tuple[_Rule, ...] = (
@@ -165,13 +169,13 @@ _NETWORK: tuple[_Rule, ...] = (
         ),
         "network.timeout",
         "{p} did not answer in time",
-        ("clawgate health list", "clawgate doctor"),
+        ("clawgate health list", "clawgate doctor --probe"),
     ),
     _Rule(
         _rx(r"ECONNREFUSED|connection refused|Errno 111|WinError 10061|actively refused"),
         "network.connect",
         "nothing accepted the connection to {p} (connection refused): the server is down or the port is wrong",
-        ("clawgate doctor", "clawgate config get models.providers.{p}.baseUrl"),
+        ("clawgate doctor --probe", "clawgate config get models.providers.{p}.baseUrl"),
     ),
     _Rule(
         _rx(r"ECONNRESET|socket hang up|connection reset|RemoteDisconnected|Server disconnected"),

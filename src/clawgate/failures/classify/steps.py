@@ -66,10 +66,14 @@ def next_steps(
     if code == "request.invalid":
         return ["check the request's parameters against the provider's API", probe]
     if code.startswith("network."):
-        steps = ["clawgate doctor", "check HTTPS_PROXY / HTTP_PROXY / NO_PROXY in the gateway's environment"]
-        if code == "network.dns":
-            steps.insert(1, f"clawgate config get models.providers.{p}.baseUrl")
-        elif code == "network.tls":
+        # only trying the provider again finds a network failure (offline doctor sees nothing once the
+        # cooldown ends); then where its baseUrl comes from, and the proxy in the way
+        steps = [
+            probe,
+            f"clawgate config get models.providers.{p}.baseUrl",
+            "check HTTPS_PROXY / HTTP_PROXY / NO_PROXY in the gateway's environment",
+        ]
+        if code == "network.tls":
             steps.append("check SSL_CERT_FILE and any TLS-intercepting proxy")
         elif code == "network.connect" and fam in LOCAL:
             steps.insert(
