@@ -3,6 +3,7 @@ and retry behaviour that fit; a wrong gateway token and a provider rejecting cla
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -323,3 +324,30 @@ def test_gateway_auth_error_in_each_shape(gw: Gateway, emu: EmulatorThread, kind
     assert (err["owner"], err["code"]) == ("gateway_auth", "gateway.token_mismatch")
     assert info.value.response.headers["x-should-retry"] == "false"
     assert emu.requests == []
+
+
+def test_a_wrong_token_is_answered_with_its_fingerprint_and_a_next_step_that_names_real_fields(
+    gw: Gateway, gcli: Any
+) -> None:
+    """F3: the 401 says which token was sent (its fingerprint, never the token) and where `gateway status --json`
+    shows the gateway's, so the two can be compared."""
+    from clawgate.diagnose.commands import split_steps
+    from clawgate.redaction import fingerprint
+
+    wrong = "gw-test-token-stale-9f8e7d6c5b4a"
+    with httpx.Client(base_url=gw.url, timeout=limit(10)) as c:
+        body = {"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+        r = c.post("/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {wrong}"})
+    assert r.status_code == 401
+    assert wrong not in r.text and TOKEN not in r.text
+    err = r.json()["error"]
+    assert err["code"] == "gateway.token_mismatch"
+    assert fingerprint(wrong) in err["message"], err
+    assert err["credential"] == {"source": "header:authorization", "fingerprint": fingerprint(wrong)}, err
+    commands, prose = split_steps(err["next_steps"])
+    assert "clawgate gateway status --json" in commands, err
+    assert "gateway.auth.fingerprint" in " ".join(prose), prose
+    # the fields it names are where `gateway status --json` has them
+    status = json.loads(gcli(gw.home, "gateway", "status", "--json").stdout)
+    assert status["gateway"]["auth"]["fingerprint"] == fingerprint(TOKEN) != fingerprint(wrong)
+    assert status["cli"]["token"]["fingerprint"] == fingerprint(TOKEN)

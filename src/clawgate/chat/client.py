@@ -94,8 +94,10 @@ def auth_error(
     msg = f"the gateway at {target.url} refused the gateway token: {sent}"
     if server_message:
         msg += f" — {server_message}"
+    from clawgate.gateway.token import COMPARE_STEP
+
     steps = [
-        "clawgate gateway status --json   # compare token.fingerprint with the gateway's",
+        COMPARE_STEP,
         "set CLAWGATE_GATEWAY_TOKEN (or gateway.auth.token) to the gateway's token",
     ]
     if not target.token:

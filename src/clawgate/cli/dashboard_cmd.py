@@ -34,6 +34,7 @@ def can_open_browser(environ: dict[str, str]) -> bool:
 def login_link(st: Any, url: str | None = None) -> dict[str, Any]:
     """Ask the gateway for a login code; returns {url, expires_in, auth, gateway}."""
     from clawgate.chat.target import resolve_target
+    from clawgate.gateway.token import COMPARE_STEP
 
     target = resolve_target(st, url)
     if target.token_error and not target.token:
@@ -60,7 +61,7 @@ def login_link(st: Any, url: str | None = None) -> dict[str, Any]:
             code=str((err or {}).get("code") or "gateway.token_mismatch"),
             owner="gateway_auth",
             next_steps=[
-                "clawgate gateway status --json   # compare token.fingerprint with the gateway's",
+                COMPARE_STEP,
                 "clawgate gateway restart   # if the token was changed after the gateway started",
             ],
         )

@@ -36,7 +36,7 @@ def _rx(p: str) -> re.Pattern[str]:
 
 
 _GW_TOKEN_NEXT = (
-    "clawgate gateway status --json   # token.fingerprint",
+    "clawgate gateway status --json   # gateway.auth.fingerprint is the gateway's token",
     "set the client's API key to CLAWGATE_GATEWAY_TOKEN from ~/.clawgate/.env",
 )
 

@@ -21,7 +21,8 @@ from clawgate.background import Background
 from clawgate.clients.identity import OWNER, Client
 from clawgate.clients.registry import ClientRegistry
 from clawgate.failures import Failure, failure
-from clawgate.gateway.token import GatewayToken
+from clawgate.gateway.token import COMPARE_STEP, GatewayToken
+from clawgate.redaction import fingerprint
 from clawgate.state.base import SharedState, StateUnavailable
 from clawgate.state.memory import MemoryState
 
@@ -57,6 +58,11 @@ def presented_token(headers: dict[bytes, bytes]) -> str | None:
     if key:
         return key.decode("latin-1").strip()
     return None
+
+
+def _presented_in(headers: dict[bytes, bytes]) -> str:
+    """Which header carried the token `presented_token` read."""
+    return "header:authorization" if headers.get(b"authorization") else "header:x-api-key"
 
 
 UI_COOKIE = "clawgate_ui"
@@ -358,15 +364,15 @@ class GatewayAuth:
             )
         if not hmac.compare_digest(presented.encode("utf-8", "surrogateescape"), self._token_bytes):
             self._fail(key, now, exempt)
+            sent = fingerprint(presented)  # the one the client sent, to compare: never the token
             return Failure(
                 owner="gateway_auth",
                 code="gateway.token_mismatch",
-                message="the token sent to the gateway does not match the gateway's token (this is the client's "
-                "key for clawgate, not a provider key)",
-                next_steps=[
-                    "compare fingerprints: clawgate gateway status --json (token.fingerprint)",
-                    "update the client's API key / CLAWGATE_GATEWAY_TOKEN",
-                ],
+                message=f"the token sent to the gateway ({sent}) does not match the gateway's token (this is the "
+                "client's key for clawgate, not a provider key)",
+                credential_source=_presented_in(headers),
+                credential_fingerprint=sent,
+                next_steps=[COMPARE_STEP, "update the client's API key / CLAWGATE_GATEWAY_TOKEN"],
             )
         return OWNER
 

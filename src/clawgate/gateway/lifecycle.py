@@ -20,6 +20,7 @@ from clawgate.errors import ClawgateError
 from clawgate.gateway.pidfile import bind_host, gateways, path_id, read_pidfile, remove_pidfile
 from clawgate.paths import Paths
 from clawgate.processes import pid_alive
+from clawgate.redaction import fingerprint
 
 
 def alive(pid: int) -> bool:
@@ -372,7 +373,8 @@ def status(paths: Paths, url: str, token: str | None, client: dict[str, Any] | N
                 "severity": "error",
                 "owner": "gateway_auth",
                 "message": f"the running gateway refused this CLI's token ({reason}; this CLI's is "
-                f"{client.get('token_source') or 'unknown'}"
+                + (f"{fingerprint(token)} from " if token else "")
+                + f"{client.get('token_source') or 'unknown'}"
                 + (f" from {client['token_origin']}" if client.get("token_origin") else "")
                 + ")",
                 "next": tsteps,

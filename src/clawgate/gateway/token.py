@@ -10,6 +10,12 @@ from clawgate.plan.snapshot import Snapshot
 from clawgate.redaction import fingerprint, register_secret
 
 ENV_NAME = "CLAWGATE_GATEWAY_TOKEN"
+# the step after a refused token: where `gateway status --json` shows each fingerprint (the gateway's own is there
+# when the gateway accepts the token of the CLI that asks, on the gateway's machine)
+COMPARE_STEP = (
+    "clawgate gateway status --json   # compare with gateway.auth.fingerprint (the gateway's token); "
+    "cli.token.fingerprint is the token this CLI sends"
+)
 
 
 @dataclass
