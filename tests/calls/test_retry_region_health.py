@@ -3,6 +3,8 @@ changing a rejected key clears health without a restart (item 6); cooldowns keep
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.calls.conftest import BY_ID, CN_KEY, call, chat, runtime, wire_home
 
@@ -129,3 +131,31 @@ def test_cooldown_keeps_its_first_failure(home, emu):
     assert "429" in b.failure.message and len(emu.requests) == 1
     rec = rt.health.records()[0]
     assert rec.first_code == "rate_limit.exceeded" and rec.first_status == 429
+
+
+def test_a_rate_limit_after_waiting_says_how_long_clawgate_already_waited(home, emu):
+    """F4: the 429 a client gets after clawgate's own retry-after waits says so (gateway.maxRetryWaitSeconds)."""
+    wire_home(home, emu, model="openai/gpt-4o")
+    emu.add_fault("rate_limit", dialect="openai", retry_after=0.3, times=None)
+    rt = runtime(home, max_retry_wait=1, retries_rate_limit=2)
+    done = call(rt, rt.plan(), chat(), emu)
+    assert done.failure.code == "rate_limit.exceeded" and len(emu.requests) == 3
+    assert "(clawgate already waited 0.6 s on retry-after before answering)" in done.failure.message, (
+        done.failure.message
+    )
+
+
+def test_waits_are_whole_seconds_in_a_body_and_one_decimal_in_words():
+    """F4: `retry_after` as HTTP's retry-after (whole seconds, rounded up); a message's wait at most one decimal,
+    never shorter than the real one."""
+    from clawgate.dialects.envelope import clawgate_fields
+    from clawgate.failures import failure
+    from clawgate.failures.classify.steps import next_steps
+    from clawgate.gateway.errors import error_response
+
+    f = failure("rate_limit.exceeded", "limited", provider="openai", retry_after=0.8148338794708252)
+    assert clawgate_fields(f)["retry_after"] == 1
+    _, headers, body = error_response(f, "openai-completions")
+    assert json.loads(body)["error"]["retry_after"] == 1 and (b"retry-after", b"1") in headers
+    assert next_steps("rate_limit.exceeded", "openai", retry_after=0.989886)[0] == "wait 1s and retry"
+    assert next_steps("rate_limit.exceeded", "openai", retry_after=0.8148)[0] == "wait 0.9s and retry"

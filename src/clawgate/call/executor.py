@@ -9,6 +9,7 @@ One try on the wire is in `sending`, streams in `streams`, the records in `recor
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from clawgate.failures.classify.local import (
     unresolved_credential,
 )
 from clawgate.failures.classify.steps import ADD_FALLBACK
+from clawgate.failures.failure import seconds
 from clawgate.plan.types import Attempt, Plan
 from clawgate.store.base import HealthRecord, Store
 
@@ -181,6 +183,8 @@ class Executor:
                     wait = self._retry_wait(f, try_no)
                     if wait is None:
                         break
+                    if f.retry_after is not None:
+                        state.waited += wait  # the provider's retry-after, waited here (maxRetryWaitSeconds)
                     t_wait = time.perf_counter()
                     await self._sleep(wait)
                     upstream_ms += (time.perf_counter() - t_wait) * 1000  # waiting on the provider, not us
@@ -380,13 +384,14 @@ class _Reported:
     was skipped (not sent: health, no credential) is named in it with its own reason, so no attempt's first
     error is hidden behind the reported one."""
 
-    __slots__ = ("failure", "from_health", "ref", "skipped")
+    __slots__ = ("failure", "from_health", "ref", "skipped", "waited")
 
     def __init__(self) -> None:
         self.failure: Failure | None = None
         self.from_health = False
         self.ref = ""
         self.skipped: dict[str, Failure] = {}  # attempt ref -> its first refusal (not sent)
+        self.waited = 0.0  # seconds of the providers' retry-after waited before retrying in place
 
     def note(self, f: Failure, from_health: bool = False, ref: str = "") -> None:
         if not f.sent:
@@ -397,15 +402,17 @@ class _Reported:
     def reported(self, has_fallbacks: bool) -> Failure:
         """The failure to answer with: the others skipped appended, and no step that adds a fallback to a
         plan that has one."""
-        f = self.failure
-        assert f is not None
-        others = [(ref, g) for ref, g in self.skipped.items() if ref != self.ref and g is not f]
-        if others:
-            f.message += "".join(f"; {ref} also skipped — {g.message}" for ref, g in others)
-            for _, g in others:
-                f.next_steps += [
-                    s for s in g.next_steps if s.startswith("clawgate health") and s not in f.next_steps
-                ]
+        first = self.failure
+        assert first is not None
+        message, steps = first.message, list(first.next_steps)
+        others = [(ref, g) for ref, g in self.skipped.items() if ref != self.ref and g is not first]
+        for ref, g in others:
+            message += f"; {ref} also skipped — {g.message}"
+            steps += [s for s in g.next_steps if s.startswith("clawgate health") and s not in steps]
         if has_fallbacks:
-            f.next_steps = [s for s in f.next_steps if s != ADD_FALLBACK]
-        return f
+            steps = [s for s in steps if s != ADD_FALLBACK]
+        if self.waited:
+            message += f" (clawgate already waited {seconds(self.waited)} s on retry-after before answering)"
+        if message == first.message and steps == first.next_steps:
+            return first
+        return dataclasses.replace(first, message=message, next_steps=steps)

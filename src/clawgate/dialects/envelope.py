@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from clawgate.failures import Failure
@@ -67,8 +68,10 @@ def clawgate_fields(failure: Failure) -> dict[str, Any]:
     if failure.provider_message:
         out["provider_message"] = failure.provider_message  # the provider's own words, apart from ours
     out["retryable"] = failure.retryable
-    if failure.retry_after is not None:
-        out["retry_after"] = failure.retry_after
+    if (
+        failure.retry_after is not None
+    ):  # whole seconds, rounded up, as HTTP's retry-after (ms: its own header)
+        out["retry_after"] = math.ceil(failure.retry_after)
     if failure.request_id:
         out["request_id"] = failure.request_id
     if failure.param:

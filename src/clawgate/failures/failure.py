@@ -4,6 +4,7 @@ validated against the code registry, and `failure()`, the constructor that takes
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,11 @@ def headline(owner: str | None, status: int | None, code: str | None) -> str:
     """A failure's who and what in one line — `upstream 500 upstream.server_error`, `network network.connect`:
     a failure with no HTTP status (network, local) shows none."""
     return " ".join(str(part) for part in (owner, status, code) if part not in (None, ""))
+
+
+def seconds(value: float) -> str:
+    """A wait as a message says it: at most one decimal, rounded up (never shorter than the real wait)."""
+    return f"{math.ceil(round(value * 10, 6)) / 10:g}"
 
 
 def failure(code: str, message: str, *, retryable: bool | None = None, **fields: Any) -> Failure:

@@ -18,7 +18,7 @@ from clawgate.failures.classify.retry import (
 )
 from clawgate.failures.classify.steps import next_steps
 from clawgate.failures.classify.table import decide
-from clawgate.failures.failure import Failure, failure
+from clawgate.failures.failure import Failure, failure, seconds
 from clawgate.redaction import REDACTOR
 
 SNIPPET_MAX = 200  # how much of the provider's message our own one-line message quotes
@@ -108,7 +108,7 @@ def _from_info(
                 else retry_from_text(info.message) or retry_from_ratelimit_headers(h)
             )
     if code == "rate_limit.exceeded" and retry_after is not None and v.retryable is not False:
-        parts.append(f"Retry after {retry_after:g}s.")
+        parts.append(f"Retry after {seconds(retry_after)}s.")
 
     retryable = v.retryable
     should = should_retry(h)

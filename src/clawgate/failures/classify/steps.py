@@ -4,6 +4,7 @@ local servers, proxies)."""
 from __future__ import annotations
 
 from clawgate.failures.classify.families import LOCAL, billing_url, family
+from clawgate.failures.failure import seconds
 
 # The step that suggests a fallback model: the executor drops it from a failure whose plan has one already.
 ADD_FALLBACK = (
@@ -34,7 +35,7 @@ def next_steps(
     if code == "access.forbidden":
         return [f"check that the {p} account may use this model from this region", probe]
     if code == "rate_limit.exceeded":
-        wait = f"wait {retry_after:g}s and retry" if retry_after is not None else "wait and retry"
+        wait = f"wait {seconds(retry_after)}s and retry" if retry_after is not None else "wait and retry"
         return [wait, "clawgate health list"]
     if code == "rate_limit.quota":
         return [
