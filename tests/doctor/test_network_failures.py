@@ -83,3 +83,20 @@ def test_the_probe_finds_an_unreachable_provider_and_does_not_send_you_back_to_d
     assert f["next"] and not any(n.startswith("clawgate doctor") or "--probe" in n for n in f["next"]), f
     assert "clawgate config get models.providers.openai.baseUrl" in f["next"], f
     assert PROBE in (f["hint"] or ""), f  # the check once it is fixed
+
+
+def test_models_status_probe_says_a_retried_failure_once_and_health_list_shows_no_none(home, emu, cli):
+    """F4: one ✗ line for one credential however often it was retried ("(3 tries)"), no circular next step,
+    and a network failure (no HTTP status) is not `network None network.connect`."""
+    wire_home(home, emu, model="openai/gpt-4o")
+    cfg = json.loads((home.path / "clawgate.json").read_text())
+    cfg["models"]["providers"]["openai"]["baseUrl"] = f"http://127.0.0.1:{_closed_port()}/v1"
+    home.config(cfg)
+    res = cli("models", "status", "--probe", "--probe-provider", "openai")
+    crosses = [ln for ln in res.out.splitlines() if "✗" in ln]
+    assert len(crosses) == 1, res.out
+    assert "network.connect (3 tries)" in crosses[0], crosses[0]
+    nexts = [ln.strip() for ln in res.out.splitlines() if ln.strip().startswith("next:")]
+    assert nexts and not any("--probe" in n for n in nexts), nexts
+    listed = cli("health", "list").out
+    assert "network.connect" in listed and "None" not in listed, listed

@@ -165,3 +165,27 @@ def test_embeddings_on_a_provider_without_them_is_refused_before_sending(
         oai(gw).embeddings.create(model="anthropic/claude-sonnet-4-5", input="x")
     assert isinstance(e.value.body, dict) and e.value.body["code"] == "request.unsupported_endpoint"
     assert not emu.requests
+
+
+@pytest.mark.parametrize(
+    "path,extra",
+    [
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}),
+        ("/v1/embeddings", {"input": "x"}),
+        ("/v1/messages/count_tokens", {"messages": [{"role": "user", "content": "x"}]}),
+    ],
+)
+def test_a_model_that_is_not_a_string_is_said_alike_on_every_endpoint(
+    gw: Gateway, emu: EmulatorThread, path: str, extra: dict[str, Any]
+) -> None:
+    """F4: one check of `model`: a number is "must be a string" everywhere (not "is required" on two of them)."""
+    import httpx
+
+    r = httpx.post(gw.url + path, json={"model": 123, **extra}, headers=gw.headers(), timeout=limit(10))
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["code"] == "request.invalid" and err["message"].startswith("'model' must be a string"), err
+    if path != "/v1/chat/completions":  # a missing model is still required where the endpoint needs one
+        r = httpx.post(gw.url + path, json=extra, headers=gw.headers(), timeout=limit(10))
+        assert r.status_code == 400 and r.json()["error"]["message"].startswith("'model' is required"), r.text
+    assert not emu.requests

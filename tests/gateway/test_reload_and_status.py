@@ -201,3 +201,25 @@ def test_rotating_the_gateway_token_applies_without_restart(gw: Gateway, restore
     wait_until(lambda: status_with(new) == 200, 10, what="the new token to be accepted")
     assert status_with(TOKEN) == 401
     assert gw.proc.poll() is None
+
+
+def test_status_says_failures_by_owner_in_words_not_a_python_dict(gcli: Any, gw: Gateway) -> None:
+    """F4: `failures by owner: upstream 1`, not `{'upstream': 1}`."""
+    body = {"model": "openai/fault-server_error", "messages": [{"role": "user", "content": "hi"}]}
+    r = httpx.post(gw.url + "/v1/chat/completions", json=body, headers=gw.headers(), timeout=limit(10))
+    assert r.status_code == 502, r.text
+    line = wait_until(
+        lambda: next(
+            (
+                ln
+                for ln in gcli(gw.home, "gateway", "status").stdout.splitlines()
+                if "failures by owner" in ln
+            ),
+            None,
+        ),
+        10,
+        what="a failure in the last hour",
+    )
+    assert "{" not in line and "'" not in line, line
+    owners = line.split("failures by owner: ", 1)[1].split(", ")
+    assert any(o.startswith("upstream ") and o.split()[1].isdigit() for o in owners), line

@@ -174,7 +174,11 @@ def status_cmd(as_json: bool) -> None:
             fails = g["calls_last_hour"]["failures_by_owner"]
             c.print(
                 f"  calls last hour: {g['calls_last_hour']['total']}"
-                + (f"; failures by owner: {fails}" if fails else "")
+                + (
+                    "; failures by owner: " + ", ".join(f"{esc(k)} {v}" for k, v in sorted(fails.items()))
+                    if fails
+                    else ""
+                )
             )
         for f in data["findings"]:
             style = {"error": "red", "warn": "yellow"}.get(f["severity"], "cyan")

@@ -10,6 +10,7 @@ import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
+from clawgate.failures.failure import headline
 
 
 def _with_registry(action: Callable[[Any], Any]) -> Any:
@@ -97,7 +98,7 @@ def list_cmd(as_json: bool) -> None:
         if ff:
             first = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ff["time"]))
             c.print(
-                f"    first failure {first}: {esc(ff['owner'])} {esc(ff['status'])} {esc(ff['code'])}: "
+                f"    first failure {first}: {esc(headline(ff['owner'], ff['status'], ff['code']))}: "
                 f"{esc(ff['message'])}  [dim]({d['failures']} failure(s))[/]"
             )
 

@@ -9,6 +9,8 @@ import click
 
 from clawgate.cli.context import json_option, state
 from clawgate.cli.output import console, emit_json, esc
+from clawgate.diagnose.commands import after_probe
+from clawgate.failures.failure import headline
 from clawgate.plan.shadows import refs_text
 from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Attempt, Plan
@@ -238,13 +240,13 @@ def render_plan(data: dict[str, Any]) -> None:
             first = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ff["time"])) if ff.get("time") else "?"
             c.print(
                 f"    health: [yellow]{esc(health['state'])}[/] until {until}; first failure {first}: "
-                f"{esc(ff.get('owner'))} {esc(ff.get('status'))} {esc(ff.get('code'))}: {esc(ff.get('message'))}"
+                f"{esc(headline(ff.get('owner'), ff.get('status'), ff.get('code')))}: {esc(ff.get('message'))}"
             )
             if probe is None:
                 for n in health.get("next") or []:
                     c.print(f"    next: {esc(n)}")
         if probe:
-            for t in probe.get("credentials", []):
+            for t, n_tries in _collapse_retries(probe.get("credentials", [])):
                 cred_txt = (
                     f"{t['credential']['source']} {t['credential']['fingerprint']}"
                     if t.get("credential")
@@ -256,19 +258,36 @@ def render_plan(data: dict[str, Any]) -> None:
                     )
                 else:
                     sent = "" if t.get("sent", True) else " [dim](not sent)[/]"
+                    tries_txt = f" [dim]({n_tries} tries)[/]" if n_tries > 1 else ""
                     c.print(
-                        f"      [red]✗[/] {esc(cred_txt)}  {esc(t.get('owner'))} {esc(t.get('code'))}{sent}: "
+                        f"      [red]✗[/] {esc(cred_txt)}  {esc(t.get('owner'))} {esc(t.get('code'))}{sent}{tries_txt}: "
                         f"{esc(t.get('message'))}"
                     )
             if not probe.get("ok"):
-                for n in probe.get("next", [])[:3]:
+                steps, again = after_probe(probe.get("next", []))
+                for n in steps[:3]:
                     c.print(f"    next: {esc(n)}")
+                for n in again[:1]:
+                    c.print(f"    [dim]check again once fixed: {esc(n)}[/]")
     for f in data.get("findings", []):
         if f["severity"] in ("error", "warn"):
             style = "red" if f["severity"] == "error" else "yellow"
             c.print(f"[{style}]{f['severity']}[/] {esc(f['code'])}: {esc(f['message'])}")
             for n in f["next"][:2]:
                 c.print(f"  next: {esc(n)}")
+
+
+def _collapse_retries(tries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """A probe's tries, each run of the same failure of the same credential (its retries) as one, with how
+    many tries it took."""
+    out: list[tuple[dict[str, Any], int]] = []
+    for t in tries:
+        same = ("credential", "ok", "owner", "code", "message", "sent")
+        if out and not t["ok"] and all(out[-1][0].get(k) == t.get(k) for k in same):
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((t, 1))
+    return out
 
 
 def _existing_health(st: Any) -> tuple[Any, Any]:

@@ -100,6 +100,13 @@ def split_steps(steps: list[str]) -> tuple[list[str], list[str]]:
     return commands, prose
 
 
+def after_probe(steps: list[str]) -> tuple[list[str], list[str]]:
+    """(the steps, the probe commands among them) for a failure a probe just found: running the probe again is
+    not a next step there — only the check once it is fixed."""
+    again = [s for s in steps if " --probe" in s]
+    return [s for s in steps if s not in again], again
+
+
 def placeholders(command: str) -> list[str]:
     """The `<NAME>` placeholders a next command asks the user to fill."""
     return PLACEHOLDER.findall(command)

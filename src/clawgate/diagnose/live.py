@@ -11,6 +11,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from clawgate.diagnose.commands import after_probe
 from clawgate.diagnose.findings import Finding
 from clawgate.environment import PROXY_NAMES
 from clawgate.failures.classify import region_hint
@@ -215,10 +216,7 @@ def probe_findings(results: list[tuple[str, dict[str, Any], dict[str, Any]]]) ->
                 continue
             cred = t.get("credential") or {}
             sev = "warn" if att.get("role") == "fallback" and mapped.startswith("auth.") else ""
-            # this probe just ran: running it again is not a next step, only the check after a fix
-            steps = list(t.get("next") or [])
-            again = [n for n in steps if " --probe" in n]
-            steps = [n for n in steps if n not in again]
+            steps, again = after_probe(list(t.get("next") or []))
             out.append(
                 Finding(
                     mapped,

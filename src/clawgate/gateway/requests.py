@@ -23,14 +23,24 @@ class ClientGone(Exception):
     """The client disconnected before its request body was read."""
 
 
+def check_model(body: dict[str, Any], required: bool) -> Failure | None:
+    """`model`, alike on every endpoint: a string when given; and given, not empty, where the endpoint needs it."""
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        return request_error("'model' must be a string", "model")
+    if required and not model:
+        return request_error("'model' is required", "model")
+    return None
+
+
 def validate_body(body: Any, api: str) -> Failure | None:
     """The shape every chat endpoint needs, and the types of the fields clawgate reads (`dialects/fields.py`),
     checked the same for every route; the provider checks the rest."""
     if not isinstance(body, dict):
         return request_error("request body must be a JSON object")
-    model = body.get("model")
-    if model is not None and not isinstance(model, str):
-        return request_error("'model' must be a string", "model")
+    bad = check_model(body, required=False)  # absent: the default agent's model
+    if bad is not None:
+        return bad
     if "stream" in body and not isinstance(body["stream"], bool):
         return request_error("'stream' must be true or false", "stream")
     if api == "openai-responses":
@@ -64,8 +74,9 @@ def validate_count_tokens(body: Any) -> Failure | None:
     """POST /v1/messages/count_tokens: a model and the messages (Anthropic's shape)."""
     if not isinstance(body, dict):
         return request_error("request body must be a JSON object")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        return request_error("'model' is required", "model")
+    bad = check_model(body, required=True)
+    if bad is not None:
+        return bad
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
         return request_error("'messages' must be a non-empty list", "messages")
@@ -76,8 +87,9 @@ def validate_embeddings(body: Any) -> Failure | None:
     """POST /v1/embeddings: a model and the input (OpenAI's shape)."""
     if not isinstance(body, dict):
         return request_error("request body must be a JSON object")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        return request_error("'model' is required", "model")
+    bad = check_model(body, required=True)
+    if bad is not None:
+        return bad
     if not isinstance(body.get("input"), (str, list)) or body["input"] in ("", []):
         return request_error("'input' must be a string or a non-empty list", "input")
     return None
