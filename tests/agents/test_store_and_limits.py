@@ -32,7 +32,7 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path: Path):
         assert store.get_session("s1") is not None
     finally:
         store.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def test_records_round_trip_and_recovery_marks_only_what_was_in_flight(tmp_path: Path):

@@ -53,7 +53,7 @@ def _kept_and_usable(path: Path, version: int) -> None:
         store.close()
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"responses", "health_clears"} <= tables  # every step ran on the way
         assert {"cache_read_tokens", "cache_write_tokens"} <= {

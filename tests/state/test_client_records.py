@@ -159,5 +159,5 @@ def test_an_existing_state_db_is_migrated_to_schema_6_in_place(tmp_path: Path) -
     finally:
         store.close()
     con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 6
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 7
     con.close()

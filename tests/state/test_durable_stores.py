@@ -97,13 +97,21 @@ def test_records_round_trip_and_recovery_marks_only_the_runs_named(make_store: A
                 )
             )
         store.save_health(HealthRecord("openai", "fp", "m", "cooling", until=now + 60))
+        store.save_health(
+            HealthRecord("qwen", "fq", "*", "rejected", until=now + 60, endpoint="https://a/v1")
+        )
         store.barrier().result(10)
+        assert {h.provider: h.endpoint for h in store.load_health()} == {
+            "openai": None,
+            "qwen": "https://a/v1",
+        }
         assert store.failures_by_owner(now - 1) == (3, {"rate_limit": 2})
         before = store.health_clears_version()
         store.clear_health("openai")
+        store.clear_health("qwen")
         store.barrier().result(10)
         time.sleep(0.25)
-        assert store.load_health() == [] and [c.provider for c in store.health_clears()] == ["openai"]
+        assert store.load_health() == [] and [c.provider for c in store.health_clears()] == ["openai", "qwen"]
         assert store.health_clears_version() != before
     finally:
         store.close()
@@ -179,6 +187,59 @@ def test_a_postgres_database_of_an_older_clawgate_gains_the_responses_table(post
         assert store.get_response("resp_1", now) is not None
     finally:
         store.close()
+
+
+def test_an_older_database_keeps_its_health_records_and_gains_their_endpoint(
+    tmp_path: Path, postgres_engine: Any
+) -> None:
+    """A health row written before the endpoint was kept loads with none (it applies to every endpoint)."""
+    import asyncio
+
+    import asyncpg
+
+    from clawgate.store.base import HealthRecord
+    from clawgate.store.pg_migrations import MIGRATIONS
+    from clawgate.store.postgres import PostgresStore
+
+    path = tmp_path / "state.db"
+    SQLiteStore(str(path)).close()
+    con = sqlite3.connect(path)  # as a file written before health.endpoint (schema 6)
+    keep = [r[1] for r in con.execute("PRAGMA table_info(health)") if r[1] != "endpoint"]
+    con.executescript(
+        f"DROP TABLE health; CREATE TABLE health ({', '.join(keep)}, PRIMARY KEY (provider, fingerprint, model));"
+        "PRAGMA user_version=6;"
+        "INSERT INTO health (provider, fingerprint, model, state, count) VALUES ('qwen', 'fp', '*', 'rejected', 1)"
+    )
+    con.commit()
+    con.close()
+    url = _fresh_pg_db(postgres_engine)
+
+    async def older() -> None:  # the PostgreSQL database as the four steps before it left it
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(
+                "CREATE TABLE clawgate_migrations (version INTEGER PRIMARY KEY, description TEXT, "
+                "applied_at DOUBLE PRECISION)"
+            )
+            for version, description, sql in MIGRATIONS[:4]:
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO clawgate_migrations VALUES ($1, $2, 0)", version, description)
+            await conn.execute(
+                "INSERT INTO health (provider, fingerprint, model, state, count) VALUES ('qwen', 'fp', '*', 'rejected', 1)"
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(older())
+    for store in (SQLiteStore(str(path)), PostgresStore(url)):
+        try:
+            (old,) = store.load_health()
+            assert old.state == "rejected" and old.endpoint is None
+            store.save_health(HealthRecord("qwen", "fp", "*", "rejected", endpoint="https://b/v1"))
+            store.barrier().result(limit(10))
+            assert [h.endpoint for h in store.load_health()] == ["https://b/v1"]
+        finally:
+            store.close()
 
 
 def test_two_writers_never_get_the_same_seq(make_store: Any) -> None:

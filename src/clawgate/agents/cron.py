@@ -230,7 +230,7 @@ class CronScheduler:
             if not creds:
                 return None
             for c in creds:
-                verdict = rt.health.verdict(att.provider, c.fingerprint, att.model)
+                verdict = rt.health.verdict(att.provider, c.fingerprint, att.model, att.base_url)
                 if verdict.allowed:
                     return None
                 found = found or verdict.record

@@ -141,7 +141,7 @@ class Executor:
                 if last is not None and obs is not None:
                     obs.credential_moved(last, att.provider)  # [observability] on to the next credential
                 fp = cred.fingerprint if cred else None
-                verdict = self.health.verdict(att.provider, fp, att.model)
+                verdict = self.health.verdict(att.provider, fp, att.model, att.base_url)
                 if not verdict.allowed and not req.ignore_health:
                     refused = refused_by_health(
                         verdict.record,
@@ -215,7 +215,7 @@ class Executor:
             return creds
 
         def refused(c: Candidate) -> bool:
-            return not self.health.verdict(att.provider, c.fingerprint, att.model).allowed
+            return not self.health.verdict(att.provider, c.fingerprint, att.model, att.base_url).allowed
 
         meter = self.meter
         if meter is None:
@@ -367,8 +367,10 @@ class Executor:
         self._decorate(f, att, cred)
         fp = cred.fingerprint if cred else None
         obs = self.records.obs
-        before = self.health.get(att.provider, fp, att.model) if obs is not None and fp else None
-        rec = self.health.on_failure(f, fp, att.model, cred.source if cred else None)
+        before = (
+            self.health.get(att.provider, fp, att.model, att.base_url) if obs is not None and fp else None
+        )
+        rec = self.health.on_failure(f, fp, att.model, cred.source if cred else None, att.base_url)
         if obs is not None and rec is not None and _opened(before, rec):
             obs.cooldown(f, att.provider, rec.state)  # [observability] a health window opened
 

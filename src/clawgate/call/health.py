@@ -1,6 +1,11 @@
 """Health state per (provider, credential fingerprint, model): rejected, blocked, cooling — each with its first
 failure kept, so a refusal is never shown without the error that started it.
 
+A verdict is about (credential, endpoint): each record keeps the base URL it was learned on (`endpoint_of`:
+no userinfo, query or trailing slash), and a record learned on another base URL does not block this one — the
+user fixed the base URL; the next call tests the new endpoint (a failure there starts a record of its own). A
+record without an endpoint (written before it was kept) applies to every endpoint.
+
 Which state a failure leaves is the failure policy's (`failures.health_effect`); this module keeps the records,
 their back-off windows and their bound. Other processes sharing the store (the CLI's `health clear`, another
 gateway) reach a running registry through `HealthChanges`: before the registry refuses a call it asks for the
@@ -21,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from clawgate.failures import Failure, health_effect
 from clawgate.store.base import HealthClear, HealthRecord, Store
@@ -57,6 +63,24 @@ class Verdict:
         if r is None:
             return "ok"
         return r.state
+
+
+def endpoint_of(base_url: str | None) -> str | None:
+    """The endpoint a health record names: the base URL without userinfo, query, fragment or trailing slash
+    (so it may be shown and stored; `https://H/v1/` and `https://H/v1` are one endpoint)."""
+    if not base_url:
+        return None
+    try:
+        u = urlsplit(base_url)
+        host = (u.hostname or "") + (f":{u.port}" if u.port else "")
+    except ValueError:
+        return None
+    return f"{u.scheme}://{host}{u.path.rstrip('/')}"
+
+
+def _other_endpoint(rec: HealthRecord, base_url: str | None) -> bool:
+    """Was `rec` learned on another endpoint than `base_url`? (No endpoint on either side: it applies.)"""
+    return bool(rec.endpoint and base_url) and rec.endpoint != endpoint_of(base_url)
 
 
 def _pick(schedule: tuple[float, ...], count: int) -> float:
@@ -136,24 +160,31 @@ class HealthRegistry:
         with self._lock:
             return sorted(self._records.values(), key=lambda r: (r.provider, r.fingerprint, r.model))
 
-    def get(self, provider: str, fingerprint: str, model: str) -> HealthRecord | None:
-        """The record that governs this (provider, key, model): a credential-wide one first."""
+    def get(
+        self, provider: str, fingerprint: str, model: str, base_url: str | None = None
+    ) -> HealthRecord | None:
+        """The record that governs this (provider, key, model) on `base_url` (None: on any endpoint): a
+        credential-wide one first; None when the record was learned on another endpoint."""
         with self._lock:
-            return self._records.get((provider, fingerprint, ANY_MODEL)) or self._records.get(
+            rec = self._records.get((provider, fingerprint, ANY_MODEL)) or self._records.get(
                 (provider, fingerprint, model)
             )
+        return None if rec is None or _other_endpoint(rec, base_url) else rec
 
-    def verdict(self, provider: str, fingerprint: str | None, model: str) -> Verdict:
+    def verdict(
+        self, provider: str, fingerprint: str | None, model: str, base_url: str | None = None
+    ) -> Verdict:
+        """May this key be sent for this model to `base_url` (the attempt's; None: any endpoint)?"""
         if fingerprint is None or not self._records:
             return Verdict(True)
-        rec = self.get(provider, fingerprint, model)
+        rec = self.get(provider, fingerprint, model, base_url)  # learned on another base URL: None
         if rec is None or rec.state == "ok":
             return Verdict(True)
         now = self._clock()
         if rec.until is not None and rec.until <= now:
             return Verdict(True, rec)  # window over: one real attempt re-tests it
         if self.sync():  # about to refuse: was it cleared elsewhere meanwhile?
-            rec = self.get(provider, fingerprint, model)
+            rec = self.get(provider, fingerprint, model, base_url)
             if rec is None:
                 return Verdict(True)
         return Verdict(False, rec)
@@ -176,9 +207,15 @@ class HealthRegistry:
             self.listener("ok", {"keys": [list(k) for k in removed]})
 
     def on_failure(
-        self, failure: Failure, fingerprint: str | None, model: str, cred_source: str | None = None
+        self,
+        failure: Failure,
+        fingerprint: str | None,
+        model: str,
+        cred_source: str | None = None,
+        endpoint: str | None = None,
     ) -> HealthRecord | None:
-        """Update health from a classified failure; returns the record, or None if health is unaffected."""
+        """Update health from a classified failure on base URL `endpoint`; returns the record, or None if
+        health is unaffected. A record learned on another endpoint is replaced (a new first failure)."""
         if fingerprint is None or failure.provider is None:
             return None
         effect = health_effect(failure.code)
@@ -190,6 +227,8 @@ class HealthRegistry:
         key = (failure.provider, fingerprint, scope)
         with self._lock:
             rec = self._records.get(key)
+            if rec is not None and _other_endpoint(rec, endpoint):
+                rec = None
             if rec is None:
                 rec = HealthRecord(
                     provider=failure.provider,
@@ -202,6 +241,7 @@ class HealthRegistry:
                     first_owner=failure.owner,
                     first_code=failure.code,
                     first_message=(failure.provider_message or failure.message)[:300],
+                    endpoint=endpoint_of(endpoint),
                 )
                 self._records[key] = rec
                 self._bound(now)

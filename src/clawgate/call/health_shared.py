@@ -32,12 +32,18 @@ def _encode(rec: HealthRecord) -> str:
     return orjson.dumps({k: v for k, v in asdict(rec).items() if k != "extra"}).decode()
 
 
+_FIELDS = frozenset(HealthRecord.__dataclass_fields__) - {"extra"}
+
+
 def _decode(text: str) -> HealthRecord | None:
+    """A record another process wrote: one without a later field (an older version's: no `endpoint`) takes
+    its default; a field this version does not know (a newer one's) is left out."""
     import orjson
 
     try:
-        return HealthRecord(**orjson.loads(text))
-    except (orjson.JSONDecodeError, TypeError):
+        data = orjson.loads(text)
+        return HealthRecord(**{k: v for k, v in data.items() if k in _FIELDS})
+    except (orjson.JSONDecodeError, TypeError, AttributeError):
         return None
 
 

@@ -49,10 +49,10 @@ def readiness(att: Attempt, health: HealthRegistry | None) -> Readiness:
     if health is None:
         return Readiness("ok")
     first = keys[0].fingerprint
-    record = health.get(att.provider, first, att.model) if first else None
+    record = health.get(att.provider, first, att.model, att.base_url) if first else None
     refused: list[tuple[Any, HealthRecord]] = []
     for key in keys:
-        verdict = health.verdict(att.provider, key.fingerprint, att.model)
+        verdict = health.verdict(att.provider, key.fingerprint, att.model, att.base_url)
         if verdict.allowed:
             return Readiness("ok", record)
         assert verdict.record is not None

@@ -90,9 +90,10 @@ def list_cmd(as_json: bool) -> None:
         until = time.strftime("%H:%M:%S", time.localtime(d["until"])) if d["until"] else "-"
         style = "red" if d["state"] in ("rejected", "blocked") else "yellow"
         active = "" if d["active"] else " [dim](window over: next call re-tests it)[/]"
+        on = f" on {esc(d['endpoint'])}" if d["endpoint"] else ""
         c.print(
-            f"[{style}]{esc(d['state'])}[/] {esc(d['provider'])} {esc(d['fingerprint'])} model {esc(d['model'])} "
-            f"until {until}{active}  [dim]{esc(d['credential'])}[/]"
+            f"[{style}]{esc(d['state'])}[/] {esc(d['provider'])} {esc(d['fingerprint'])} model {esc(d['model'])}"
+            f"{on} until {until}{active}  [dim]{esc(d['credential'])}[/]"
         )
         ff = d["first_failure"] or {}
         if ff:

@@ -76,7 +76,9 @@ def build_status(
                 "shadowed": [
                     {"source": c.source, "fingerprint": c.fingerprint} for c in res.shadowed if c.fingerprint
                 ],
-                "health": provider_health(health, pid, w.fingerprint if w else None, list(models), now),
+                "health": provider_health(
+                    health, pid, w.fingerprint if w else None, list(models), now, view.base_url.value
+                ),
             }
         )
     failures: dict[str, int] = {}
@@ -167,10 +169,15 @@ RECENT_SECONDS = 3600.0  # an allowed key's last failure is shown this long (the
 
 
 def provider_health(
-    records: list[HealthRecord], provider: str, fingerprint: str | None, models: list[str], now: float
+    records: list[HealthRecord],
+    provider: str,
+    fingerprint: str | None,
+    models: list[str],
+    now: float,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
-    """The executor's verdict for (provider, key) on each of `models`: the first refusal's record, else "ok"
-    with the key's most recent failure (any model, its window ended or not) when it is recent."""
+    """The executor's verdict for (provider, key) on each of `models` at `base_url`: the first refusal's record,
+    else "ok" with the key's most recent failure (any model, its window ended or not) when it is recent."""
     if not fingerprint:
         return {"state": "ok"}
     mine = [r for r in records if r.provider == provider and r.fingerprint == fingerprint]
@@ -178,7 +185,7 @@ def provider_health(
     for r in mine:
         registry.apply(r)
     for model in models:
-        verdict = registry.verdict(provider, fingerprint, model)
+        verdict = registry.verdict(provider, fingerprint, model, base_url)
         if not verdict.allowed and verdict.record is not None:
             return {"state": verdict.record.state, **_record(verdict.record)}
     recent = [r for r in mine if (r.last_ts or r.first_ts or 0.0) >= now - RECENT_SECONDS]

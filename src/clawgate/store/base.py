@@ -147,6 +147,7 @@ class HealthRecord:
     last_ts: float | None = None
     last_code: str | None = None
     count: int = 0
+    endpoint: str | None = None  # the base URL it was learned on (health.endpoint_of); None: every endpoint
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -161,6 +162,7 @@ class HealthRecord:
             "state": self.state,
             "until": self.until,
             "credential": self.cred_source,
+            "endpoint": self.endpoint,
             "first_failure": {
                 "time": self.first_ts,
                 "status": self.first_status,

@@ -108,4 +108,14 @@ CREATE TABLE IF NOT EXISTS clients_changes (id BIGSERIAL PRIMARY KEY, ts DOUBLE 
     )
 )
 
+MIGRATIONS.append(
+    (
+        5,
+        "health.endpoint (the base URL a health verdict was learned on)",
+        """
+ALTER TABLE health ADD COLUMN IF NOT EXISTS endpoint TEXT;
+""",
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]

@@ -20,8 +20,9 @@ from clawgate.store.columns import col as _col
 # 3 = + attempts.cache_read_tokens / cache_write_tokens, health_clears (health clear seen by every process);
 # 4 = + runs.worker (the process running it: recovery marks only runs whose process is gone);
 # 5 = + responses (Responses answers kept for previous_response_id);
-# 6 = + client_keys, devices, attempts.client / cost_usd (clients and spend: clawgate.clients)
-SCHEMA_VERSION = 6
+# 6 = + client_keys, devices, attempts.client / cost_usd (clients and spend: clawgate.clients);
+# 7 = + health.endpoint (the base URL a health verdict was learned on)
+SCHEMA_VERSION = 7
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS attempts (
@@ -114,6 +115,10 @@ def _v6(conn: sqlite3.Connection) -> None:
     conn.executescript(_SCHEMA_V6)
 
 
+def _v7(conn: sqlite3.Connection) -> None:
+    _add_missing_columns(conn, "health", _HEALTH_COLS)
+
+
 # each step is idempotent (IF NOT EXISTS, or checks what is there)
 _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: _SCHEMA,
@@ -122,6 +127,7 @@ _MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     4: _v4,
     5: _SCHEMA_V5,
     6: _v6,
+    7: _v7,
 }
 
 

@@ -40,6 +40,8 @@ def refused_by_health(
         else _BY_STATE.get(record.state, "rate_limit.exceeded")
     )
     subject = f"{credential} ({fingerprint})" if credential else provider
+    if getattr(record, "endpoint", None):
+        subject += f" on {record.endpoint}"  # the verdict holds for this base URL only
     until = _clock(record.until)
     first = ""
     if record.first_ts:
