@@ -32,6 +32,7 @@ def infer(
     as_json: bool,
 ) -> None:
     """Make one real model call (PROMPT, or stdin) and print the reply; failures name owner, code and next."""
+    from clawgate.call import skipped
     from clawgate.call.executor import CallRequest, StreamOutcome
     from clawgate.call.runtime import Runtime
     from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent
@@ -102,6 +103,9 @@ def infer(
         else None,
         "tries": [t.to_json() for t in outcome.tries],
     }
+    gone = skipped.skipped(outcome) if outcome.ok else []
+    if gone:
+        data["fallback"] = [skipped.to_json(t) for t in gone]  # what was skipped on the way, and why
     if "result" in out:
         data["text"] = out["result"].text
         u = out["result"].usage
@@ -141,7 +145,12 @@ def infer(
         else:
             cred = data["credential"]
             who = f"{cred['source']} {cred['fingerprint']}" if cred else "no credential"
-            console(stderr=True).print(f"[dim]{esc(data['ref'])} via {esc(who)}[/]")
+            err = console(stderr=True)
+            err.print(f"[dim]{esc(data['ref'])} via {esc(who)}[/]")
+            if gone:
+                err.print(
+                    f"[yellow]failed over[/]: skipped {esc('; '.join(skipped.describe(t) for t in gone))}"
+                )
     _ = c
     if failure is not None:
         raise click.exceptions.Exit(1)

@@ -12,6 +12,7 @@ import orjson
 
 from clawgate import __version__
 from clawgate import logs as log
+from clawgate.call import skipped
 from clawgate.call.bodies import AttemptNotes
 from clawgate.call.runtime import Runtime
 from clawgate.call.types import CallOutcome, CallRequest, StreamOutcome
@@ -414,6 +415,10 @@ class GatewayApp:
         omitted = notes.header() if notes is not None else None
         if omitted:
             out.append((_OMITTED, omitted.encode()))
+        if len(outcome.tries) > 1:  # more than one try: was a model or credential skipped on the way?
+            fallback = skipped.header(outcome)
+            if fallback is not None:
+                out.append((skipped.HEADER, fallback))
         return out
 
     async def _fail(
