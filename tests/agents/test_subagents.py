@@ -190,3 +190,35 @@ def test_stop_cancels_the_run_and_its_subagents(home, emu, gateway):
         assert rec.client_disconnected
     assert parent_events[-1]["status"] == "stopped"
     assert gw.run(rid)["subagents"][0]["status"] == "stopped"
+
+
+def test_a_subagent_that_falls_back_says_which_model_served_it_and_why_the_configured_one_was_skipped(
+    home, emu, gateway
+):
+    cfg = agent_config(emu)
+    cfg["agents"]["defaults"]["model"] = {"primary": "openai/gpt-4o", "fallbacks": ["openai/gpt-4o-mini"]}
+    cfg["agents"]["defaults"]["subagents"] = {"model": "groq/llama-3.3-70b-versatile"}
+    home.config(cfg)
+    home.dotenv(f"OPENAI_API_KEY={OPENAI_KEY}\n")  # no groq key
+    gw = gateway()
+    _, rid = _parent(gw)
+    child = _spawn(gw, rid, prompt="echo: x").json()["run"]
+    assert child["status"] == "completed", child
+    assert (child["ref"], child["model_from"]) == ("openai/gpt-4o-mini", "agents.defaults.model.fallbacks[0]")
+    (skipped,) = child["fallback"]
+    assert (
+        skipped["ref"] == "groq/llama-3.3-70b-versatile"
+        and skipped["from"] == "agents.defaults.subagents.model"
+    )
+    assert (skipped["owner"], skipped["code"]) == (
+        "provider_auth",
+        "auth.missing_credential",
+    ) and not skipped["sent"]
+    entry = gw.run(rid)["subagents"][-1]  # the parent's record says the same
+    assert (
+        entry["model_from"] == "agents.defaults.model.fallbacks[0]" and entry["fallback"] == child["fallback"]
+    )
+    assert gw.run(child["id"])["fallback"] == child["fallback"]  # kept in the store
+    # a run served by its configured model has no fallback
+    parent = gw.run(rid)
+    assert parent["fallback"] is None and parent["model_from"] == "agents.defaults.model.primary"

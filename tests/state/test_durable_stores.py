@@ -65,7 +65,16 @@ def test_records_round_trip_and_recovery_marks_only_the_runs_named(make_store: A
             store.save_message(MessageRecord(f"m{i}", "s1", 0, "user", f"c{i}", status, now, run_id=f"r{i}"))
         store.save_run(RunRecord("r2", "s1", "main", "running", now, worker="w-alive"))
         store.save_run(
-            RunRecord("r3", "s1", "main", "running", now + 1, worker="w-dead", subagents=[{"a": 1}])
+            RunRecord(
+                "r3",
+                "s1",
+                "main",
+                "running",
+                now + 1,
+                worker="w-dead",
+                subagents=[{"a": 1}],
+                fallback=[{"b": 2}],
+            )
         )
         store.record_cron(CronRecord("job", now, "ok", next_steps=["x"]))
         store.barrier().result(10)
@@ -76,6 +85,7 @@ def test_records_round_trip_and_recovery_marks_only_the_runs_named(make_store: A
         runs = {r.id: r for r in store.list_runs("s1")}
         assert runs["r2"].status == "running" and runs["r3"].status == "interrupted"
         assert runs["r3"].subagents == [{"a": 1}] and runs["r3"].error["code"] == "runtime.interrupted"
+        assert runs["r3"].fallback == [{"b": 2}] and runs["r2"].fallback is None
         assert [m.status for m in store.list_messages("s1")] == ["complete", "streaming", "interrupted"]
         # an update keeps the seq; moving a message to the end gives it the next one
         m1 = msgs[0]
@@ -207,7 +217,7 @@ def test_an_older_database_keeps_its_health_records_and_gains_their_endpoint(
     keep = [r[1] for r in con.execute("PRAGMA table_info(health)") if r[1] != "endpoint"]
     con.executescript(
         f"DROP TABLE health; CREATE TABLE health ({', '.join(keep)}, PRIMARY KEY (provider, fingerprint, model));"
-        "PRAGMA user_version=6;"
+        "ALTER TABLE runs DROP COLUMN fallback; PRAGMA user_version=6;"
         "INSERT INTO health (provider, fingerprint, model, state, count) VALUES ('qwen', 'fp', '*', 'rejected', 1)"
     )
     con.commit()
@@ -238,6 +248,9 @@ def test_an_older_database_keeps_its_health_records_and_gains_their_endpoint(
             store.save_health(HealthRecord("qwen", "fp", "*", "rejected", endpoint="https://b/v1"))
             store.barrier().result(limit(10))
             assert [h.endpoint for h in store.load_health()] == ["https://b/v1"]
+            store.save_run(RunRecord("r1", "s1", "main", "completed", 1.0, fallback=[{"ref": "groq/x"}]))
+            store.barrier().result(limit(10))
+            assert [r.fallback for r in store.list_runs("s1")] == [[{"ref": "groq/x"}]]
         finally:
             store.close()
 

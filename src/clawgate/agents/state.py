@@ -124,6 +124,7 @@ def run_json(r: RunRecord) -> dict[str, Any]:
         "message_id": r.message_id,
         "reply_id": r.reply_id,
         "subagents": r.subagents,
+        "fallback": r.fallback,
     }
 
 

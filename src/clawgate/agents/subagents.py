@@ -86,6 +86,7 @@ def report(mgr: SessionManager, child: Run) -> None:
         "ref": rec.ref,
         "model_from": rec.model_from,
         "credential": rec.credential,
+        "fallback": rec.fallback,
         "error": rec.error,
     }
     parent.rec.subagents = [s for s in parent.rec.subagents if s.get("run_id") != rec.id] + [entry]

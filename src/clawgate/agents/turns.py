@@ -16,6 +16,8 @@ import orjson
 from clawgate.agents.context import describe_request, fit
 from clawgate.agents.state import cred_json, new_id
 from clawgate.call.executor import CallOutcome, CallRequest
+from clawgate.call.skipped import skipped
+from clawgate.call.skipped import to_json as skipped_json
 from clawgate.dialects.internal import ChatRequest, Message, Part, StreamEvent, Tool, ToolCall, Usage
 from clawgate.errors import ClawgateError
 from clawgate.failures import Failure
@@ -119,6 +121,13 @@ class _Turns:
             att, cred = outcome.tries[-1].attempt, outcome.tries[-1].cred
         if att is not None:
             run.rec.ref = att.ref
+            run.rec.model_from = (
+                att.ref_from
+            )  # the served model's own source (a fallback's, after a fallback)
+        if outcome.ok:
+            gone = skipped(outcome)
+            if gone:  # what was skipped on the way, and why (a later turn served directly keeps it)
+                run.rec.fallback = [skipped_json(t) for t in gone]
         if cred is not None:
             run.rec.credential = cred_json(cred)
         if run.reply is not None:

@@ -248,6 +248,8 @@ class RunRecord:
     reply_id: str | None = None  # the assistant message it writes
     subagents: list[dict[str, Any]] = field(default_factory=list)
     worker: str | None = None  # the gateway process running it (start-up recovery checks its lease)
+    # the models/credentials skipped before the one that served (call/skipped.py `to_json`); None: none were
+    fallback: list[dict[str, Any]] | None = None
 
 
 @dataclass

@@ -27,7 +27,7 @@ RUN_COLS = [f.name for f in fields(RunRecord)]
 CRON_COLS = [f.name for f in fields(CronRecord) if f.name != "id"]
 CLIENT_KEY_COLS = [f.name for f in fields(ClientKeyRecord)]
 DEVICE_COLS = [f.name for f in fields(DeviceRecord)]
-JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps", "scopes"}
+JSON_COLS = {"error", "tool_calls", "credential", "usage", "subagents", "next_steps", "scopes", "fallback"}
 # what spend may be grouped by (`Store.spend_by`), as the attempts' columns; `model` groups provider + model
 SPEND_GROUPS = ("client", "agent", "model", "day")
 # column names that are SQL keywords

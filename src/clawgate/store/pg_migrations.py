@@ -111,9 +111,10 @@ CREATE TABLE IF NOT EXISTS clients_changes (id BIGSERIAL PRIMARY KEY, ts DOUBLE 
 MIGRATIONS.append(
     (
         5,
-        "health.endpoint (the base URL a health verdict was learned on)",
+        "health.endpoint (the base URL a health verdict was learned on); runs.fallback (what a run skipped)",
         """
 ALTER TABLE health ADD COLUMN IF NOT EXISTS endpoint TEXT;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS fallback TEXT;
 """,
     )
 )

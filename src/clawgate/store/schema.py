@@ -21,7 +21,7 @@ from clawgate.store.columns import col as _col
 # 4 = + runs.worker (the process running it: recovery marks only runs whose process is gone);
 # 5 = + responses (Responses answers kept for previous_response_id);
 # 6 = + client_keys, devices, attempts.client / cost_usd (clients and spend: clawgate.clients);
-# 7 = + health.endpoint (the base URL a health verdict was learned on)
+# 7 = + health.endpoint (the base URL a health verdict was learned on), runs.fallback (what a run skipped)
 SCHEMA_VERSION = 7
 
 _SCHEMA = f"""
@@ -117,6 +117,7 @@ def _v6(conn: sqlite3.Connection) -> None:
 
 def _v7(conn: sqlite3.Connection) -> None:
     _add_missing_columns(conn, "health", _HEALTH_COLS)
+    _add_missing_columns(conn, "runs", _RUN_COLS)
 
 
 # each step is idempotent (IF NOT EXISTS, or checks what is there)
