@@ -118,17 +118,29 @@ class ProfileStore:
 
     def for_provider(self, provider: str, config_order: list[str] | None = None) -> list[Profile]:
         """This agent's profiles for `provider`, in `auth.order` (config, then store), then by id."""
+        return [p for p, _ in self.ranked(provider, config_order)]
+
+    def ranked(
+        self, provider: str, config_order: list[str] | None = None
+    ) -> list[tuple[Profile, str | None]]:
+        """`for_provider`, each with what put it there: `auth.order.<provider>` (the config's order), the
+        stored order (`clawgate auth order set`, in this store's file), or None (`:default` first, then by id)."""
         mine = {pid: p for pid, p in self.profiles.items() if p.provider == provider}
-        ordered: list[Profile] = []
-        for source in (config_order or [], self.order.get(provider, [])):
-            for pid in source:
-                if pid in mine and mine[pid] not in ordered:
-                    ordered.append(mine[pid])
+        ordered: list[tuple[Profile, str | None]] = []
+        seen: set[str] = set()
+        for source, ids in (
+            (f"auth.order.{provider}", config_order or []),
+            (f"stored order ({self.display})", self.order.get(provider, [])),
+        ):
+            for pid in ids:
+                if pid in mine and pid not in seen:
+                    seen.add(pid)
+                    ordered.append((mine[pid], source))
         rest = sorted(
-            (p for p in mine.values() if p not in ordered),
+            (p for p in mine.values() if p.id not in seen),
             key=lambda p: (not p.id.endswith(":default"), p.id),
         )
-        return ordered + rest
+        return ordered + [(p, None) for p in rest]
 
 
 def load_store(paths: Paths, agent: str) -> ProfileStore:

@@ -60,6 +60,7 @@ class Candidate:
     gateway_only: bool = (
         False  # the running gateway's key, known here by fingerprint only: never sent from here
     )
+    order_from: str | None = None  # a profile placed by an order: `auth.order.<id>` or the stored order
     _secret: str | None = field(default=None, repr=False)
 
     def secret(self) -> str | None:
@@ -91,6 +92,8 @@ class Candidate:
             out["ref"] = self.ref
         if self.inherited_from:
             out["inherited_from"] = f"agent:{self.inherited_from}"
+        if self.order_from:
+            out["order_from"] = self.order_from
         if self.expires is not None:
             out["expires"] = self.expires
         if self.refreshable:
@@ -151,6 +154,8 @@ class CredentialResolution:
             out = {"source": w.source, "origin": w.origin, "fingerprint": w.fingerprint, "kind": w.kind}
             if w.inherited_from:
                 out["inherited_from"] = f"agent:{w.inherited_from}"
+            if w.order_from:
+                out["order_from"] = w.order_from  # why this profile comes before the others
             if w.issues:
                 out["issues"] = [i.to_json() for i in w.issues]
         out["shadowed"] = [c.to_json(brief=True) for c in self.shadowed]
@@ -312,7 +317,9 @@ def resolve_credentials(
             c.usable = False
         return c
 
-    def from_profile(p: Profile, store: ProfileStore, inherited: str | None) -> Candidate:
+    def from_profile(
+        p: Profile, store: ProfileStore, inherited: str | None, order_from: str | None = None
+    ) -> Candidate:
         c = Candidate(
             source=f"profile:{p.id}",
             origin=store.display,
@@ -324,6 +331,7 @@ def resolve_credentials(
             profile_path=store.path,
             account_id=p.account_id,
             refreshable=p.type == "oauth" and p.refresh_present,
+            order_from=order_from,
         )
         if p.error:
             c.issues.append(KeyIssue("auth.profile_invalid", p.error, fatal=True))
@@ -440,20 +448,20 @@ def resolve_credentials(
 
     # 3. the agent's stored profiles
     checked.append(f"profiles of agent {agent} ({agent_store.display})")
-    own = agent_store.for_provider(pid, config_order)
-    for prof in own:
+    own = agent_store.ranked(pid, config_order)
+    for prof, why in own:
         if pin and prof.id == pin:
             continue
-        cands.append(from_profile(prof, agent_store, None))
+        cands.append(from_profile(prof, agent_store, None, why))
 
     # 4. the main agent's profiles, when this agent has none for the provider
     if not own and agent != main_agent:
         main_store = stores(main_agent)
         checked.append(f"profiles of main agent {main_agent} ({main_store.display})")
-        for prof in main_store.for_provider(pid, config_order):
+        for prof, why in main_store.ranked(pid, config_order):
             if pin and prof.id == pin:
                 continue
-            cands.append(from_profile(prof, main_store, main_agent))
+            cands.append(from_profile(prof, main_store, main_agent, why))
 
     # 5. conventional environment variables
     for name in provider.env_vars:

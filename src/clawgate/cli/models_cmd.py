@@ -223,9 +223,10 @@ def render_plan(data: dict[str, Any]) -> None:
                 if cred.get("inherited_from")
                 else ""
             )
+            order = f" [dim](first by {esc(cred['order_from'])})[/]" if cred.get("order_from") else ""
             c.print(
                 f"    credential: {esc(cred['source'])} {esc(cred['fingerprint'])}  "
-                f"[dim]{esc(cred['origin'])}[/]{inh}"
+                f"[dim]{esc(cred['origin'])}[/]{inh}{order}"
             )
         for s in cred.get("shadowed", []):
             extra = f" [red]unusable: {esc(s['unusable'])}[/]" if s.get("unusable") else ""

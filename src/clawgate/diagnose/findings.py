@@ -31,6 +31,7 @@ REGISTRY: dict[str, tuple[str, str, int]] = {
     "auth.rejected": ("error", "provider_auth", 26),
     "auth.key_provider_mismatch": ("warn", "provider_auth", 27),
     "auth.shadowed_credential": ("warn", "provider_auth", 28),
+    "auth.order_unknown_profile": ("warn", "config", 28),
     "auth.oauth_status": ("info", "provider_auth", 29),
     "auth.oauth_refresh_failed": ("error", "provider_auth", 29),
     "access.billing": ("error", "provider_access", 30),

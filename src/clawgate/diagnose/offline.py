@@ -6,6 +6,7 @@ so doctor can never disagree with what a real call would do.
 
 from __future__ import annotations
 
+import json
 import shlex
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,6 +67,7 @@ def offline_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
         out.extend(found)
     out.extend(_env_findings(snap, used_vars))
     out.extend(_store_findings(snap, [a.id for a in agents]))
+    out.extend(_order_findings(snap, [a.id for a in agents]))
     out.extend(_plaintext_findings(snap))
     out.extend(_permission_findings(snap, [a.id for a in agents]))
     return out
@@ -303,6 +305,57 @@ def _store_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
                     next_steps=err.next_steps,
                 )
             )
+    return out
+
+
+def _order_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
+    """An order (`auth.order.<provider>` in the config, or one stored with `clawgate auth order set`) naming a
+    profile no agent has for that provider: it orders nothing, and the profile it meant is not tried first."""
+    out: list[Finding] = []
+    stores = [snap.store(a) for a in sorted(set(agent_ids) | {snap.main_agent()})]
+
+    def known(provider: str) -> list[str]:
+        return sorted({p.id for s in stores for p in s.profiles.values() if p.provider == provider})
+
+    orders: list[tuple[str, str, str | None, str, list[str]]] = [
+        (f"auth.order.{prov}", snap.loaded.display, None, prov, ids)
+        for prov, ids in snap.config.auth.order.items()
+    ]
+    orders += [
+        (f"the stored order of agent {s.agent}", s.display, s.agent, prov, ids)
+        for s in stores
+        for prov, ids in s.order.items()
+    ]
+    for where, file, agent, prov, ids in orders:
+        have = (
+            known(prov)
+            if agent is None
+            else sorted(p.id for p in snap.store(agent).profiles.values() if p.provider == prov)
+        )
+        missing = [i for i in ids if i not in have]
+        if not missing:
+            continue
+        keep = [i for i in ids if i in have]
+        if agent is None:
+            fix = (
+                f"clawgate config set auth.order.{prov} {shlex.quote(json.dumps(keep))}"
+                if keep
+                else f"clawgate config unset auth.order.{prov}"
+            )
+        elif keep:
+            fix = f"clawgate auth order set --provider {prov} --agent {agent} {' '.join(map(shlex.quote, keep))}"
+        else:
+            fix = f"clawgate auth order clear --provider {prov} --agent {agent}"
+        out.append(
+            Finding(
+                "auth.order_unknown_profile",
+                f"{where} ({file}) names {', '.join(missing)}, which is no {prov} profile "
+                f"(profiles for {prov}: {', '.join(have) or 'none'}); it orders nothing",
+                subject={"provider": prov, "file": file, **({"agent": agent} if agent else {})},
+                evidence={"order": list(ids), "missing": missing, "profiles": have},
+                next_steps=[fix, f"clawgate auth list{f' --agent {agent}' if agent else ''}"],
+            )
+        )
     return out
 
 

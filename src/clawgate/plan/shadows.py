@@ -54,4 +54,38 @@ def shadow_warnings(snap: Snapshot, changed: str) -> list[dict[str, Any]]:
                         ],
                     }
                 )
+    return out + order_shadow_warnings(snap, changed)
+
+
+def order_shadow_warnings(snap: Snapshot, changed: str) -> list[dict[str, Any]]:
+    """`auth.order.<provider>` comes before the order stored with `clawgate auth order set`: say so when the
+    change made the config's order decide where the stored one did."""
+    if not (changed == "auth" or changed.startswith("auth.order")):
+        return []
+    parts = changed.split(".")
+    orders = snap.config.auth.order
+    providers = [parts[2]] if len(parts) > 2 else sorted(orders)
+    out = []
+    for prov in providers:
+        if not orders.get(prov):
+            continue
+        for info in snap.agents():
+            store = snap.store(info.id)
+            stored = store.order.get(prov)
+            if not stored:
+                continue
+            now = [p.id for p in store.for_provider(prov, orders[prov])]
+            out.append(
+                {
+                    "agent": info.id,
+                    "message": f"auth.order.{prov} comes before the order stored for agent {info.id} with "
+                    f"`clawgate auth order set` ({', '.join(stored)}, {store.display}): "
+                    f"{prov} profiles are now tried as {', '.join(now) or '(none)'}",
+                    "winner": {"from": f"auth.order.{prov}", "order": now},
+                    "next": [
+                        command("auth", "order", "get", "--provider", prov, "--agent", info.id),
+                        command("config", "unset", f"auth.order.{prov}"),
+                    ],
+                }
+            )
     return out
