@@ -22,7 +22,6 @@ from clawgate.config.edit import (
 )
 from clawgate.errors import ClawgateError, ConfigError, NotFoundError
 from clawgate.paths import display_path
-from clawgate.redaction import fingerprint
 from clawgate.shellcmd import command
 
 
@@ -32,23 +31,10 @@ def config() -> None:
 
 
 def _mask(value: Any, path: str) -> Any:
-    """Config values that are literal secrets are shown as fingerprints."""
-    from clawgate.plan.snapshot import looks_secret_name, looks_secret_value
+    """Config values that are literal secrets are shown as fingerprints (a URL: only its password)."""
+    from clawgate.config.secret_fields import masked
 
-    if isinstance(value, dict):
-        return {k: _mask(v, f"{path}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, str) and "${" not in value:
-        last = path.rsplit(".", 1)[-1]
-        if (
-            last in ("apiKey", "token", "key")
-            or looks_secret_value(value)
-            or (looks_secret_name(last) and ".env" in f".{path}")
-            or (".headers." in path and last.lower() in ("authorization", "x-api-key", "api-key"))
-        ):
-            return f"<secret {fingerprint(value)}>"
-    return value
+    return masked(value, parse_path(path) if path else [])
 
 
 @config.command("path")
@@ -92,7 +78,9 @@ def path_cmd(as_json: bool) -> None:
 def get_cmd(path: str | None, as_json: bool) -> None:
     """Print the value at PATH (e.g. agents.list[0].model); the whole file when PATH is omitted.
 
-    Literal secrets are shown as fingerprints.
+    Literal secrets are shown as fingerprints: provider keys, credential headers, OTLP headers, the gateway
+    token, credential env variables, and the password in a state.redis/state.database URL (the rest of the URL
+    stays readable) — the same values doctor reports as config.plaintext_secret.
     """
     snap = state().snapshot()
     data = snap.loaded.data

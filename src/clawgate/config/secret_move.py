@@ -1,7 +1,8 @@
 """Move a literal secret out of the config file into `$CLAWGATE_HOME/.env`, leaving a `${VAR}` reference.
 
 `clawgate secrets move PATH`, `secrets configure` and `doctor --fix` use it. For `models.providers.<id>.apiKey`,
-`models.providers.<id>.headers.<name>` and `gateway.auth.token` the config keeps `${VAR}`; for an `env` entry
+`models.providers.<id>.headers.<name>`, `gateway.auth.token`, `state.redis`/`state.database` (the whole URL) and
+`observability.otlp.headers.<name>` the config keeps `${VAR}`; for an `env` entry
 (`env.vars.X`, `env.X`) the variable itself moves and the entry goes. The value is never printed, and a
 variable that already holds a *different* value in the .env is left alone (moving would change the key in use).
 
@@ -35,6 +36,10 @@ def default_variable(path: str, preset_env: str | None = None) -> str | None:
         return re.sub(r"[^A-Z0-9_]", "_", f"{parts[2]}_{parts[4]}".upper())
     if parts == ["gateway", "auth", "token"]:
         return "CLAWGATE_GATEWAY_TOKEN"
+    if parts in (["state", "redis"], ["state", "database"]):
+        return f"CLAWGATE_{str(parts[1]).upper()}_URL"
+    if parts[:3] == ["observability", "otlp", "headers"] and len(parts) == 4:
+        return re.sub(r"[^A-Z0-9_]", "_", f"OTLP_{parts[3]}".upper())
     if parts[:1] == ["env"] and len(parts) in (2, 3) and isinstance(parts[-1], str):
         return parts[-1]
     return None
@@ -53,7 +58,7 @@ def move_literal(
             f"{path} is not a place clawgate reads a secret from",
             next_steps=["clawgate secrets audit"],
             hint="movable: models.providers.<id>.apiKey, models.providers.<id>.headers.<name>, "
-            "gateway.auth.token, env.vars.<NAME>",
+            "gateway.auth.token, state.redis, state.database, observability.otlp.headers.<name>, env.vars.<NAME>",
         )
     value = get_path(load_config(paths).data, parts)
     if is_missing(value) or not isinstance(value, str) or not value.strip() or "${" in value:

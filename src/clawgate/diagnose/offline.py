@@ -13,15 +13,17 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from clawgate.config.substitution import env_name_ref
+from clawgate.config.secret_move import default_variable
 from clawgate.diagnose.base_urls import base_url_findings
 from clawgate.diagnose.credentials import credential_findings
 from clawgate.diagnose.findings import Finding
 from clawgate.diagnose.plans import plans_to_check, vars_behind
 from clawgate.errors import ClawgateError
+from clawgate.paths import display_path
 from clawgate.plan.shadows import refs_text
-from clawgate.plan.snapshot import Snapshot, looks_secret_name, looks_secret_value
+from clawgate.plan.snapshot import Snapshot
 from clawgate.plan.types import Attempt, Plan
+from clawgate.redaction import fingerprint
 from clawgate.shellcmd import command
 
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -75,8 +77,6 @@ def offline_findings(snap: Snapshot, agent: str | None = None) -> list[Finding]:
 
 def _permission_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
     import stat
-
-    from clawgate.paths import display_path
 
     files = [snap.paths.config, snap.paths.env_file] + [snap.paths.profiles_file(a) for a in agent_ids]
     out = []
@@ -360,70 +360,95 @@ def _order_findings(snap: Snapshot, agent_ids: list[str]) -> list[Finding]:
 
 
 def _plaintext_findings(snap: Snapshot) -> list[Finding]:
+    """One `config.plaintext_secret` per literal secret in the file (`config.secret_fields` decides which)."""
+    from clawgate.config.secret_fields import literal_secrets
+
     out: list[Finding] = []
-    cfg = snap.config
     name = snap.loaded.display
-    for pid, pc in cfg.models.providers.items():
-        if (
-            isinstance(pc.api_key, str)
-            and "${" not in pc.api_key
-            and pc.api_key.strip()
-            and not env_name_ref(pc.api_key)  # `apiKey: "NVIDIA_API_KEY"` names a variable
-        ):
-            path = f"models.providers.{pid}.apiKey"
+    env_file = display_path(snap.paths.env_file)
+    for found in literal_secrets(snap.loaded.data):
+        path = found.path
+        move = f"clawgate secrets move {path}"
+        if found.kind == "api_key":
+            pid = str(found.parts[2])
             view = snap.catalog.get(pid)
             var = view.env_vars[0] if view is not None else f"{pid.upper().replace('-', '_')}_API_KEY"
             held = snap.env.var(var)
-            to = (
-                "" if held is None or held.value.strip() == pc.api_key.strip() else f" --to {var}_FROM_CONFIG"
-            )
+            key = found.secret.strip()
+            to = "" if held is None or held.value.strip() == key else f" --to {var}_FROM_CONFIG"
             out.append(
                 Finding(
                     "config.plaintext_secret",
                     f"{path} in {name} is a literal key",
                     subject={"provider": pid, "path": path},
-                    next_steps=[f"clawgate secrets move {path}{to}"],
-                    hint=f"moves the key into {snap.paths.env_file} and leaves a ${{VAR}} reference in the "
+                    next_steps=[f"{move}{to}"],
+                    hint=f"moves the key into {env_file} and leaves a ${{VAR}} reference in the "
                     "config (the same key stays in use); `clawgate doctor --fix` does it too",
                 )
             )
-        for hname, hval in pc.headers.items():
-            if (
-                isinstance(hval, str)
-                and "${" not in hval
-                and (hname.lower() in ("authorization", "x-api-key", "api-key") or looks_secret_value(hval))
-            ):
-                out.append(
-                    Finding(
-                        "config.plaintext_secret",
-                        f"models.providers.{pid}.headers.{hname} in {name} holds a literal credential",
-                        subject={"provider": pid, "path": f"models.providers.{pid}.headers.{hname}"},
-                        next_steps=[f"clawgate secrets move models.providers.{pid}.headers.{hname}"],
-                        hint="moves the value into $CLAWGATE_HOME/.env and leaves a ${VAR} reference",
-                    )
+        elif found.kind == "header":
+            out.append(
+                Finding(
+                    "config.plaintext_secret",
+                    f"{path} in {name} holds a literal credential",
+                    subject={"provider": str(found.parts[2]), "path": path},
+                    next_steps=[move],
+                    hint=f"moves the value into {env_file} and leaves a ${{VAR}} reference",
                 )
-    for var, (value, path) in cfg.env.all_vars().items():
-        if looks_secret_name(var) and value.strip() and "${" not in value:
+            )
+        elif found.kind == "env":
+            var = str(found.parts[-1])
             out.append(
                 Finding(
                     "config.plaintext_secret",
                     f"{path} in {name} holds a literal secret",
                     subject={"variable": var, "path": path},
-                    next_steps=[f"clawgate secrets move {path}"],
-                    hint=f"moves {var} into $CLAWGATE_HOME/.env and removes {path}",
+                    next_steps=[move],
+                    hint=f"moves {var} into {env_file} and removes {path}",
                 )
             )
-    tok = cfg.gateway.auth.token
-    if isinstance(tok, str) and tok and "${" not in tok:
-        out.append(
-            Finding(
-                "config.plaintext_secret",
-                f"gateway.auth.token in {name} is a literal token",
-                subject={"path": "gateway.auth.token"},
-                next_steps=["clawgate secrets move gateway.auth.token"],
-                hint="moves the token into $CLAWGATE_HOME/.env as CLAWGATE_GATEWAY_TOKEN and leaves a reference",
+        elif found.kind == "gateway_token":
+            out.append(
+                Finding(
+                    "config.plaintext_secret",
+                    f"{path} in {name} is a literal token",
+                    subject={"path": path},
+                    next_steps=[move],
+                    hint=f"moves the token into {env_file} as CLAWGATE_GATEWAY_TOKEN and leaves a reference",
+                )
             )
-        )
+        elif found.kind == "url":
+            var = default_variable(path) or "VAR"
+            out.append(
+                Finding(
+                    "config.plaintext_secret",
+                    f"{path} in {name} is a URL with a literal password",
+                    subject={"path": path},
+                    next_steps=[move],
+                    hint=f"moves the URL into {env_file} as {var} and leaves ${{{var}}} in the config",
+                )
+            )
+        elif found.kind == "otlp_header":
+            out.append(
+                Finding(
+                    "config.plaintext_secret",
+                    f"{path} in {name} holds a literal credential",
+                    subject={"path": path},
+                    next_steps=[move],
+                    hint=f"moves the value into {env_file} and leaves a ${{VAR}} reference",
+                )
+            )
+        else:  # a provider key's shape where clawgate reads no secret
+            out.append(
+                Finding(
+                    "config.plaintext_secret",
+                    f"{path} in {name} holds what looks like a provider key ({fingerprint(found.secret)})",
+                    subject={"path": path},
+                    next_steps=[f"clawgate config unset {path}"],
+                    hint="clawgate reads no key from here; if it is one, keep it in the .env instead "
+                    "(clawgate env set NAME) and remove it from the config",
+                )
+            )
     return out
 
 

@@ -84,7 +84,7 @@ def import_openclaw(
 
 def _register_secrets(oc: OpenClawHome) -> None:
     """Secret-looking values read from .env are registered with the redactor before anything is printed."""
-    from clawgate.plan.snapshot import looks_secret_name, looks_secret_value
+    from clawgate.config.secret_fields import looks_secret_name, looks_secret_value
 
     if oc.env_bytes:
         for line in oc.env_bytes.decode("utf-8", "replace").splitlines():

@@ -21,6 +21,9 @@ from clawgate.catalog.providers import Catalog, ProviderView, build_catalog
 from clawgate.catalog.routing import AGENT_PREFIX, RouteMatch, route
 from clawgate.config.loader import LoadedConfig, load_config
 from clawgate.config.schema import Config, ModelSelection, SecretRef
+from clawgate.config.secret_fields import literal_secrets
+from clawgate.config.secret_fields import looks_secret_name as looks_secret_name  # re-exported
+from clawgate.config.secret_fields import looks_secret_value as looks_secret_value  # re-exported
 from clawgate.config.substitution import env_name_ref, expand, references
 from clawgate.environment import Environment
 from clawgate.errors import NotFoundError
@@ -63,15 +66,8 @@ class Snapshot:
         return cls(paths, loaded, env, Path.cwd() if cwd is True else (cwd or None))
 
     def _register_config_secrets(self) -> None:
-        for pc in self.config.models.providers.values():
-            if isinstance(pc.api_key, str) and "${" not in pc.api_key and not env_name_ref(pc.api_key):
-                register_secret(pc.api_key)
-        tok = self.config.gateway.auth.token
-        if isinstance(tok, str) and "${" not in tok:
-            register_secret(tok)
-        for name, (value, _) in self.config.env.all_vars().items():
-            if looks_secret_name(name) or looks_secret_value(value):
-                register_secret(value)
+        for found in literal_secrets(self.loaded.data):
+            register_secret(found.secret)
 
     def store(self, agent: str) -> ProfileStore:
         agent = normalize_agent_id(agent)
@@ -429,15 +425,6 @@ def _split_spec(spec: str | ModelSelection | None) -> tuple[str | None, list[str
     if isinstance(spec, str):
         return spec, None
     return spec.primary, spec.fallbacks
-
-
-def looks_secret_name(name: str) -> bool:
-    upper = name.upper()
-    return any(w in upper for w in ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL"))
-
-
-def looks_secret_value(value: str) -> bool:
-    return len(value) >= 12 and value.startswith(("sk-", "gsk_", "AIza", "xai-", "pplx-"))
 
 
 def load_environment(
