@@ -83,6 +83,7 @@ def _commands(home, cli, monkeypatch, echo_url):
                     },
                     "custom": {
                         "baseUrl": "https://llm.example/v1",
+                        "auth": "none",  # the header is its credential (else refused: it would replace the key)
                         "headers": {"Authorization": f"Bearer {CANARY}"},
                         "models": [{"id": "m1"}],
                     },

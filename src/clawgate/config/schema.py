@@ -434,9 +434,14 @@ def validate(data: Any, filename: str, text: str | None = None, written: bool = 
             next_steps=["clawgate config validate"] if written else [],
         )
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         problems = _problems(exc)
+    else:
+        from clawgate.config.credential_headers import check_credential_headers
+
+        check_credential_headers(cfg, filename, text)
+        return cfg
     messages: list[str] = []
     first_loc: Location | None = None
     for prob in problems:

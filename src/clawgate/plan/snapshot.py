@@ -188,7 +188,15 @@ class Snapshot:
 
     def credentials(self, provider: ProviderView, agent: str, pin: str | None = None) -> CredentialResolution:
         """Every credential candidate of `provider` for `agent`, checked against the provider's own host (the
-        host is always the plan's: no caller can forget it)."""
+        host is always the plan's: no caller can forget it). A provider with `auth: "none"` whose configured
+        header carries the credential has none of its own: the header is sent as written, and named here."""
+        if provider.auth_mode == "none":
+            from clawgate.config.credential_headers import credential_header
+
+            header = credential_header(provider)
+            if header is not None:
+                checked = [f'{header[1]} (the credential, sent as written: auth is "none")']
+                return CredentialResolution(provider.id, agent, [], checked, optional=True, pinned=pin)
         return resolve_credentials(
             provider,
             agent=agent,

@@ -20,6 +20,7 @@ __all__ = [
     "ModelInfo",
     "Preset",
     "canonical_provider_id",
+    "key_variables",
     "provider_for_key_shape",
 ]
 
@@ -64,9 +65,10 @@ def canonical_provider_id(raw: str) -> str:
     return PROVIDER_ALIASES.get(pid, pid)
 
 
-def key_variables(pid: str, preset: Preset | None) -> tuple[str, ...]:
-    """The variables a provider's key is read from: its preset's, else the id upper-cased with `_API_KEY`
-    (`alibaba-token-plan` → `ALIBABA_TOKEN_PLAN_API_KEY`)."""
+def key_variables(pid: str, preset: Preset | None = None) -> tuple[str, ...]:
+    """The variables a provider's key is read from: its preset's (`preset`, else the preset of that id), else the
+    id upper-cased with `_API_KEY` (`alibaba-token-plan` → `ALIBABA_TOKEN_PLAN_API_KEY`)."""
+    preset = preset or PRESETS_BY_ID.get(pid)
     if preset is not None:
         return preset.env_vars
     return (pid.upper().replace("-", "_").replace(".", "_") + "_API_KEY",)
