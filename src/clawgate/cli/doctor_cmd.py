@@ -33,7 +33,7 @@ from clawgate.paths import display_path
 @click.option("--non-interactive", is_flag=True, help="Never prompt; with --fix, apply the safe fixes.")
 @click.option("--lint", is_flag=True, help="Read-only (refuses --fix); exit 1 on any error finding, for CI.")
 @click.option(
-    "--generate-gateway-token", is_flag=True, help="Create CLAWGATE_GATEWAY_TOKEN in ~/.clawgate/.env."
+    "--generate-gateway-token", is_flag=True, help="Create CLAWGATE_GATEWAY_TOKEN in $CLAWGATE_HOME/.env."
 )
 @json_option
 def doctor(
@@ -129,7 +129,7 @@ def doctor(
 
 
 def _generate_gateway_token(as_json: bool) -> None:
-    """Put a new random CLAWGATE_GATEWAY_TOKEN in ~/.clawgate/.env, unless a gateway token exists already."""
+    """Put a new random CLAWGATE_GATEWAY_TOKEN in $CLAWGATE_HOME/.env, unless a gateway token exists already."""
     import secrets
 
     from clawgate.atomicfile import atomic_write, locked, read_text_if_exists

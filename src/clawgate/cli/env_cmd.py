@@ -113,7 +113,7 @@ def env(ctx: click.Context, include_all: bool, missing: bool, as_json: bool) -> 
     c.print("[dim]precedence: " + " → ".join(data["order"]) + " (earlier wins)[/]")
     if not rows:
         c.print(
-            "no relevant variables are set. Put provider keys in ~/.clawgate/.env, e.g. OPENROUTER_API_KEY=sk-or-..."
+            "no relevant variables are set. Put a provider key in the home's .env: clawgate env set OPENROUTER_API_KEY"
         )
     for r in rows:
         if not r["set"]:

@@ -251,4 +251,4 @@ def install_cmd(print_only: bool, unit_path: str | None, workers: int = 1) -> No
     c = console()
     c.print(f"[green]wrote[/] {esc(display_path(path))}")
     c.print("  systemctl --user daemon-reload && systemctl --user enable --now clawgate")
-    c.print("  keys and the gateway token stay in ~/.clawgate/.env (not in the unit)")
+    c.print("  keys and the gateway token stay in $CLAWGATE_HOME/.env (not in the unit)")

@@ -104,7 +104,7 @@ def list_cmd(
     if not rows:
         c.print(
             "No provider has a credential yet. Presets: " + ", ".join(sorted(snap.catalog.providers)) + "\n"
-            "Add one:  echo 'OPENROUTER_API_KEY=sk-or-...' >> ~/.clawgate/.env   (or: clawgate auth add openrouter)\n"
+            "Add one:  clawgate env set OPENROUTER_API_KEY   (or: clawgate auth add openrouter)\n"
             "Show all: clawgate models list --all"
         )
         return

@@ -173,7 +173,9 @@ VERBS: tuple[Verb, ...] = (
     # -- secrets ---------------------------------------------------------------------------------------
     _same("secrets audit", "secrets audit"),
     _same("secrets audit --check", "secrets audit --check"),
-    _same("secrets configure", "secrets configure --yes", "moves literal keys to ~/.clawgate/.env as ${VAR}"),
+    _same(
+        "secrets configure", "secrets configure --yes", "moves literal keys to $CLAWGATE_HOME/.env as ${VAR}"
+    ),
     _instead(
         "secrets apply --from <plan>",
         "secrets apply --from plan.json",
@@ -190,7 +192,7 @@ VERBS: tuple[Verb, ...] = (
         "secrets store set|get|list|rm|import",
         "secrets store list",
         "clawgate auth add PROVIDER",
-        "clawgate keeps secrets in ~/.clawgate/.env, auth profiles and SecretRefs, not a separate store",
+        "clawgate keeps secrets in $CLAWGATE_HOME/.env, auth profiles and SecretRefs, not a separate store",
     ),
     # -- config ----------------------------------------------------------------------------------------
     _same("config get <path>", "config get agents.defaults"),
@@ -212,7 +214,7 @@ VERBS: tuple[Verb, ...] = (
     _same("doctor --deep", "doctor --deep", "probes every credential live", needs=("emulator",)),
     _same("doctor --non-interactive", "doctor --non-interactive"),
     _same("doctor --lint", "doctor --lint", "read-only; exit 1 on an error finding"),
-    _same("doctor --generate-gateway-token", "doctor --generate-gateway-token", "into ~/.clawgate/.env"),
+    _same("doctor --generate-gateway-token", "doctor --generate-gateway-token", "into $CLAWGATE_HOME/.env"),
     # -- onboarding ------------------------------------------------------------------------------------
     _same("onboard", "onboard --non-interactive --auth-choice openai-api-key", "interactive on a terminal"),
     _same("onboard --non-interactive", "onboard --non-interactive --provider openai"),

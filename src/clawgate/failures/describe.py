@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clawgate.envsteps import set_var
 from clawgate.failures import Failure
 from clawgate.failures.classify.answers import make
 
@@ -37,7 +38,7 @@ def _rx(p: str) -> re.Pattern[str]:
 
 _GW_TOKEN_NEXT = (
     "clawgate gateway status --json   # gateway.auth.fingerprint is the gateway's token",
-    "set the client's API key to CLAWGATE_GATEWAY_TOKEN from ~/.clawgate/.env",
+    "set the client's API key to the gateway token (CLAWGATE_GATEWAY_TOKEN in $CLAWGATE_HOME/.env)",
 )
 
 # The gateway's own statements: decisive wherever they appear, checked before any provider evidence.
@@ -50,7 +51,7 @@ _LOCAL: tuple[_Rule, ...] = (
         "env.unresolved_ref",
         "a credential reference names the variable {0}, which the gateway's environment does not have",
         (
-            "add {0}=... to ~/.clawgate/.env (the gateway reads it; your shell's exports it does not)",
+            set_var("{0}") + "   # the gateway reads its home's .env, not your shell's exports",
             "clawgate env",
         ),
     ),

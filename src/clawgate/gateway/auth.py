@@ -325,7 +325,7 @@ class GatewayAuth:
                         message=f"too many failed gateway token attempts from {key}; locked out for "
                         f"{round(until - now)} s (on every gateway process)",
                         next_steps=[
-                            "use the gateway token from ~/.clawgate/.env (CLAWGATE_GATEWAY_TOKEN)",
+                            "use the gateway token (CLAWGATE_GATEWAY_TOKEN in $CLAWGATE_HOME/.env)",
                             "clawgate gateway status",
                         ],
                     )

@@ -67,7 +67,7 @@ _REASONS = {
     "models.providers.*.agentRuntime": "agent runtimes (Codex app-server, Claude CLI) are not part of clawgate: "
     "it calls the provider's API itself",
     "models.providers.*.request": "transport overrides (proxy mode, private-network access) are not part of "
-    "clawgate's provider config: set HTTPS_PROXY in ~/.clawgate/.env",
+    "clawgate's provider config: clawgate env set HTTPS_PROXY",
     "models.providers.*.compat": "request-shaping flags for OpenClaw's runner; clawgate's dialect codecs shape "
     "each request for its wire format",
     "models.providers.*.params": "per-provider stream params (thinking, cache retention) are not part of clawgate",

@@ -9,6 +9,7 @@ from typing import Any
 from clawgate import logs as log
 from clawgate.config.schema import SecretRef
 from clawgate.config.substitution import expand
+from clawgate.envsteps import set_var
 from clawgate.observability.credential_health import HealthCollector
 from clawgate.observability.metrics import Metrics, multiprocess_dir
 from clawgate.observability.observer import Observer
@@ -36,7 +37,7 @@ def _value(snap: Any, key: str, raw: str | SecretRef, secret: bool) -> str:
         raise SettingError(
             key,
             f"uses ${{{exp.missing[0]}}}, which is not set in clawgate's environment ({names})",
-            f"echo '{exp.missing[0]}=...' >> ~/.clawgate/.env  (then restart the gateway)",
+            f"{set_var(exp.missing[0])}   # then restart the gateway",
             var=exp.missing[0],
         )
     value = exp.value or ""

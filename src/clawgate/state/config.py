@@ -9,6 +9,7 @@ from typing import Any
 
 from clawgate.config.schema import SecretRef
 from clawgate.config.substitution import expand
+from clawgate.envsteps import set_var
 from clawgate.errors import ConfigError
 from clawgate.paths import Paths
 from clawgate.redaction import register_secret
@@ -21,6 +22,7 @@ class EngineUrl:
     url: str | None
     origin: str | None = None
     error: str | None = None
+    missing: tuple[str, ...] = ()  # the unset variables its `${VAR}`s name
 
     @property
     def host(self) -> str | None:
@@ -37,6 +39,7 @@ class EngineUrl:
 def _resolve(snap: Any, key: str, raw: Any) -> EngineUrl:
     if raw is None:
         return EngineUrl(key, None)
+    missing: tuple[str, ...] = ()
     if isinstance(raw, SecretRef):
         sv = snap.secrets.resolve(raw)
         value, origin, error = sv.value, sv.origin, sv.error
@@ -45,6 +48,7 @@ def _resolve(snap: Any, key: str, raw: Any) -> EngineUrl:
         value = exp.value if exp.ok else None
         origin = ", ".join(exp.origins.values()) or snap.loaded.display
         error = None if exp.ok else f"{key} references unset {', '.join(exp.missing)}"
+        missing = tuple(exp.missing)
     if value:
         value = value.strip()
         register_secret(value)
@@ -56,7 +60,7 @@ def _resolve(snap: Any, key: str, raw: Any) -> EngineUrl:
             password = None
         if password:
             register_secret(password)
-    return EngineUrl(key, value or None, origin, error)
+    return EngineUrl(key, value or None, origin, error, missing)
 
 
 def engine_urls(snap: Any) -> tuple[EngineUrl, EngineUrl]:
@@ -69,7 +73,7 @@ def _check(u: EngineUrl, schemes: tuple[str, ...]) -> None:
     if u.error:
         raise ConfigError(
             f"cannot open shared state: {u.error}",
-            next_steps=[f"set the variable in ~/.clawgate/.env, or clawgate config unset {u.key}"],
+            next_steps=[*(set_var(n) for n in u.missing), f"clawgate config unset {u.key}"],
         )
     if u.url and not u.url.startswith(schemes):
         raise ConfigError(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from clawgate.envsteps import set_var
+
 
 def findings(shared: dict[str, Any] | None, database: dict[str, Any] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
@@ -87,7 +89,7 @@ def check_engines(snap: Any, timeout: float = 2.0) -> list[dict[str, Any]]:
                     "message": f"{u.error}: the gateway will not start (it cannot reach the engine {u.key} names)",
                     "evidence": {"origin": u.origin},
                     "next": [
-                        f"echo 'CLAWGATE_{u.key.split('.')[1].upper()}_URL=...' >> ~/.clawgate/.env",
+                        *(set_var(n) for n in u.missing),
                         f"clawgate config unset {u.key}",
                     ],
                 }

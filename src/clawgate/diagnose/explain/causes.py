@@ -7,6 +7,7 @@ from typing import Any
 from clawgate.diagnose.explain.catalogue import cause_table
 from clawgate.diagnose.explain.context import make_context
 from clawgate.diagnose.explain.model import UNKNOWN, Cause, Explanation
+from clawgate.envsteps import dedupe
 from clawgate.failures.describe import COOLDOWN_NEXT
 
 _ORDER = {True: 0, None: 1, False: 2}  # causes that hold first, then the unknown ones
@@ -36,7 +37,7 @@ def check_causes(ex: Explanation, snap: Any = None, agent: str | None = None) ->
     steps.extend(s.replace("{agent}", ctx.agent) for s in ex.next_steps)
     if snap is None:
         steps.append("clawgate doctor")
-    ex.next_steps = [s.replace(UNKNOWN, pid) if ex.provider else s for s in dict.fromkeys(steps)]
+    ex.next_steps = dedupe([s.replace(UNKNOWN, pid) if ex.provider else s for s in steps])
     return ex
 
 

@@ -13,6 +13,7 @@ from clawgate.diagnose.explain.context import (
     needs_credential,
     needs_view,
 )
+from clawgate.envsteps import move_var, set_var, set_var_from_shell
 from clawgate.failures.classify import region_hint
 
 
@@ -25,7 +26,7 @@ def no_credential(ctx: CheckContext) -> CheckResult:
         return False, f"{ctx.pid} does not require a key", []
     env = ctx.view.env_vars[0]
     unresolved = any(_with_issue(ctx, "env.unresolved_ref"))
-    steps = [] if unresolved else [f"echo '{env}=...' >> ~/.clawgate/.env"]
+    steps = [] if unresolved else [set_var(env)]
     steps += [
         f"clawgate auth add {ctx.pid} --agent {ctx.agent}",
         f"clawgate models status --agent {ctx.agent}",
@@ -41,11 +42,7 @@ def unresolved_ref(ctx: CheckContext) -> CheckResult:
     if hit is not None:
         c, issue = hit
         names = references(c.ref or "") if c.ref and "${" in c.ref else []
-        fix = (
-            f"add {names[0]}=... to ~/.clawgate/.env (the gateway reads it; your shell's exports it does not)"
-            if names
-            else "clawgate secrets audit"
-        )
+        fix = set_var(names[0]) if names else "clawgate secrets audit"
         return True, f"{c.source} is {c.ref}: {issue.reason}", [fix, "clawgate env"]
     refs = [c for c in ctx.cred.candidates if c.ref]
     if refs:
@@ -68,7 +65,7 @@ def not_in_gateway_env(ctx: CheckContext) -> CheckResult:
                 True,
                 f"{name} is only in {var.winner.origin}, a .env in the current directory the gateway service "
                 "does not read (env.cwd_only)",
-                [f"move the {name} line to ~/.clawgate/.env", "clawgate env"],
+                [move_var(name), "clawgate env"],
             )
     if w is not None and w.source.startswith("env:"):
         var = env.var(w.source[4:])
@@ -78,7 +75,7 @@ def not_in_gateway_env(ctx: CheckContext) -> CheckResult:
                 f"{w.source[4:]} comes from this shell's process environment; a gateway started as a service "
                 "may not have it",
                 [
-                    "put it in ~/.clawgate/.env",
+                    set_var_from_shell(w.source[4:]),
                     "clawgate doctor   # with the gateway running: env.shell_only",
                 ],
             )
@@ -86,7 +83,7 @@ def not_in_gateway_env(ctx: CheckContext) -> CheckResult:
         return False, f"the key comes from {w.origin}, which the gateway reads too", []
     return (
         False,
-        "no variable for it is set anywhere clawgate looks (process, ./.env, ~/.clawgate/.env, config)",
+        "no variable for it is set anywhere clawgate looks (process, ./.env, the home's .env, config)",
         [],
     )
 

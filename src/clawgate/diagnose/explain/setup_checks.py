@@ -83,7 +83,9 @@ def gateway_token(missing: bool) -> Check:
 
         tok = resolve_gateway_token(ctx.snap)
         if tok.error:
-            return True, tok.error, ["echo 'CLAWGATE_GATEWAY_TOKEN=...' >> ~/.clawgate/.env"]
+            from clawgate.envsteps import set_var
+
+            return True, tok.error, [set_var("CLAWGATE_GATEWAY_TOKEN")]
         if tok.mode != "token":
             return (
                 missing,

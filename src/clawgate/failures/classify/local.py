@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from clawgate.config.substitution import env_name_ref, references
+from clawgate.envsteps import set_var
 from clawgate.failures import policy
 from clawgate.failures.classify.answers import make, who
 from clawgate.failures.classify.steps import next_steps
@@ -136,7 +138,8 @@ def unresolved_credential(*, provider: str, model: str, source: str, ref: str | 
         provider=provider,
         model=model,
         next_steps=[
-            f"add it to ~/.clawgate/.env, then: clawgate models status --agent {agent}",
+            *(set_var(n) for n in (references(ref or "") or ([ref] if ref and env_name_ref(ref) else []))),
+            f"clawgate models status --agent {agent}",
             "clawgate env",
         ],
         sent=False,
@@ -153,7 +156,7 @@ def missing_credential(
         provider=provider,
         model=model,
         next_steps=[
-            f"echo '{env_name}=...' >> ~/.clawgate/.env",
+            set_var(env_name),
             f"clawgate auth add {provider}",
             "clawgate doctor",
         ],

@@ -11,6 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from clawgate.envsteps import GENERATE_GATEWAY_TOKEN
 from clawgate.failures import Failure
 from clawgate.gateway.errors import error_response
 from clawgate.redaction import redact
@@ -68,8 +69,7 @@ def auth_denial(gw: GatewayApp, request: Request) -> Response | None:
                     f"(this request was for host {request.headers.get('host', '?')!r})",
                     next_steps=[
                         f"open {gw.address}/",
-                        "or set a gateway token: echo 'CLAWGATE_GATEWAY_TOKEN='$(openssl rand -hex 24) >> "
-                        "~/.clawgate/.env",
+                        f"or set a gateway token: {GENERATE_GATEWAY_TOKEN}",
                     ],
                 ),
                 403,

@@ -111,7 +111,7 @@ export default {
         data = await api("/api/ui/providers");
         if (!data.providers.length) {
           render(body, h("div", { class: "card" }, h("p", {}, "No provider has a credential or a config entry yet."),
-            nextSteps(["echo 'OPENROUTER_API_KEY=sk-or-...' >> ~/.clawgate/.env", "clawgate models list --all"])));
+            nextSteps(["clawgate env set OPENROUTER_API_KEY", "clawgate models list --all"])));
           return;
         }
         rerender();

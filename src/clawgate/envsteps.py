@@ -1,0 +1,29 @@
+"""The next steps that put a variable into the home's `.env` (`$CLAWGATE_HOME/.env`, whichever home the command
+runs with), runnable as printed: `clawgate env set NAME` reads the value from a hidden prompt or stdin and writes
+the file atomically — never `echo ... >> ~/.clawgate/.env`, which names one home and duplicates lines."""
+
+from __future__ import annotations
+
+GENERATE_GATEWAY_TOKEN = "clawgate doctor --generate-gateway-token"
+
+
+def set_var(name: str) -> str:
+    """Set NAME in the home's .env (the value at a hidden prompt, or piped)."""
+    return f"clawgate env set {name}"
+
+
+def set_var_from_shell(name: str) -> str:
+    """Copy this shell's NAME into the home's .env."""
+    return f"printf '%s' \"${name}\" | clawgate env set {name}"
+
+
+def move_var(name: str) -> str:
+    """Move NAME's line from this directory's .env into the home's."""
+    return f"clawgate env move {name}"
+
+
+def dedupe(steps: list[str]) -> list[str]:
+    """`steps` without repeats, and without a command another step gives with more options
+    (`clawgate auth add openai` beside `clawgate auth add openai --agent main`)."""
+    unique = list(dict.fromkeys(steps))
+    return [s for s in unique if not any(t != s and t.startswith(s + " ") for t in unique)]
