@@ -65,3 +65,18 @@ def test_no_echo_into_a_fixed_env_file_is_left_in_the_code():
         if pattern.search(line) and p.name != "envsteps.py"
     ]
     assert not hits, hits
+
+
+def test_env_set_strips_surrounding_whitespace_and_shows_the_fingerprint_status_shows(home, cli):
+    home.config({"agents": {"defaults": {"model": {"primary": "openrouter/openrouter/auto"}}}})
+    res = cli("env", "set", "OPENROUTER_API_KEY", "--json", input=f"  {KEY}  \n")
+    assert res.code == 0, res.err
+    out = res.json()
+    assert out["stripped"] == "leading space and trailing space"
+    assert (home.path / ".env").read_text() == f"OPENROUTER_API_KEY={KEY}\n"
+    status = cli("models", "status", "--json").json()
+    assert status["attempts"][0]["credential"]["fingerprint"] == out["fingerprint"]
+    doctor = cli("doctor", "--json").json()
+    assert not [f for f in doctor["findings"] if f["code"] == "auth.key_malformed"]
+    text = cli("env", "set", "OPENROUTER_API_KEY", input=f"{KEY}\t\n")
+    assert "trailing tab removed from the value" in text.out

@@ -58,7 +58,8 @@ class CheckedKey:
         return self.value is not None
 
 
-def _describe_strip(raw: str, stripped: str) -> str:
+def describe_strip(raw: str, stripped: str) -> str:
+    """What `raw.strip()` removed, in words (`leading space and trailing newline`)."""
     lead = raw[: len(raw) - len(raw.lstrip())]
     trail = raw[len(raw.rstrip()) :]
 
@@ -94,7 +95,7 @@ def check_key(
         issues.append(
             KeyIssue(
                 "auth.key_malformed",
-                f"{_describe_strip(raw, value)} removed from the key before use (fix it at its source)",
+                f"{describe_strip(raw, value)} removed from the key before use (fix it at its source)",
                 fatal=False,
             )
         )

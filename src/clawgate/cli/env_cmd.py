@@ -169,13 +169,18 @@ def set_cmd(name: str, as_json: bool) -> None:
     \b
       clawgate env set OPENROUTER_API_KEY
       printf '%s' "$OPENROUTER_API_KEY" | clawgate env set OPENROUTER_API_KEY
+
+    Surrounding whitespace (a pasted space, a trailing newline) is removed, and the output says so.
     """
+    from clawgate.auth.keycheck import describe_strip
     from clawgate.cli.auth_cmd import read_secret
     from clawgate.envfile import set_variable
     from clawgate.errors import UsageError
 
-    value = read_secret(name)
-    if not value.strip():
+    raw = read_secret(name)
+    value = raw.strip()  # what auth add and the resolver do too: a pasted space is never part of a key
+    stripped = describe_strip(raw, value) if value != raw else ""
+    if not value:
         raise UsageError(
             f"no value for {name} (empty input)",
             next_steps=[f"clawgate env set {name}"],
@@ -185,11 +190,15 @@ def set_cmd(name: str, as_json: bool) -> None:
     st.paths.ensure_home()
     result = set_variable(st.paths.env_file, name, value)
     warnings = _key_warnings(name, value)
+    if stripped:
+        result["stripped"] = stripped
     if as_json:
         emit_json({**result, "warnings": warnings})
         return
     c = console()
     c.print(f"set {esc(name)} in {esc(result['file'])} ({result['fingerprint']})")
+    if stripped:
+        c.print(f"[yellow]note:[/] {esc(stripped)} removed from the value")
     for w in warnings:
         c.print(f"[yellow]warning:[/] {esc(w)}")
 
