@@ -4,12 +4,31 @@ the file atomically — never `echo ... >> ~/.clawgate/.env`, which names one ho
 
 from __future__ import annotations
 
+import shlex
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clawgate.paths import Paths
+
 GENERATE_GATEWAY_TOKEN = "clawgate doctor --generate-gateway-token"
 
 
-def set_var(name: str) -> str:
+def _in(paths: Paths | None) -> str:
+    """`CLAWGATE_HOME=... ` when a process that knows its home (the gateway) prints a step for another shell,
+    and that home is not the default one."""
+    if paths is None or paths.home_from == "default":
+        return ""
+    return f"CLAWGATE_HOME={shlex.quote(str(paths.home))} "
+
+
+def set_var(name: str, paths: Paths | None = None) -> str:
     """Set NAME in the home's .env (the value at a hidden prompt, or piped)."""
-    return f"clawgate env set {name}"
+    return f"{_in(paths)}clawgate env set {name}"
+
+
+def generate_gateway_token(paths: Paths | None = None) -> str:
+    """Create CLAWGATE_GATEWAY_TOKEN in the home's .env (unless a gateway token exists)."""
+    return _in(paths) + GENERATE_GATEWAY_TOKEN
 
 
 def set_var_from_shell(name: str) -> str:

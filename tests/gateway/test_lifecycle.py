@@ -74,9 +74,9 @@ def test_first_run_on_a_fresh_machine(tmp_path: Path) -> None:
             )
             assert f"listening on {url}" in text
             assert f"OpenAI base_url: {url}/v1" in text and f"Anthropic base_url: {url}" in text
-            assert "OPENROUTER_API_KEY=" in text and str(home / ".env") in text.replace(
-                "~", str(tmp_path / "fresh")
-            )
+            # runnable as printed from any shell: names this gateway's home, and the file it writes
+            assert f"CLAWGATE_HOME={home} clawgate env set OPENROUTER_API_KEY" in text
+            assert str(home / ".env") in text.replace("~", str(tmp_path / "fresh"))
             assert "clawgate config set agents.defaults.model.primary" in text
             assert "auth: none (loopback only)" in text
             # the embedded defaults: SQLite state in the new home, private
@@ -129,7 +129,7 @@ def test_refuses_a_non_loopback_bind_without_a_token(tmp_path: Path, how: str) -
     assert res.returncode != 0
     text = res.stdout + res.stderr
     assert "refusing to listen on 0.0.0.0" in text and "without a gateway token" in text
-    assert "CLAWGATE_GATEWAY_TOKEN" in text  # the way out
+    assert f"CLAWGATE_HOME={home.path} clawgate doctor --generate-gateway-token" in text  # the way out
     assert "Traceback" not in text
 
 

@@ -15,7 +15,7 @@ import uvicorn
 from clawgate import __version__
 from clawgate import logs as log
 from clawgate.call.runtime import Runtime
-from clawgate.envsteps import GENERATE_GATEWAY_TOKEN, set_var
+from clawgate.envsteps import generate_gateway_token, set_var
 from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
 from clawgate.gateway.pidfile import bind_host, is_loopback_host, remove_pidfile, write_pidfile
@@ -89,7 +89,7 @@ def prepare(
             code="gateway.token_missing",
             owner="gateway_auth",
             next_steps=[
-                GENERATE_GATEWAY_TOKEN,
+                generate_gateway_token(paths),
                 "clawgate gateway run",
             ],
         )
@@ -101,7 +101,7 @@ def prepare(
             code="gateway.token_missing",
             owner="gateway_auth",
             next_steps=[
-                GENERATE_GATEWAY_TOKEN,
+                generate_gateway_token(paths),
                 "or keep the default: clawgate config set gateway.bind loopback",
             ],
         )
@@ -344,7 +344,7 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
         lines.append(f"  providers with a credential: {', '.join(usable)}")
     else:
         lines.append("  no provider has a credential yet. Add one (picked up without a restart):")
-        lines.append(f"    {set_var('OPENROUTER_API_KEY')}")
+        lines.append(f"    {set_var('OPENROUTER_API_KEY', paths)}   # writes {display_path(paths.env_file)}")
         lines.append("    clawgate config set agents.defaults.model.primary openrouter/moonshotai/kimi-k2.5")
     lines.append("  check it: clawgate doctor · clawgate models status · clawgate gateway status")
     log.event("gateway.started", "\n".join(lines), url=url, pid=os.getpid())
