@@ -81,6 +81,8 @@ def _kind(parts: PathParts, value: str) -> str | None:
     )
     if isinstance(env_name, str) and looks_secret_name(env_name):
         return "env"
+    if "@" in value and _password(value):
+        return "url"  # any other URL with user:password@ (a provider's baseUrl, which the schema refuses)
     return "shape" if looks_secret_value(value) else None
 
 
