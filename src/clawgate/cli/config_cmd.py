@@ -127,12 +127,21 @@ def set_cmd(path: str, value: str, as_string: bool, as_json: bool) -> None:
 def _refused_set(path: str, raw: str, parsed: Any, exc: ConfigError) -> ConfigError:
     """A `config set` the schema refuses: the key and value, that nothing was written, the corrected command."""
     problems = exc.evidence.get("problems") or []
+    shown = json.dumps(_mask(parsed, path), ensure_ascii=False)
+    if not problems:  # refused by a check after the schema (e.g. a header that would replace the credential)
+        key = exc.location.key if exc.location and exc.location.key else path
+        return ConfigError(
+            f"config set {path} {shown} refused, nothing was written: {key}: {exc.message}",
+            location=exc.location,
+            evidence={**exc.evidence, "path": path},
+            next_steps=list(exc.next_steps),
+            hint=exc.hint,
+        )
     mine = [p for p in problems if _within(p["path"], path)] or problems
     fixes = [
         step for p in mine for step in p.get("steps", ())
     ]  # the schema's own fix (a baseUrl's user:password@)
     fixes += [f for f in (_corrected(path, raw, parsed, p) for p in mine) if f]
-    shown = json.dumps(_mask(parsed, path), ensure_ascii=False)
     what = "; ".join(f"{p['path'] or '(top level)'}: {p['message']}" for p in mine)
     unknown = any(p.get("type") == "unknown_key" and p["path"] == path for p in mine)
     look = path.rsplit(".", 1)[0] if unknown and "." in path else path  # the key itself does not exist

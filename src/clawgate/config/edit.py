@@ -11,7 +11,7 @@ from clawgate.atomicfile import atomic_write, locked
 from clawgate.config import json5io
 from clawgate.config.loader import check_config_path, read_config_text
 from clawgate.config.schema import Config, validate
-from clawgate.errors import ConfigError, NotFoundError, UsageError
+from clawgate.errors import ConfigError, Location, NotFoundError, UsageError
 from clawgate.paths import Paths, display_path
 
 _TOKEN = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
@@ -166,10 +166,13 @@ def modify_config(paths: Paths, mutate: Any) -> tuple[dict[str, Any], dict[str, 
         try:
             cfg = validate(new, name, written=False)
         except ConfigError as exc:  # the candidate: nothing was written, so no line of the file is named
+            key = exc.location.key if exc.location else None  # (a check after the schema's names its key)
             raise ConfigError(
                 f"{exc.message}; nothing was written to {name}",
+                location=Location(file=name, key=key) if key else None,
                 evidence={**exc.evidence, "written": False},
                 next_steps=exc.next_steps,
+                hint=exc.hint,
             ) from None
         if text is not None and text != rendered:
             atomic_write(paths.config_backup, text)
