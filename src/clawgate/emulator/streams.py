@@ -20,6 +20,14 @@ Entry = tuple[bytes, bool | None]
 CUT, HANG = "cut", "hang"
 
 
+async def sleep_at_least(seconds: float) -> None:
+    """Wait `seconds` by time.monotonic() (the clock of the request log): the loop's own clock (uvloop's is in
+    milliseconds, cached per iteration) may wake a sleep up to a millisecond early."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(left)
+
+
 def _cut_index(items: list[sse.Item], after: int) -> int:
     """Index just past the `after`-th content item (just before the first one when `after` is 0)."""
     seen = 0
@@ -112,7 +120,7 @@ async def send_stream(
     resp = web.StreamResponse(status=200, headers=headers)
     rec.status = 200
     if first_byte_ms and not dialect.early_headers_stream:
-        await asyncio.sleep(first_byte_ms / 1000)
+        await sleep_at_least(first_byte_ms / 1000)
     try:
         await resp.prepare(request)
         rec.t_first_byte = time.monotonic()
@@ -159,7 +167,7 @@ async def send_body(
         if kind in ("cut_mid_stream", "hang"):
             resp.content_length = len(body)
         if first_byte_ms and not early:
-            await asyncio.sleep(first_byte_ms / 1000)
+            await sleep_at_least(first_byte_ms / 1000)
         try:
             await resp.prepare(request)
             rec.t_first_byte = time.monotonic()
@@ -178,6 +186,6 @@ async def send_body(
             rec.client_disconnected = True
             return resp
     if first_byte_ms:
-        await asyncio.sleep(first_byte_ms / 1000)
+        await sleep_at_least(first_byte_ms / 1000)
     rec.t_first_byte = time.monotonic()
     return web.Response(status=status, body=body or None, headers=headers)
