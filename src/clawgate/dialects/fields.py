@@ -97,10 +97,15 @@ FIELDS: dict[str, dict[str, Check]] = {
 
 def invalid(api: str, body: dict[str, Any]) -> tuple[str, str] | None:
     """(param, message) for the first field of `body` that is not what dialect `api` says it is, else None."""
-    for name, (ok, what) in FIELDS.get(api, {}).items():
-        value = body.get(name)
-        if value is not None and not ok(value):
-            return name, f"'{name}' must be {what}, not {_json_type(value)}"
+    checks = FIELDS.get(api)
+    if checks:
+        for (
+            name,
+            value,
+        ) in body.items():  # the body's few fields, not the table's many (every request runs this)
+            check = checks.get(name)
+            if check is not None and value is not None and not check[0](value):
+                return name, f"'{name}' must be {check[1]}, not {_json_type(value)}"
     tools = body.get("tools")
     if isinstance(tools, list):
         for i, tool in enumerate(tools):
