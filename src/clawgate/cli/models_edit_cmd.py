@@ -60,11 +60,21 @@ def _shadowed(changed: str) -> list[dict[str, Any]]:
     return shadow_warnings(state().snapshot(), changed)
 
 
-def _print_shadowed(shadowed: list[dict[str, Any]]) -> None:
+def _written(changed: str, out: dict[str, Any], as_json: bool, headline: str) -> None:
+    """After a write of the defaults at `changed`: `out` with what agents shadow it, as JSON or as the headline,
+    the catalog's warnings and each shadow with its next commands."""
+    out["shadowed"] = shadowed = _shadowed(changed)
+    if as_json:
+        emit_json(out)
+        return
+    c = console()
+    c.print(headline)
+    for w in out.get("warnings", []):
+        c.print(f"[yellow]warning:[/] {esc(w)}")
     for w in shadowed:
-        console().print(f"[yellow]warning:[/] {esc(w['message'])}")
+        c.print(f"[yellow]warning:[/] {esc(w['message'])}")
         for n in w["next"]:
-            console().print(f"  next: {esc(n)}")
+            c.print(f"  next: {esc(n)}")
 
 
 _PRIMARY = "agents.defaults.model.primary"
@@ -84,15 +94,8 @@ def register(models: click.Group) -> None:
         """Make MODEL (provider/model or an alias) the default agent model (`agents.defaults.model.primary`)."""
         ref, warnings = _resolve(model)
         _write(lambda d: _defaults_model(d).__setitem__("primary", ref))
-        shadowed = _shadowed(_PRIMARY)
-        out = {"ok": True, "primary": ref, "warnings": warnings, "shadowed": shadowed}
-        if as_json:
-            emit_json(out)
-            return
-        console().print(f"[green]default model[/] {esc(ref)}")
-        for w in warnings:
-            console().print(f"[yellow]warning:[/] {esc(w)}")
-        _print_shadowed(shadowed)
+        out = {"ok": True, "primary": ref, "warnings": warnings}
+        _written(_PRIMARY, out, as_json, f"[green]default model[/] {esc(ref)}")
 
     @models.group("fallbacks")
     def fallbacks() -> None:
@@ -125,20 +128,9 @@ def register(models: click.Group) -> None:
             cur["fallbacks"] = refs
 
         _write(mutate)
-        shadowed = _shadowed(_FALLBACKS)
-        out: dict[str, Any] = {
-            "ok": True,
-            "fallbacks": _fallbacks(),
-            "warnings": warnings,
-            "shadowed": shadowed,
-        }
-        if as_json:
-            emit_json(out)
-            return
-        console().print(f"[green]fallbacks[/] {esc(', '.join(out['fallbacks']))}")
-        for w in warnings:
-            console().print(f"[yellow]warning:[/] {esc(w)}")
-        _print_shadowed(shadowed)
+        refs = _fallbacks()
+        out = {"ok": True, "fallbacks": refs, "warnings": warnings}
+        _written(_FALLBACKS, out, as_json, f"[green]fallbacks[/] {esc(', '.join(refs))}")
 
     @fallbacks.command("remove")
     @click.argument("model")
@@ -153,24 +145,15 @@ def register(models: click.Group) -> None:
             cur["fallbacks"] = [r for r in cur.get("fallbacks") or [] if r != ref]
 
         _write(mutate)
-        shadowed = _shadowed(_FALLBACKS)
-        out = {"ok": True, "fallbacks": _fallbacks(), "shadowed": shadowed}
-        if as_json:
-            emit_json(out)
-            return
-        console().print(f"[green]removed[/] {esc(ref)}")
-        _print_shadowed(shadowed)
+        _written(
+            _FALLBACKS, {"ok": True, "fallbacks": _fallbacks()}, as_json, f"[green]removed[/] {esc(ref)}"
+        )
 
     @fallbacks.command("clear")
     @json_option
     def fb_clear(as_json: bool) -> None:
         _write(lambda d: _defaults_model(d).__setitem__("fallbacks", []))
-        shadowed = _shadowed(_FALLBACKS)
-        if as_json:
-            emit_json({"ok": True, "fallbacks": [], "shadowed": shadowed})
-            return
-        console().print("[green]no fallbacks[/]")
-        _print_shadowed(shadowed)
+        _written(_FALLBACKS, {"ok": True, "fallbacks": []}, as_json, "[green]no fallbacks[/]")
 
     @models.group("aliases")
     def aliases() -> None:

@@ -366,89 +366,56 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
     out: list[Finding] = []
     name = snap.loaded.display
     env_file = display_path(snap.paths.env_file)
+    leaves_ref = f"moves the value into {env_file} and leaves a ${{VAR}} reference"
     for found in literal_secrets(snap.loaded.data):
-        path = found.path
-        move = f"clawgate secrets move {path}"
-        if found.kind == "api_key":
+        path, kind = found.path, found.kind
+        step = f"clawgate secrets move {path}"
+        subject: dict[str, Any] = {"path": path}
+        if kind == "api_key":
             pid = str(found.parts[2])
             view = snap.catalog.get(pid)
             var = view.env_vars[0] if view is not None else f"{pid.upper().replace('-', '_')}_API_KEY"
             held = snap.env.var(var)
-            key = found.secret.strip()
-            to = "" if held is None or held.value.strip() == key else f" --to {var}_FROM_CONFIG"
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} is a literal key",
-                    subject={"provider": pid, "path": path},
-                    next_steps=[f"{move}{to}"],
-                    hint=f"moves the key into {env_file} and leaves a ${{VAR}} reference in the "
-                    "config (the same key stays in use); `clawgate doctor --fix` does it too",
-                )
+            if held is not None and held.value.strip() != found.secret.strip():
+                step += f" --to {var}_FROM_CONFIG"
+            subject["provider"] = pid
+            what = "is a literal key"
+            hint = (
+                f"moves the key into {env_file} and leaves a ${{VAR}} reference in the config (the same key "
+                "stays in use); `clawgate doctor --fix` does it too"
             )
-        elif found.kind == "header":
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} holds a literal credential",
-                    subject={"provider": str(found.parts[2]), "path": path},
-                    next_steps=[move],
-                    hint=f"moves the value into {env_file} and leaves a ${{VAR}} reference",
-                )
-            )
-        elif found.kind == "env":
+        elif kind == "header":
+            subject["provider"] = str(found.parts[2])
+            what, hint = "holds a literal credential", leaves_ref
+        elif kind == "env":
             var = str(found.parts[-1])
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} holds a literal secret",
-                    subject={"variable": var, "path": path},
-                    next_steps=[move],
-                    hint=f"moves {var} into {env_file} and removes {path}",
-                )
-            )
-        elif found.kind == "gateway_token":
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} is a literal token",
-                    subject={"path": path},
-                    next_steps=[move],
-                    hint=f"moves the token into {env_file} as CLAWGATE_GATEWAY_TOKEN and leaves a reference",
-                )
-            )
-        elif found.kind == "url":
+            subject["variable"] = var
+            what, hint = "holds a literal secret", f"moves {var} into {env_file} and removes {path}"
+        elif kind == "gateway_token":
+            what = "is a literal token"
+            hint = f"moves the token into {env_file} as CLAWGATE_GATEWAY_TOKEN and leaves a reference"
+        elif kind == "url":
             var = default_variable(path) or "VAR"
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} is a URL with a literal password",
-                    subject={"path": path},
-                    next_steps=[move],
-                    hint=f"moves the URL into {env_file} as {var} and leaves ${{{var}}} in the config",
-                )
-            )
-        elif found.kind == "otlp_header":
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} holds a literal credential",
-                    subject={"path": path},
-                    next_steps=[move],
-                    hint=f"moves the value into {env_file} and leaves a ${{VAR}} reference",
-                )
-            )
+            what = "is a URL with a literal password"
+            hint = f"moves the URL into {env_file} as {var} and leaves ${{{var}}} in the config"
+        elif kind == "otlp_header":
+            what, hint = "holds a literal credential", leaves_ref
         else:  # a provider key's shape where clawgate reads no secret
-            out.append(
-                Finding(
-                    "config.plaintext_secret",
-                    f"{path} in {name} holds what looks like a provider key ({fingerprint(found.secret)})",
-                    subject={"path": path},
-                    next_steps=[f"clawgate config unset {path}"],
-                    hint="clawgate reads no key from here; if it is one, keep it in the .env instead "
-                    "(clawgate env set NAME) and remove it from the config",
-                )
+            what = f"holds what looks like a provider key ({fingerprint(found.secret)})"
+            step = f"clawgate config unset {path}"
+            hint = (
+                "clawgate reads no key from here; if it is one, keep it in the .env instead "
+                "(clawgate env set NAME) and remove it from the config"
             )
+        out.append(
+            Finding(
+                "config.plaintext_secret",
+                f"{path} in {name} {what}",
+                subject=subject,
+                next_steps=[step],
+                hint=hint,
+            )
+        )
     return out
 
 
