@@ -21,6 +21,11 @@ def _in(paths: Paths | None) -> str:
     return f"CLAWGATE_HOME={shlex.quote(str(paths.home))} "
 
 
+def in_home(command: str, paths: Paths | None = None) -> str:
+    """Any `clawgate …` step printed by a process that knows its home, for another shell (see `_in`)."""
+    return f"{_in(paths)}{command}"
+
+
 def set_var(name: str, paths: Paths | None = None) -> str:
     """Set NAME in the home's .env (the value at a hidden prompt, or piped)."""
     return f"{_in(paths)}clawgate env set {name}"

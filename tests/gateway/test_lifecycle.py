@@ -77,7 +77,8 @@ def test_first_run_on_a_fresh_machine(tmp_path: Path) -> None:
             # runnable as printed from any shell: names this gateway's home, and the file it writes
             assert f"CLAWGATE_HOME={home} clawgate env set OPENROUTER_API_KEY" in text
             assert str(home / ".env") in text.replace("~", str(tmp_path / "fresh"))
-            assert "clawgate config set agents.defaults.model.primary" in text
+            assert f"CLAWGATE_HOME={home} clawgate config set agents.defaults.model.primary" in text
+            assert f"check it: CLAWGATE_HOME={home} clawgate doctor" in text
             assert "auth: none (loopback only)" in text
             # the embedded defaults: SQLite state in the new home, private
             assert stat.S_IMODE(home.stat().st_mode) == 0o700

@@ -15,7 +15,7 @@ import uvicorn
 from clawgate import __version__
 from clawgate import logs as log
 from clawgate.call.runtime import Runtime
-from clawgate.envsteps import generate_gateway_token, set_var
+from clawgate.envsteps import generate_gateway_token, in_home, set_var
 from clawgate.errors import ClawgateError
 from clawgate.gateway.app import GatewayApp
 from clawgate.gateway.pidfile import bind_host, is_loopback_host, remove_pidfile, write_pidfile
@@ -345,7 +345,13 @@ async def _announce(server: GatewayServer, paths: Paths, rt: Runtime, url: str, 
     else:
         lines.append("  no provider has a credential yet. Add one (picked up without a restart):")
         lines.append(f"    {set_var('OPENROUTER_API_KEY', paths)}   # writes {display_path(paths.env_file)}")
-        lines.append("    clawgate config set agents.defaults.model.primary openrouter/moonshotai/kimi-k2.5")
-    lines.append("  check it: clawgate doctor · clawgate models status · clawgate gateway status")
+        lines.append(
+            "    "
+            + in_home(
+                "clawgate config set agents.defaults.model.primary openrouter/moonshotai/kimi-k2.5", paths
+            )
+        )
+    checks = ("clawgate doctor", "clawgate models status", "clawgate gateway status")
+    lines.append("  check it: " + " · ".join(in_home(c, paths) for c in checks))
     log.event("gateway.started", "\n".join(lines), url=url, pid=os.getpid())
     _ = ClawgateError
