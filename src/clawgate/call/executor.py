@@ -124,7 +124,7 @@ class Executor:
                     model=att.model,
                 )
                 tries.append(self.records.refused(call_id, req, att, None, refused))
-                state.note(refused, ref=att.ref)
+                state.note(refused)
                 if refused.try_fallback:
                     leaving = (refused, "")  # an unresolved model: its provider is not a label
                     continue
@@ -133,7 +133,7 @@ class Executor:
             if not creds:
                 refused = self._missing(att)
                 tries.append(self.records.refused(call_id, req, att, None, refused))
-                state.note(refused, ref=att.ref)
+                state.note(refused)
                 leaving = (refused, att.provider)
                 continue
             last: Failure | None = None
@@ -152,7 +152,7 @@ class Executor:
                         agent=att.credential.agent if att.credential else None,
                     )
                     tries.append(self.records.refused(call_id, req, att, cred, refused))
-                    state.note(refused, from_health=True, ref=att.ref)
+                    state.note(refused, from_health=True)
                     last = refused
                     if refused.try_next_credential:
                         continue
@@ -162,7 +162,7 @@ class Executor:
                     limited = await meter.admit(att, cred)  # the credential's own RPM/TPM window
                     if limited is not None:
                         tries.append(self.records.refused(call_id, req, att, cred, limited))
-                        state.note(limited, from_health=True, ref=att.ref)
+                        state.note(limited, from_health=True)
                         last = limited
                         continue
                 try_no = 0
@@ -179,7 +179,7 @@ class Executor:
                         return outcome
                     self._health_failure(f, att, cred)
                     last = f
-                    state.note(f, ref=att.ref)
+                    state.note(f)
                     wait = self._retry_wait(f, try_no)
                     if wait is None:
                         break
@@ -197,7 +197,7 @@ class Executor:
                 break
             if last is not None:
                 leaving = (last, att.provider)
-        return self._failed(call_id, tries, state.reported(len(plan.attempts) > 1), upstream_ms)
+        return self._failed(call_id, tries, state.reported(tries, len(plan.attempts) > 1), upstream_ms)
 
     def _failed(self, call_id: str, tries: list[TryResult], f: Failure, upstream_ms: float) -> CallOutcome:
         return CallOutcome(ok=False, call_id=call_id, tries=tries, failure=f, upstream_ms=upstream_ms)
@@ -386,29 +386,30 @@ class _Reported:
     was skipped (not sent: health, no credential) is named in it with its own reason, so no attempt's first
     error is hidden behind the reported one."""
 
-    __slots__ = ("failure", "from_health", "ref", "skipped", "waited")
+    __slots__ = ("failure", "from_health", "waited")
 
     def __init__(self) -> None:
         self.failure: Failure | None = None
         self.from_health = False
-        self.ref = ""
-        self.skipped: dict[str, Failure] = {}  # attempt ref -> its first refusal (not sent)
         self.waited = 0.0  # seconds of the providers' retry-after waited before retrying in place
 
-    def note(self, f: Failure, from_health: bool = False, ref: str = "") -> None:
-        if not f.sent:
-            self.skipped.setdefault(ref, f)
+    def note(self, f: Failure, from_health: bool = False) -> None:
         if self.failure is None or (self.from_health and f.sent):
-            self.failure, self.from_health, self.ref = f, from_health, ref
+            self.failure, self.from_health = f, from_health
 
-    def reported(self, has_fallbacks: bool) -> Failure:
-        """The failure to answer with: the others skipped appended, and no step that adds a fallback to a
-        plan that has one."""
+    def reported(self, tries: list[TryResult], has_fallbacks: bool) -> Failure:
+        """The failure to answer with: the first refusal of each other attempt skipped (from `tries`) appended,
+        and no step that adds a fallback to a plan that has one."""
         first = self.failure
         assert first is not None
+        own = next((t.attempt.ref for t in tries if t.failure is first), "")
+        others: dict[str, Failure] = {}
+        for t in tries:
+            g = t.failure
+            if g is not None and not g.sent and g is not first and t.attempt.ref != own:
+                others.setdefault(t.attempt.ref, g)
         message, steps = first.message, list(first.next_steps)
-        others = [(ref, g) for ref, g in self.skipped.items() if ref != self.ref and g is not first]
-        for ref, g in others:
+        for ref, g in others.items():
             message += f"; {ref} also skipped — {g.message}"
             steps += [s for s in g.next_steps if s.startswith("clawgate health") and s not in steps]
         if has_fallbacks:
