@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from clawgate.atomicfile import atomic_write, locked, read_text_if_exists
+from clawgate.catalog.presets import key_variables
 from clawgate.config.edit import get_path, is_missing, modify_config, parse_path, set_path, unset_path
 from clawgate.envfile import defines, dotenv_line
 from clawgate.errors import NotFoundError, UsageError
@@ -31,7 +32,7 @@ def default_variable(path: str, preset_env: str | None = None) -> str | None:
     """The variable a literal at `path` moves to when none is given."""
     parts = parse_path(path)
     if parts[:2] == ["models", "providers"] and len(parts) == 4 and parts[3] == "apiKey":
-        return preset_env or f"{str(parts[2]).upper().replace('-', '_')}_API_KEY"
+        return preset_env or key_variables(str(parts[2]))[0]
     if parts[:2] == ["models", "providers"] and len(parts) == 5 and parts[3] == "headers":
         return re.sub(r"[^A-Z0-9_]", "_", f"{parts[2]}_{parts[4]}".upper())
     if parts == ["gateway", "auth", "token"]:

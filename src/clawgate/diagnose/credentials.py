@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clawgate.auth.resolve import Candidate, CredentialResolution
+from clawgate.catalog.presets import key_variables
 from clawgate.config.substitution import references
 from clawgate.diagnose.findings import Finding
 from clawgate.plan.snapshot import Snapshot
@@ -145,7 +146,7 @@ def credential_findings(
 
 
 def _key_var(att: Attempt) -> str:
-    return att.view.env_vars[0] if att.view else f"{att.provider.upper().replace('-', '_')}_API_KEY"
+    return (att.view.env_vars if att.view else key_variables(att.provider))[0]
 
 
 def replace_key(snap: Snapshot, c: Candidate, provider: str, agent: str) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def replace_key(snap: Snapshot, c: Candidate, provider: str, agent: str) -> dict
             "hint": f"`env set` prompts for the key (hidden) and writes it to {snap.paths.env_file}",
         }
     view = snap.catalog.get(provider)
-    name = view.env_vars[0] if view is not None else f"{provider.upper().replace('-', '_')}_API_KEY"
+    name = (view.env_vars if view is not None else key_variables(provider))[0]
     return {
         "next_steps": [
             f"clawgate env set {name}",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from clawgate.auth.profiles import delete_profile
+from clawgate.catalog.presets import key_variables
 from clawgate.config.edit import modify_config, parse_path, unset_path
 from clawgate.diagnose.findings import Finding
 from clawgate.envfile import dedupe_variable
@@ -157,7 +158,7 @@ def _move_plaintext(snap: Snapshot, f: Finding) -> Fix | None:
     if pc is None or not isinstance(pc.api_key, str):
         return None
     view = snap.catalog.get(provider)
-    var = view.env_vars[0] if view and view.env_vars else f"{provider.upper().replace('-', '_')}_API_KEY"
+    var = (view.env_vars if view and view.env_vars else key_variables(provider))[0]
     existing = snap.env.var(var)
     if existing is not None and existing.value.strip() != pc.api_key.strip():
         return None  # the variable already holds a different key: moving would change which key is used

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from clawgate.catalog.presets import key_variables
 from clawgate.config.secret_move import default_variable
 from clawgate.diagnose.base_urls import base_url_findings
 from clawgate.diagnose.credentials import credential_findings
@@ -374,7 +375,7 @@ def _plaintext_findings(snap: Snapshot) -> list[Finding]:
         if kind == "api_key":
             pid = str(found.parts[2])
             view = snap.catalog.get(pid)
-            var = view.env_vars[0] if view is not None else f"{pid.upper().replace('-', '_')}_API_KEY"
+            var = (view.env_vars if view is not None else key_variables(pid))[0]
             held = snap.env.var(var)
             if held is not None and held.value.strip() != found.secret.strip():
                 step += f" --to {var}_FROM_CONFIG"

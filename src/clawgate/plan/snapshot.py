@@ -16,7 +16,7 @@ from clawgate.auth.profiles import ProfileStore, load_store
 from clawgate.auth.resolve import CredentialResolution, resolve_credentials
 from clawgate.auth.secretrefs import SecretResolver
 from clawgate.catalog.modelrefs import ModelRef, ModelRefError, parse_ref
-from clawgate.catalog.presets import Host
+from clawgate.catalog.presets import Host, key_variables
 from clawgate.catalog.providers import Catalog, ProviderView, build_catalog
 from clawgate.catalog.routing import AGENT_PREFIX, RouteMatch, route
 from clawgate.config.loader import LoadedConfig, load_config
@@ -457,7 +457,7 @@ def _wanted_names(cfg: Config) -> set[str]:
 
     names = {n for p in PRESETS for n in p.env_vars}
     for pid, pc in cfg.models.providers.items():
-        names.add(pid.upper().replace("-", "_") + "_API_KEY")
+        names.update(key_variables(pid))
         if isinstance(pc.api_key, str):
             names.update(references(pc.api_key))
             if env_name_ref(pc.api_key):
