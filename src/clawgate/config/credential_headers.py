@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from clawgate.envsteps import set_var
 from clawgate.errors import ConfigError, Location
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def check_credential_headers(cfg: Any, filename: str, text: str | None) -> None:
             location=Location(file=filename, line=line, key=key),
             next_steps=[
                 f"clawgate config unset {key}",
-                f"clawgate env set {var}",
+                set_var(var),
                 f"clawgate auth add {pid}",
             ],
             hint=f'if {pid} authenticates by this header alone, set models.providers.{pid}.auth to "none"',

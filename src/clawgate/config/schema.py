@@ -532,6 +532,7 @@ def _url_credentials(loc: tuple[Any, ...], url: str) -> tuple[str, list[str]]:
     without them, and the key where clawgate sends it from (a URL's password would be sent as a second
     Authorization and shown wherever the URL is)."""
     from clawgate.catalog.presets import PRESETS_BY_ID, canonical_provider_id, key_variables
+    from clawgate.envsteps import set_var
     from clawgate.shellcmd import command
 
     pid = canonical_provider_id(str(loc[-2])) if len(loc) >= 2 else "PROVIDER"
@@ -545,5 +546,5 @@ def _url_credentials(loc: tuple[Any, ...], url: str) -> tuple[str, list[str]]:
     steps = []
     if "${" not in url:
         steps.append(command("config", "set", path, strip_userinfo(url)))
-    steps.append(f"clawgate env set {variables[0]}" if variables else f"clawgate auth add {pid}")
+    steps.append(set_var(variables[0]) if variables else f"clawgate auth add {pid}")
     return msg, steps

@@ -26,6 +26,7 @@ from clawgate.config.secret_fields import looks_secret_name as looks_secret_name
 from clawgate.config.secret_fields import looks_secret_value as looks_secret_value  # re-exported
 from clawgate.config.substitution import env_name_ref, expand, references
 from clawgate.environment import Environment
+from clawgate.envsteps import set_var
 from clawgate.errors import NotFoundError
 from clawgate.paths import Paths, display_path, normalize_agent_id
 from clawgate.plan.cache import PlanCache
@@ -483,7 +484,7 @@ def _userinfo_error(view: ProviderView, base_url: str) -> dict[str, Any]:
         f"{', '.join(refs) or 'it'} without the user:password@ part and give the key as "
         f"{key + ' (or an auth profile)' if key else 'an auth profile'}",
         "next": [
-            *(f"clawgate env set {n}" for n in refs),
-            f"clawgate env set {key}" if key else f"clawgate auth add {view.id}",
+            *(set_var(n) for n in refs),
+            set_var(key) if key else f"clawgate auth add {view.id}",
         ],
     }

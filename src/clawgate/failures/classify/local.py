@@ -168,7 +168,7 @@ def malformed_credential(*, provider: str, model: str, source: str, reason: str,
     """The only credentials of `provider` are refused by the key check (auth/keycheck.py: a placeholder, quotes,
     whitespace, a BOM): the same `auth.key_malformed` doctor reports for that key."""
     name = source[4:] if source.startswith("env:") else env_name
-    fix = f"clawgate auth add {provider}" if source.startswith("profile:") else f"clawgate env set {name}"
+    fix = f"clawgate auth add {provider}" if source.startswith("profile:") else set_var(name)
     return failure(
         "auth.key_malformed",
         f"the credential for {provider} ({source}) is unusable: {reason}; nothing was sent",
